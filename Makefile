@@ -1,0 +1,23 @@
+# Entry points. Every target sets up its own virtualenv under .venv (see scripts/env.sh).
+.PHONY: test units sanity lint integration bench demo lab-up lab-down clean
+
+test:            ## everything CI runs: units, sanity, lint, lab integration
+	bash scripts/test.sh
+
+units:
+	bash scripts/test.sh units
+
+sanity:
+	bash scripts/test.sh sanity
+
+lint:
+	bash scripts/test.sh lint
+
+integration:
+	bash scripts/test.sh integration
+
+bench:           ## parser and fleet benchmarks, printed as ratios against their peers
+	bash scripts/bench.sh
+
+clean:
+	rm -rf .tmp tests/output benchmarks/data

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared helpers of the IOS parsing core.
+
+Pure Python, no Ansible imports: every parser raises ParseError (a ValueError)
+with a message that says what was wrong and where; the thin Ansible wrappers
+turn it into AnsibleFilterError / fail_json naming the plugin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Iterable, List, Optional, Union
+
+# A real router's output never comes near this; past it we refuse rather than
+# risk minutes of work on something that is not device output.
+MAX_INPUT_CHARS = 256 * 1024 * 1024
+
+TextInput = Union[str, bytes, Iterable[str], None]
+
+
+class ParseError(ValueError):
+    """Input the parser cannot accept. The message names what and where."""
+
+
+def as_text(data: TextInput, what: str = "input") -> str:
+    """Return ``data`` as one string.
+
+    Accepts a string, UTF-8 bytes, or a list/tuple of lines (as Ansible's
+    ``stdout_lines`` gives). ``None`` is treated as empty output. Anything else
+    is refused with a ParseError naming the type received.
+    """
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    if isinstance(data, str):
+        text = data
+    elif isinstance(data, (list, tuple)):
+        for index, item in enumerate(data):
+            if not isinstance(item, str):
+                raise ParseError(
+                    "%s must be a string or a list of strings; item %d is %s"
+                    % (what, index + 1, type(item).__name__)
+                )
+        text = "\n".join(data)
+    else:
+        raise ParseError(
+            "%s must be a string or a list of strings, not %s" % (what, type(data).__name__)
+        )
+    if len(text) > MAX_INPUT_CHARS:
+        raise ParseError("%s is %d characters, more than the %d accepted" % (what, len(text), MAX_INPUT_CHARS))
+    return text
+
+
+def as_lines(data: TextInput, what: str = "input") -> List[str]:
+    """Return ``data`` split into lines, without line terminators."""
+    if isinstance(data, (list, tuple)) and all(isinstance(item, str) for item in data):
+        lines: List[str] = []
+        for item in data:
+            # A list item may itself hold several lines (e.g. a module's stdout).
+            lines.extend(item.splitlines() or [""])
+        return lines
+    return as_text(data, what).splitlines()
+
+
+_HEX_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})$")
+_SPI_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})\s*(?:\(\s*(\d{1,10})\s*\))?$")
+
+
+def parse_spi(text: str) -> int:
+    """Parse an ESP/AH SPI as IOS prints it and return it as an int.
+
+    Accepts ``0xB761863E(3076621886)``, ``0x44A4038``, ``0x bb0ed02`` and a
+    bare ``3A4AAE22``. When a decimal is given in parentheses it must agree
+    with the hex; a disagreement is a ParseError (the line is corrupt).
+    """
+    if not isinstance(text, str):
+        raise ParseError("SPI must be a string, not %s" % type(text).__name__)
+    match = _SPI_RE.match(text.strip())
+    if not match:
+        raise ParseError("not an SPI: %r" % text[:80])
+    value = int(match.group(1), 16)
+    if match.group(2) is not None and int(match.group(2)) != value:
+        raise ParseError(
+            "SPI hex and decimal disagree: 0x%X is %d, the line says %s" % (value, value, match.group(2))
+        )
+    return value
+
+
+def spi_hex(value: int) -> str:
+    """The canonical spelling of an SPI in our output."""
+    return "0x%08X" % value
+
+
+def normalize_addr(text: str) -> str:
+    """Return an IPv4/IPv6 address in canonical form (IPv6 compressed, lower case).
+
+    Raises ParseError for anything that is not an address.
+    """
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise ParseError("not an IP address: %r" % text[:80]) from None
+
+
+def maybe_addr(text: Optional[str]) -> Optional[str]:
+    """Like normalize_addr, but returns None for None or a non-address."""
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None

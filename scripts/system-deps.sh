@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the test suite uses (shellcheck for sanity; chromium for the
+# HTML report test). Installed only when missing, only when we can (root + apt).
+set -euo pipefail
+want=()
+command -v shellcheck >/dev/null 2>&1 || want+=(shellcheck)
+if [ "${IPSEC_SPI_BROWSER_TESTS:-1}" = 1 ]; then
+    command -v chromium >/dev/null 2>&1 || want+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || want+=(chromium-driver)
+fi
+[ ${#want[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> apt-get install ${want[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+else
+    echo "WARNING: missing ${want[*]} (not root or no apt-get); the tests that need them will skip" >&2
+fi
