@@ -114,3 +114,29 @@ def maybe_addr(text: Optional[str]) -> Optional[str]:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError:
         return None
+
+
+class UnsupportedCommand(ParseError):
+    """The device answered that it does not know the command (e.g. QFP commands on classic IOS)."""
+
+
+_UNSUPPORTED_RE = re.compile(
+    r"^\s*% (?:Invalid input detected|Incomplete command|Unrecognized command|Ambiguous command)",
+    re.MULTILINE,
+)
+
+
+def is_unsupported(text: str) -> bool:
+    """True when IOS rejected the command itself rather than printing an (empty) table."""
+    return bool(_UNSUPPORTED_RE.search(text or ""))
+
+
+def problem(problems: Optional[list], line: int, reason: str, text: str) -> None:
+    """Record a line the parser saw as relevant but could not read.
+
+    Parsers take an optional ``problems`` list; callers that pass one get
+    ``{line, reason, text}`` entries (text cut to 200 characters) so the
+    filter can warn and spi_facts can put them into facts.
+    """
+    if problems is not None:
+        problems.append({"line": line, "reason": reason, "text": text[:200]})
