@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Thin wrapper: the check role's fleet assessment from every host's gathered facts."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter
+
+
+def _gather_error(result):
+    if not isinstance(result, Mapping):
+        return None
+    if result.get("unreachable") or result.get("failed"):
+        return {"kind": "unreachable" if result.get("unreachable") else None, "message": str(result.get("msg") or "failed")}
+    return None
+
+
+def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var="_ipsec_spi_gathered"):
+    """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.ipsec_spi``."""
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError("netops.ipsec_spi.spi_assess: input must be a list of inventory hosts")
+    facts, errors = {}, {}
+    for host in hosts:
+        try:
+            hv = hostvars[host]
+        except KeyError:
+            raise AnsibleFilterError("netops.ipsec_spi.spi_assess: %s is not in hostvars" % host) from None
+        gathered = (hv.get("ansible_facts") or {}).get(facts_var) if isinstance(hv, Mapping) else None
+        facts[host] = gathered
+        error = _gather_error(hv.get(result_var)) if isinstance(hv, Mapping) else None
+        if gathered is None and error is None:
+            error = {"kind": "unreachable", "message": "no facts were gathered for this host"}
+        if error:
+            errors[host] = error
+            facts[host] = None
+    return call_filter("spi_assess", assess_fleet, facts, errors=errors, waivers=waivers or [], source=source)
+
+
+class FilterModule(object):
+    """netops.ipsec_spi.spi_assess"""
+
+    def filters(self):
+        return {"spi_assess": spi_assess}

@@ -1,0 +1,427 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet assessment: findings, verdicts and planned actions per router.
+
+Input is every router's ``ipsec_spi`` facts (facts.build_facts); output is
+the ``ipsec_spi_assessment`` of each (docs/assessment.md). The whole fleet is
+assessed at once because a desync is proven from both ends and the clear
+usually runs on the other router (the sender).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
+
+SCHEMA_VERSION = 1
+KNOB_COMMAND = "crypto isakmp invalid-spi-recovery"
+MAX_EVENTS = 500
+SCAN_SOURCES = 3
+READY_STATES = ("QM_IDLE", "READY")
+
+SEVERITY = {
+    "SPI_DESYNC_CONFIRMED": "error",
+    "SPI_DESYNC_SUSPECTED": "error",
+    "SPI_DESYNC_RESOLVED": "info",
+    "SPI_TRANSIENT": "info",
+    "FOREIGN_SENDER": "warning",
+    "SPI_SCAN": "warning",
+    "KNOB_MISSING": "error",
+    "KNOB_IRRELEVANT": "info",
+    "DPD_MISSING": "warning",
+    "RECOVERY_UNSUPPORTED": "info",
+    "SPI_TOP_BYTE_FF": "warning",
+    "IKE_SA_NOT_READY": "warning",
+    "DROPS_RISING": "warning",
+    "UNSUPPORTED_COMMAND": "info",
+    "UNPARSED_OUTPUT": "warning",
+    "UNREACHABLE": "error",
+}
+FINDING_CODES = tuple(SEVERITY)
+BUG_FF = "CSCvp16730"
+
+
+def _finding(code: str, message: str, subject: Optional[str] = None, **extra: Any) -> Dict[str, Any]:
+    item = {"code": code, "severity": SEVERITY[code], "message": message, "subject": subject,
+            "waived": False, "waiver": None}
+    item.update(extra)
+    return item
+
+
+def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],
+                dmvpn: List[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
+    """The receiver's tunnel that carries traffic from ``src``.
+
+    Static kinds name the peer in config; dynamic kinds only show it in the
+    SA table (interface / crypto map tag) or the DMVPN table.
+    """
+    for tunnel in tunnels:
+        if src in (tunnel.get("peers") or []):
+            return tunnel
+    hints = set()
+    for sa in sas:
+        if maybe_addr(sa.get("peer")) == src:
+            hints.add(sa.get("interface"))
+            if sa.get("crypto_map_tag"):
+                hints.add(("map", sa.get("crypto_map_tag")))
+    for row in dmvpn:
+        if maybe_addr(row.get("nbma")) == src:
+            hints.add(row.get("interface"))
+    for tunnel in tunnels:
+        name = str(tunnel.get("name") or "")
+        if ("map", name.split(" ")[0]) in hints and tunnel.get("kind") == "dynamic_crypto_map":
+            return tunnel
+        if hints.intersection(tunnel.get("interfaces") or []) or name in hints:
+            return tunnel
+        if tunnel.get("kind") == "dvti" and any(str(h).startswith("Virtual-Access") for h in hints if isinstance(h, str)):
+            return tunnel
+    dynamic = [t for t in tunnels if t.get("kind") in ("dynamic_crypto_map", "mgre_dynamic_nhrp", "dvti")]
+    if len(dynamic) == 1:
+        return dynamic[0]
+    return None
+
+
+def _knob(inventory: Mapping[str, Any]) -> Dict[str, Any]:
+    present = bool(inventory.get("invalid_spi_recovery"))
+    relevant = any(t.get("ike_version") == "ikev1" and t.get("recovery") == "supported" for t in inventory.get("tunnels") or [])
+    if present and relevant:
+        status = "ok"
+    elif relevant:
+        status = "missing"
+    elif present:
+        status = "irrelevant"
+    else:
+        status = "not_needed"
+    return {"present": present, "relevant": relevant, "needed": relevant and not present, "status": status}
+
+
+def _drops(facts: Mapping[str, Any]) -> Dict[str, Any]:
+    qfp = facts.get("qfp_drops")
+    ipsec = facts.get("qfp_ipsec_drops")
+    rate = facts.get("drop_rate") or {}
+    return {
+        "qfp": {k: v for k, v in (qfp or {}).items() if k.startswith("Ipsec")},
+        "ipsec": {k: v for k, v in (ipsec or {}).items() if "SPI" in k},
+        "invalid_spi_packets": invalid_spi_packets(qfp, ipsec),
+        "rate_pps": rate.get("pps"),
+        "delta": rate.get("delta"),
+        "available": qfp is not None or ipsec is not None,
+    }
+
+
+def _unassessed(host: str, error: Any, now: str) -> Dict[str, Any]:
+    if isinstance(error, Mapping):
+        message = str(error.get("message") or error.get("msg") or "no facts were gathered")
+        kind = str(error.get("kind") or _error_kind(message))
+    else:
+        message = str(error) if error else "no facts were gathered"
+        kind = _error_kind(message)
+    return {
+        "schema_version": SCHEMA_VERSION, "host": host, "assessed": False,
+        "error": {"kind": kind, "message": message}, "assessed_at": now, "source": None, "platform": None,
+        "compliant": False, "knob": None, "dpd": None, "tunnels": [], "flows": [], "desync": [], "events": [],
+        "drops": None,
+        "findings": [_finding("UNREACHABLE", "could not assess %s: %s" % (host, message), host)],
+        "planned_actions": [], "performed_actions": [], "unsupported_commands": [], "unparsed": [],
+    }
+
+
+def _error_kind(message: str) -> str:
+    text = (message or "").lower()
+    if "auth" in text or "password" in text or "permission denied" in text:
+        return "auth"
+    if "timeout" in text or "timed out" in text:
+        return "timeout"
+    if "% invalid" in text or "rejected" in text:
+        return "rejected"
+    return "unreachable"
+
+
+def assess_fleet(
+    facts_by_host: Mapping[str, Any],
+    errors: Optional[Mapping[str, Any]] = None,
+    waivers: Optional[List[Mapping[str, Any]]] = None,
+    today: Optional[datetime.date] = None,
+    source: str = "live",
+) -> Dict[str, Any]:
+    """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}}``."""
+    if not isinstance(facts_by_host, Mapping):
+        raise ParseError("facts must be a mapping host -> ipsec_spi facts, not %s" % type(facts_by_host).__name__)
+    errors = errors or {}
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    today = today or datetime.date.today()
+    compiled = _compile_waivers(waivers or [])
+
+    good = {h: f for h, f in facts_by_host.items() if isinstance(f, Mapping) and f.get("inventory") is not None}
+    verdicts = spi_desync({h: {"addresses": f.get("addresses") or [], "sas": f.get("ipsec_sas") or [],
+                               "flows": [fl for fl in f.get("flows") or [] if fl.get("status") != "foreign"]}
+                           for h, f in good.items()})
+    by_flow = {(v["receiver"], v["sender_addr"], v["spi"]): v for v in verdicts}
+
+    assessments: Dict[str, Dict[str, Any]] = {}
+    clears: List[Tuple[str, Dict[str, Any]]] = []
+    for host, facts in facts_by_host.items():
+        if host not in good:
+            error = errors.get(host)
+            if error is None and isinstance(facts, Mapping):
+                error = facts.get("error")
+            assessments[host] = _unassessed(host, error, now)
+            continue
+        assessment, host_clears = _assess_host(host, facts, by_flow, now, source)
+        assessments[host] = assessment
+        clears.extend(host_clears)
+
+    # A clear runs where it does the most good: on the sender when it is ours.
+    seen = set()
+    for runner, action in clears:
+        key = (runner, action["peer"])
+        if key in seen or runner not in assessments or not assessments[runner].get("assessed"):
+            continue
+        seen.add(key)
+        assessments[runner]["planned_actions"].append(action)
+
+    for host, assessment in assessments.items():
+        _apply_waivers(assessment, compiled, today)
+        assessment["compliant"] = bool(assessment["assessed"]) and not any(
+            f["severity"] == "error" and not f["waived"] for f in assessment["findings"])
+    return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments)}
+
+
+def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
+                 now: str, source: str) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
+    inventory = facts.get("inventory") or {}
+    tunnels_in = inventory.get("tunnels") or []
+    sas = facts.get("ipsec_sas") or []
+    ike_sas = facts.get("ike_sas") or []
+    dmvpn = facts.get("dmvpn") or []
+    knob = _knob(inventory)
+    dpd = inventory.get("dpd") or {"ikev1": False, "ikev2": False}
+    findings: List[Dict[str, Any]] = []
+    planned: List[Dict[str, Any]] = []
+    clears: List[Tuple[str, Dict[str, Any]]] = []
+
+    tunnels = []
+    for tunnel in tunnels_in:
+        item = dict(tunnel)
+        item["ike_sa"] = [
+            {"remote": row.get("remote"), "state": row.get("state"), "status": row.get("status"), "version": row.get("version")}
+            for row in ike_sas if row.get("remote") in (tunnel.get("peers") or [])
+        ]
+        tunnels.append(item)
+        if tunnel.get("recovery") == "unsupported":
+            findings.append(_finding(
+                "RECOVERY_UNSUPPORTED",
+                "%s (%s) cannot use invalid-spi-recovery: %s; a desync there needs its SAs cleared"
+                % (tunnel.get("name"), tunnel.get("kind"), tunnel.get("reason")),
+                tunnel.get("name"), tunnel=tunnel.get("name")))
+        for row in item["ike_sa"]:
+            if row["state"] and row["state"] not in READY_STATES:
+                findings.append(_finding(
+                    "IKE_SA_NOT_READY", "IKE SA with %s on %s is %s" % (row["remote"], tunnel.get("name"), row["state"]),
+                    row["remote"], tunnel=tunnel.get("name")))
+
+    if knob["needed"]:
+        supported = [t.get("name") for t in tunnels_in if t.get("ike_version") == "ikev1" and t.get("recovery") == "supported"]
+        findings.append(_finding(
+            "KNOB_MISSING", "crypto isakmp invalid-spi-recovery is missing; it would let these IKEv1 tunnels recover "
+            "by themselves: %s" % ", ".join(map(str, supported)), host))
+        planned.append({"action": "enable_knob", "peer": None, "command": KNOB_COMMAND, "host": host,
+                        "reason": "IKEv1 tunnels of a supported kind: %s" % ", ".join(map(str, supported))})
+    elif knob["status"] == "irrelevant":
+        findings.append(_finding(
+            "KNOB_IRRELEVANT", "crypto isakmp invalid-spi-recovery is configured but no tunnel can use it "
+            "(it only acts for IKEv1 peers of a static kind)", host))
+
+    versions = sorted({t.get("ike_version") for t in tunnels_in if t.get("ike_version")})
+    for version in versions:
+        if not dpd.get(version):
+            hint = "crypto isakmp keepalive" if version == "ikev1" else "dpd in the IKEv2 profile or crypto ikev2 dpd"
+            findings.append(_finding(
+                "DPD_MISSING", "%s tunnels have no dead peer detection (%s): a black hole lasts until the SA expires"
+                % (version.upper(), hint), version))
+
+    flows_out = []
+    scan: Dict[int, set] = {}
+    ff_reported = set()
+    for flow in facts.get("flows") or []:
+        item = dict(flow)
+        verdict = by_flow.get((host, flow.get("src"), flow.get("spi")))
+        item["verdict"] = verdict["verdict"] if verdict else None
+        item["sender"] = verdict["sender"] if verdict else None
+        flows_out.append(item)
+        scan.setdefault(flow["spi"], set()).add(flow["src"])
+        label = "%s from %s to %s" % (flow.get("spi_hex") or spi_hex(flow["spi"]), flow["src"], flow["dst"])
+        if (flow["spi"] >> 24) == 0xFF and flow["spi"] not in ff_reported:
+            ff_reported.add(flow["spi"])
+            findings.append(_finding(
+                "SPI_TOP_BYTE_FF", "SPI %s starts with 0xFF: matches the symptom of %s (ESP packets whose SPI starts "
+                "with 0xFF dropped as invalid SPI)" % (flow.get("spi_hex"), BUG_FF), flow["src"], bug=BUG_FF))
+        status = flow.get("status")
+        if status == "foreign":
+            findings.append(_finding(
+                "FOREIGN_SENDER", "INV_SPI %s: %s is no configured or known peer (a scan or a foreign sender); "
+                "reported only, never remediated" % (label, flow["src"]), flow["src"]))
+            continue
+        if status == "transient":
+            findings.append(_finding(
+                "SPI_TRANSIENT", "one INV_SPI message for %s: most likely a rekey race" % label, flow["src"]))
+            continue
+        tunnel = _tunnel_for(tunnels_in, flow["src"], sas, dmvpn)
+        v = item["verdict"]
+        if v == RESOLVED:
+            findings.append(_finding(
+                "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
+                % (label, "; ".join(verdict["evidence"])), flow["src"]))
+            continue
+        code = "SPI_DESYNC_CONFIRMED" if v == CONFIRMED else "SPI_DESYNC_SUSPECTED"
+        why = "; ".join(verdict["evidence"]) if verdict else "no verdict"
+        action = _plan_clear(host, flow, verdict, tunnel, knob)
+        where = ""
+        if action:
+            clears.append((action["host"], action))
+            where = "; remediation: %s on %s" % (action["command"], action["host"])
+        elif tunnel is not None and tunnel.get("recovery") == "supported":
+            where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
+        findings.append(_finding(
+            code, "%s %s black-holes traffic (%d messages over %ss)%s: %s"
+            % ("confirmed desync:" if v == CONFIRMED else "persistent INV_SPI, sender not in the inventory:",
+               label, flow.get("count") or 0, flow.get("span_seconds"), where, why),
+            flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"]))
+    for spi, sources in scan.items():
+        if len(sources) >= SCAN_SOURCES:
+            findings.append(_finding(
+                "SPI_SCAN", "SPI %s arrived from %d different sources (%s): a scan" % (spi_hex(spi), len(sources),
+                                                                                      ", ".join(sorted(sources))), spi_hex(spi)))
+
+    drops = _drops(facts)
+    if drops["delta"]:
+        findings.append(_finding(
+            "DROPS_RISING", "invalid-SPI drops rose by %s packets in %ss" % (drops["delta"], (facts.get("drop_rate") or {}).get("interval")),
+            host))
+    for command in facts.get("unsupported_commands") or []:
+        findings.append(_finding("UNSUPPORTED_COMMAND", "the platform does not support '%s'" % command, command))
+    unparsed = facts.get("unparsed") or []
+    if unparsed:
+        findings.append(_finding(
+            "UNPARSED_OUTPUT", "%d line(s) of device output were not understood, e.g. %s line %s: %s"
+            % (len(unparsed), unparsed[0].get("command"), unparsed[0].get("line"), unparsed[0].get("reason")), host))
+
+    events = [{"epoch": e.get("epoch"), "time": e.get("time"), "src": e.get("src"), "dst": e.get("dst"), "spi": e.get("spi")}
+              for e in (facts.get("events") or [])[-MAX_EVENTS:]]
+    assessment = {
+        "schema_version": SCHEMA_VERSION, "host": host, "assessed": True, "error": None, "assessed_at": now,
+        "source": source, "platform": facts.get("platform"), "compliant": None, "knob": knob, "dpd": dpd,
+        "tunnels": tunnels, "flows": flows_out,
+        "desync": [dict(v) for v in by_flow.values() if v["receiver"] == host],
+        "events": events, "drops": drops, "findings": findings, "planned_actions": planned,
+        "performed_actions": [], "unsupported_commands": list(facts.get("unsupported_commands") or []),
+        "unparsed": unparsed,
+    }
+    return assessment, clears
+
+
+def _plan_clear(host: str, flow: Mapping[str, Any], verdict: Optional[Mapping[str, Any]],
+                tunnel: Optional[Mapping[str, Any]], knob: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The clear for one persistent desync, or None when the knob is the answer (domain.md 4.4)."""
+    if verdict is None or verdict["verdict"] not in (CONFIRMED, UNVERIFIED):
+        return None
+    supported = tunnel is not None and tunnel.get("recovery") == "supported"
+    if supported and not knob["present"]:
+        # Enabling the knob (planned separately) lets the receiver recover by itself.
+        return None
+    why_kind = ("%s (%s, %s)" % (tunnel.get("name"), tunnel.get("kind"), tunnel.get("ike_version"))
+                if tunnel else "an unidentified tunnel")
+    if supported:
+        reason = "invalid-spi-recovery is configured yet the desync on %s persists" % why_kind
+    else:
+        reason = "invalid-spi-recovery cannot help %s" % why_kind
+    base = {"receiver": host, "spi": flow["spi"], "spi_hex": flow.get("spi_hex") or spi_hex(flow["spi"]),
+            "sender_addr": flow["src"], "receiver_addr": flow["dst"], "verdict": verdict["verdict"]}
+    if verdict.get("sender") and verdict["verdict"] == CONFIRMED:
+        base.update({"action": "clear_sa", "host": verdict["sender"], "peer": flow["dst"],
+                     "command": "clear crypto sa peer %s" % flow["dst"],
+                     "reason": "%s; clearing on the sender %s re-creates the pair's SAs" % (reason, verdict["sender"])})
+    else:
+        base.update({"action": "clear_session", "host": host, "peer": flow["src"],
+                     "command": "clear crypto session remote %s" % flow["src"],
+                     "reason": "%s; the sender %s is not in the inventory, so the receiver clears" % (reason, flow["src"])})
+    return base
+
+
+def _compile_waivers(waivers: List[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    compiled = []
+    for index, waiver in enumerate(waivers):
+        if not isinstance(waiver, Mapping) or not waiver.get("code") or not waiver.get("reason"):
+            raise ParseError("waiver %d must be a mapping with at least code and reason" % (index + 1))
+        if waiver["code"] not in SEVERITY:
+            raise ParseError("waiver %d: unknown finding code %r (known: %s)" % (index + 1, waiver["code"], ", ".join(SEVERITY)))
+        expression = None
+        if waiver.get("when"):
+            try:
+                import jmespath
+            except ImportError:
+                raise ParseError("waiver %d uses 'when', which needs the Python package jmespath" % (index + 1)) from None
+            try:
+                expression = jmespath.compile(str(waiver["when"]))
+            except Exception as exc:  # jmespath raises its own ParseError family
+                raise ParseError("waiver %d: bad JMESPath in 'when' (%s): %s" % (index + 1, waiver["when"], exc)) from None
+        expires = waiver.get("expires")
+        if expires is not None and not isinstance(expires, datetime.date):
+            try:
+                expires = datetime.date.fromisoformat(str(expires))
+            except ValueError:
+                raise ParseError("waiver %d: expires must be a date YYYY-MM-DD, not %r" % (index + 1, expires)) from None
+        compiled.append({"code": waiver["code"], "when": expression, "reason": str(waiver["reason"]),
+                         "expires": expires, "source": dict(waiver)})
+    return compiled
+
+
+def _apply_waivers(assessment: Dict[str, Any], waivers: List[Dict[str, Any]], today: datetime.date) -> None:
+    if not waivers:
+        return
+    tunnels = {t.get("name"): t for t in assessment.get("tunnels") or []}
+    for finding in assessment["findings"]:
+        for waiver in waivers:
+            if waiver["code"] != finding["code"]:
+                continue
+            if waiver["when"] is not None:
+                context = dict(finding, host=assessment["host"], tunnel=tunnels.get(finding.get("tunnel")))
+                if not waiver["when"].search(context):
+                    continue
+            expired = waiver["expires"] is not None and waiver["expires"] < today
+            finding["waiver"] = {"reason": waiver["reason"],
+                                 "expires": waiver["expires"].isoformat() if waiver["expires"] else None,
+                                 "expired": expired}
+            finding["waived"] = not expired
+            if not expired:
+                break
+
+
+def fleet_summary(assessments: Mapping[str, Mapping[str, Any]]) -> Dict[str, Any]:
+    """The small versioned summary that goes to set_stats for AWX workflows."""
+    codes: Dict[str, int] = {}
+    summary = {"schema_version": SCHEMA_VERSION, "routers": len(assessments), "assessed": 0, "compliant": 0,
+               "noncompliant": 0, "unreachable": 0, "confirmed_desyncs": 0, "planned_actions": 0,
+               "noncompliant_hosts": [], "unreachable_hosts": [], "findings_by_code": codes}
+    for host, assessment in sorted(assessments.items()):
+        if assessment.get("assessed"):
+            summary["assessed"] += 1
+        else:
+            summary["unreachable"] += 1
+            summary["unreachable_hosts"].append(host)
+        if assessment.get("compliant"):
+            summary["compliant"] += 1
+        else:
+            summary["noncompliant"] += 1
+            summary["noncompliant_hosts"].append(host)
+        summary["planned_actions"] += len(assessment.get("planned_actions") or [])
+        for finding in assessment.get("findings") or []:
+            codes[finding["code"]] = codes.get(finding["code"], 0) + 1
+            if finding["code"] == "SPI_DESYNC_CONFIRMED":
+                summary["confirmed_desyncs"] += 1
+    return summary

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Cross-peer proof of an SPI desync (domain.md section 4, rule 1).
+
+The receiver's log only says "someone sent me SPI X". The proof needs the
+sender's view too: X must still be one of the sender's outbound SPIs towards
+the receiver while the receiver has no inbound SA with X. Everything here is
+one pass over the fleet to index it and one pass over the flows, so a
+1,000-router fleet costs milliseconds, not a nested loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    ParseError,
+    maybe_addr,
+    spi_hex,
+)
+
+CONFIRMED = "confirmed"
+RESOLVED = "resolved"
+UNVERIFIED = "unverified"
+
+
+def _sa_spis(sas: Iterable[Mapping[str, Any]], peer: Optional[str], direction: str) -> Set[int]:
+    """SPIs of one direction, from the SA blocks facing ``peer`` (all blocks when peer is None)."""
+    spis: Set[int] = set()
+    for sa in sas:
+        if peer is not None and maybe_addr(sa.get("peer")) != peer:
+            continue
+        spis.update(sa.get(direction + "_spis") or ())
+        if direction == "outbound" and sa.get("current_outbound_spi"):
+            spis.add(sa["current_outbound_spi"])
+    return spis
+
+
+def _check_host(host: str, data: Any) -> Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]:
+    if not isinstance(data, Mapping):
+        raise ParseError("fleet[%r] must be a mapping with addresses, sas and flows, not %s" % (host, type(data).__name__))
+    addresses = data.get("addresses") or []
+    sas = data.get("sas") or []
+    flows = data.get("flows") or []
+    for key, value in (("addresses", addresses), ("sas", sas), ("flows", flows)):
+        if not isinstance(value, (list, tuple)):
+            raise ParseError("fleet[%r].%s must be a list, not %s" % (host, key, type(value).__name__))
+    for index, item in enumerate(list(sas) + list(flows)):
+        if not isinstance(item, Mapping):
+            raise ParseError("fleet[%r]: SA/flow entry %d is %s, not a mapping" % (host, index + 1, type(item).__name__))
+    return [a for a in (maybe_addr(str(a)) for a in addresses) if a], list(sas), list(flows)
+
+
+def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """One verdict per (receiver, sender address, spi) seen in the fleet's INV_SPI flows.
+
+    ``fleet`` maps an inventory host to ``{addresses, sas, flows}``: the
+    router's own addresses, its ``ipsec_sas`` and its ``invalid_spi_flows``.
+    """
+    if not isinstance(fleet, Mapping):
+        raise ParseError("fleet must be a mapping of host -> {addresses, sas, flows}, not %s" % type(fleet).__name__)
+
+    checked: Dict[str, Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]] = {}
+    owner: Dict[str, str] = {}
+    for host, data in fleet.items():
+        checked[host] = _check_host(str(host), data)
+        for addr in checked[host][0]:
+            # An address on two routers (anycast, a lab copy) cannot name one sender.
+            owner[addr] = host if addr not in owner or owner[addr] == host else ""
+        for sa in checked[host][1]:
+            local = maybe_addr(sa.get("local_addr"))
+            if local and local not in owner:
+                owner[local] = host
+
+    verdicts: Dict[Tuple[str, str, int], Dict[str, Any]] = {}
+    for receiver, (_, r_sas, flows) in checked.items():
+        r_inbound_all: Optional[Set[int]] = None
+        for flow in flows:
+            src = maybe_addr(flow.get("src"))
+            dst = maybe_addr(flow.get("dst"))
+            spi = flow.get("spi")
+            if src is None or not isinstance(spi, int):
+                raise ParseError("fleet[%r]: a flow lacks a valid src or spi: %r" % (receiver, dict(flow)))
+            key = (receiver, src, spi)
+            if key in verdicts:
+                continue
+            if r_inbound_all is None:
+                r_inbound_all = _sa_spis(r_sas, None, "inbound")
+            sender = owner.get(src) or None
+            evidence: List[str] = []
+            on_receiver = spi in r_inbound_all
+            if sender is None or sender == receiver:
+                verdict = UNVERIFIED
+                evidence.append("sender %s is not a router of this inventory: its SAs cannot be read" % src)
+                sender = None
+                if on_receiver:
+                    verdict = RESOLVED
+                    evidence.append("%s is now an inbound SPI on %s" % (spi_hex(spi), receiver))
+                else:
+                    evidence.append("%s is not among %s's inbound SPIs" % (spi_hex(spi), receiver))
+            else:
+                s_sas = checked[sender][1]
+                towards = dst if dst else None
+                s_outbound = _sa_spis(s_sas, towards, "outbound")
+                if not s_outbound and towards is not None:
+                    # The sender may show the receiver under another of its addresses.
+                    s_outbound = _sa_spis(s_sas, None, "outbound")
+                on_sender = spi in s_outbound
+                evidence.append(
+                    "%s %s among %s's outbound SPIs towards %s"
+                    % (spi_hex(spi), "is" if on_sender else "is no longer", sender, dst or "the receiver")
+                )
+                evidence.append(
+                    "%s %s among %s's inbound SPIs"
+                    % (spi_hex(spi), "is" if on_receiver else "is absent", receiver)
+                )
+                verdict = CONFIRMED if on_sender and not on_receiver else RESOLVED
+            verdicts[key] = {
+                "receiver": receiver,
+                "sender": sender,
+                "sender_addr": src,
+                "receiver_addr": dst,
+                "spi": spi,
+                "spi_hex": spi_hex(spi),
+                "status": flow.get("status"),
+                "verdict": verdict,
+                "evidence": evidence,
+            }
+    return list(verdicts.values())
