@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: fleet_report
+short_description: Write the fleet invalid-SPI compliance report (JSON, Markdown, HTML, JUnit)
+version_added: 0.1.0
+description:
+  - Renders the per-router assessments set by the C(netops.ipsec_spi.check) role (and the performed actions
+    added by C(netops.ipsec_spi.remediate)) into four files in O(dest)
+    C(report.json) (versioned, see C(docs/schemas/report-v1.schema.json)), C(report.md), C(report.html)
+    (one self-contained page, nothing fetched from the network) and C(junit.xml) (one test case per router
+    and check family, failing for non-compliant routers).
+  - Meant to run once on the controller, for example with C(run_once) and C(delegate_to=localhost);
+    the C(netops.ipsec_spi.report) role does that and collects the assessments from C(hostvars).
+  - Every file is written atomically (a temporary file in O(dest), then a rename), and only when its
+    content changed.
+  - Every string that came from a router is escaped for the format it lands in, and only the documented
+    assessment keys are copied into the report, so no raw device configuration reaches it.
+author:
+  - netops.ipsec_spi contributors
+options:
+  dest:
+    description:
+      - Directory the report files are written to. Created (with parents) when missing.
+    type: path
+    required: true
+  assessments:
+    description:
+      - Mapping of inventory host name to its C(ipsec_spi_assessment) (see C(docs/assessment.md)).
+      - A host mapped to C(null) or C({}) has no assessment and is reported as not assessed, with the
+        reason from O(reasons) or C(no assessment).
+    type: dict
+    required: true
+  reasons:
+    description:
+      - Mapping of host name to the reason it has no assessment, for example the message of its failed
+        task or C(unreachable).
+    type: dict
+    default: {}
+  run_mode:
+    description:
+      - V(dry_run) labels the report as a dry run (use it in check mode).
+      - V(auto) and V(applied) label it as applied only when some router has performed actions; with no
+        performed action the run changed nothing, so the report says dry run.
+    type: str
+    choices: [auto, dry_run, applied]
+    default: auto
+  meta:
+    description:
+      - Free-form information about the run copied into the report (for example C(title), C(playbook),
+        C(collection_version)). C(title) is used as the heading of the Markdown and HTML reports.
+    type: dict
+    default: {}
+  formats:
+    description:
+      - Which files to write.
+    type: list
+    elements: str
+    choices: [json, markdown, html, junit]
+    default: [json, markdown, html, junit]
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode the report is still written, because a dry-run report is the point of an audit.
+        The module changes nothing on any router in either mode; it only writes report files on the
+        controller.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - RV(changed) is true when at least one report file was created or its content changed. When the fleet
+    content is the same as in the existing C(report.json) of O(dest), the earlier C(generated_at) time is
+    kept, so an unchanged fleet leaves all four files untouched and RV(changed) false. Live assessments
+    carry their C(assessed_at) time, so a new live run normally changes the report.
+  - The rendering lives in the pure Python core C(plugins/module_utils/report.py), with no Ansible imports.
+seealso:
+  - name: The report format
+    description: docs/report.md in the collection.
+    link: https://example.invalid/netops/ipsec_spi/docs/report.md
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report on the controller
+  netops.ipsec_spi.fleet_report:
+    dest: "{{ playbook_dir }}/reports"
+    assessments: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+      | map(attribute='ipsec_spi_assessment', default={}))) }}"
+    run_mode: "{{ 'dry_run' if ansible_check_mode else 'auto' }}"
+  run_once: true
+  delegate_to: localhost
+
+- name: Only the JUnit file for CI, from assessments saved earlier
+  netops.ipsec_spi.fleet_report:
+    dest: /var/tmp/ipsec-spi
+    assessments: "{{ lookup('ansible.builtin.file', 'assessments.json') | from_json }}"
+    formats: [junit]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+paths:
+  description: Path of every file written or left unchanged, by format.
+  returned: always
+  type: dict
+  sample:
+    json: /srv/audit/reports/report.json
+    markdown: /srv/audit/reports/report.md
+    html: /srv/audit/reports/report.html
+    junit: /srv/audit/reports/junit.xml
+changed_files:
+  description: Paths of the files whose content changed (created or rewritten).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/audit/reports/report.json]
+mode:
+  description: The run mode the report states, V(dry_run) or V(applied).
+  returned: always
+  type: str
+  sample: dry_run
+generated_at:
+  description: The report's generation time (kept from the existing report when the fleet content is unchanged).
+  returned: always
+  type: str
+  sample: "2026-11-29T18:05:00+00:00"
+summary:
+  description: The fleet summary of the report (the C(summary) object of C(report.json)).
+  returned: always
+  type: dict
+  sample:
+    routers: 7
+    assessed: 6
+    compliant: 2
+    non_compliant: 4
+    unreachable: 1
+    confirmed_desyncs: 1
+    planned_actions: 3
+    performed_actions: 0
+    findings_by_code: {KNOB_MISSING: 1, SPI_DESYNC_CONFIRMED: 1, UNREACHABLE: 1}
+"""
+
+import json
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
+    ReportError,
+    build_report,
+    render_html,
+    render_json,
+    render_junit,
+    render_markdown,
+)
+
+FILES = (
+    ("json", "report.json", render_json),
+    ("markdown", "report.md", render_markdown),
+    ("html", "report.html", render_html),
+    ("junit", "junit.xml", render_junit),
+)
+
+
+def _without_time(data):
+    data = dict(data)
+    data.pop("generated_at", None)
+    return data
+
+
+def _previous_time(dest, report):
+    """generated_at of the existing report.json when its content equals ours apart from the time."""
+    path = os.path.join(dest, "report.json")
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            previous = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(previous, dict) or not isinstance(previous.get("generated_at"), str):
+        return None
+    current = json.loads(render_json(report))
+    if _without_time(previous) == _without_time(current):
+        return previous["generated_at"]
+    return None
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _write_atomic(path, data):
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type="path", required=True),
+            assessments=dict(type="dict", required=True),
+            reasons=dict(type="dict", default={}),
+            run_mode=dict(type="str", choices=["auto", "dry_run", "applied"], default="auto"),
+            meta=dict(type="dict", default={}),
+            formats=dict(type="list", elements="str", choices=["json", "markdown", "html", "junit"],
+                         default=["json", "markdown", "html", "junit"]),
+        ),
+        supports_check_mode=True,
+    )
+    dest = module.params["dest"]
+    try:
+        report = build_report(module.params["assessments"], mode=module.params["run_mode"],
+                              meta=module.params["meta"], reasons=module.params["reasons"])
+    except ReportError as exc:
+        module.fail_json(msg="netops.ipsec_spi.fleet_report: %s" % exc)
+
+    paths = {}
+    changed_files = []
+    try:
+        if not os.path.isdir(dest):
+            os.makedirs(dest)
+        if "json" in module.params["formats"]:
+            previous = _previous_time(dest, report)
+            if previous:
+                report["generated_at"] = previous
+        for fmt, name, render in FILES:
+            if fmt not in module.params["formats"]:
+                continue
+            path = os.path.join(dest, name)
+            paths[fmt] = path
+            data = render(report).encode("utf-8")
+            if _read(path) != data:
+                # Check mode writes too: the dry-run report is what an audit run is for.
+                _write_atomic(path, data)
+                changed_files.append(path)
+    except (OSError, IOError) as exc:
+        module.fail_json(msg="netops.ipsec_spi.fleet_report: cannot write the report in %s: %s" % (dest, exc),
+                         paths=paths, changed_files=changed_files)
+
+    module.exit_json(
+        changed=bool(changed_files),
+        paths=paths,
+        changed_files=changed_files,
+        mode=report["mode"],
+        generated_at=report["generated_at"],
+        summary=report["summary"],
+    )
+
+
+if __name__ == "__main__":
+    main()
