@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Thin wrappers used by the remediate role: plan, re-verify, verify, record."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate
+from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter
+
+
+def _assessments(hosts, hostvars, name):
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError("netops.ipsec_spi.%s: input must be a list of inventory hosts" % name)
+    out = {}
+    for host in hosts:
+        hv = hostvars[host] if host in hostvars else {}
+        out[host] = hv.get("ipsec_spi_assessment") if isinstance(hv, Mapping) else None
+    return out
+
+
+def spi_remediation_plan(hosts, hostvars, state=None, now=0.0, allow_clear=True, cooldown=3600, max_clears=10, run_id=""):
+    """Each host's planned actions with a run/skip decision (cool-down, budget, allow_clear)."""
+    return call_filter("spi_remediation_plan", remediate.plan, _assessments(hosts, hostvars, "spi_remediation_plan"),
+                       state=state, now=float(now), allow_clear=bool(allow_clear), cooldown=float(cooldown),
+                       max_clears=int(max_clears), run_id=str(run_id))
+
+
+def _fresh(readings):
+    """host -> ipsec_sas from registered spi_facts results (single or looped)."""
+    out = {}
+    for host, result in (readings or {}).items():
+        if isinstance(result, Mapping) and not result.get("failed") and not result.get("unreachable"):
+            facts = (result.get("ansible_facts") or {}).get("ipsec_spi") or {}
+            out[host] = facts.get("ipsec_sas") or []
+    return out
+
+
+def spi_reverify(actions, readings):
+    """Keep a clear only while the desync still holds in SA tables read just now."""
+    return call_filter("spi_reverify", remediate.reverify, list(actions or []), _fresh(readings))
+
+
+def spi_verify_remediation(actions, readings):
+    """After acting: the pair's SPIs agree and the receiver's drops stopped rising."""
+    rates = {}
+    for host, result in (readings or {}).items():
+        if isinstance(result, Mapping):
+            rates[host] = ((result.get("ansible_facts") or {}).get("ipsec_spi") or {}).get("drop_rate")
+    return call_filter("spi_verify_remediation", remediate.verify, list(actions or []), _fresh(readings), rates)
+
+
+def spi_clear_state(state, performed, now, run_id=""):
+    """The cool-down state with this batch's clears recorded."""
+    return call_filter("spi_clear_state", remediate.record, state, list(performed or []), float(now), str(run_id))
+
+
+class FilterModule(object):
+    """Remediation helpers of netops.ipsec_spi."""
+
+    def filters(self):
+        return {
+            "spi_remediation_plan": spi_remediation_plan,
+            "spi_reverify": spi_reverify,
+            "spi_verify_remediation": spi_verify_remediation,
+            "spi_clear_state": spi_clear_state,
+        }
