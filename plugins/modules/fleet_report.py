@@ -42,9 +42,16 @@ options:
   reasons:
     description:
       - Mapping of host name to the reason it has no assessment, for example the message of its failed
-        task or C(unreachable).
+        task or C(unreachable). A value may also be a failed task result, of which only C(msg) is used.
     type: dict
     default: {}
+  active_hosts:
+    description:
+      - The hosts still active in the play (C(ansible_play_hosts)). A host of O(assessments) that is not
+        in this list and has no assessment is reported as failed or unreachable earlier in the play.
+      - Leave unset when the report runs in a separate play.
+    type: list
+    elements: str
   run_mode:
     description:
       - V(dry_run) labels the report as a dry run (use it in check mode).
@@ -225,6 +232,7 @@ def main():
             dest=dict(type="path", required=True),
             assessments=dict(type="dict", required=True),
             reasons=dict(type="dict", default={}),
+            active_hosts=dict(type="list", elements="str"),
             run_mode=dict(type="str", choices=["auto", "dry_run", "applied"], default="auto"),
             meta=dict(type="dict", default={}),
             formats=dict(type="list", elements="str", choices=["json", "markdown", "html", "junit"],
@@ -235,7 +243,8 @@ def main():
     dest = module.params["dest"]
     try:
         report = build_report(module.params["assessments"], mode=module.params["run_mode"],
-                              meta=module.params["meta"], reasons=module.params["reasons"])
+                              meta=module.params["meta"], reasons=module.params["reasons"],
+                              active_hosts=module.params["active_hosts"])
     except ReportError as exc:
         module.fail_json(msg="netops.ipsec_spi.fleet_report: %s" % exc)
 
