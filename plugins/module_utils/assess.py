@@ -86,6 +86,17 @@ def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[st
     return None
 
 
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, (int, float)):
+        return "an unknown time"
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return "%ds" % seconds
+    if seconds < 7200:
+        return "%d min" % (seconds // 60)
+    return "%.1f h" % (seconds / 3600.0)
+
+
 def _knob(inventory: Mapping[str, Any]) -> Dict[str, Any]:
     present = bool(inventory.get("invalid_spi_recovery"))
     relevant = any(t.get("ike_version") == "ikev1" and t.get("recovery") == "supported" for t in inventory.get("tunnels") or [])
@@ -288,9 +299,9 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         elif tunnel is not None and tunnel.get("recovery") == "supported":
             where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
         findings.append(_finding(
-            code, "%s %s black-holes traffic (%d messages over %ss)%s: %s"
+            code, "%s %s black-holes traffic (%d messages over %s)%s: %s"
             % ("confirmed desync:" if v == CONFIRMED else "persistent INV_SPI, sender not in the inventory:",
-               label, flow.get("count") or 0, flow.get("span_seconds"), where, why),
+               label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
             flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"]))
     for spi, sources in scan.items():
         if len(sources) >= SCAN_SOURCES:

@@ -112,8 +112,8 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     % (spi_hex(spi), "is" if on_sender else "is no longer", sender, dst or "the receiver")
                 )
                 evidence.append(
-                    "%s %s among %s's inbound SPIs"
-                    % (spi_hex(spi), "is" if on_receiver else "is absent", receiver)
+                    "%s %s %s's inbound SPIs"
+                    % (spi_hex(spi), "is among" if on_receiver else "is absent from", receiver)
                 )
                 verdict = CONFIRMED if on_sender and not on_receiver else RESOLVED
             verdicts[key] = {

@@ -54,6 +54,30 @@ _VERSION_RES = [
 ]
 
 
+def normalize_response(text: Any) -> Optional[str]:
+    """The device's answer as text.
+
+    With check_rc=False, cliconf returns a rejected command's error as the
+    repr of the bytes it read (``b"...\\r\\n% Invalid input..."``); turn that back
+    into what the router printed so `% Invalid input` is recognised.
+    """
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        return text.decode("utf-8", errors="replace")
+    text = str(text)
+    if len(text) > 2 and text[0] == "b" and text[1] in "'\"" and text.rstrip()[-1:] == text[1]:
+        import ast
+
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            return text
+        if isinstance(value, bytes):
+            return value.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return text
+
+
 def parse_version(text: str) -> Dict[str, Any]:
     """The few `show version` facts an assessment needs."""
     out: Dict[str, Any] = {"os": None, "version": None, "model": None, "uptime": None, "hostname": None}
@@ -132,6 +156,7 @@ def build_facts(
         "unparsed": [],
     }
     parsed: Dict[str, Any] = {}
+    outputs = {k: normalize_response(v) for k, v in outputs.items()}
     for key, _command in COMMANDS:
         text = outputs.get(key)
         if text is None or key == "version":
@@ -210,7 +235,7 @@ def _drop_rate(facts: Dict[str, Any], second: Mapping[str, Optional[str]], inter
     before = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
     after_parsed: Dict[str, Any] = {}
     for key in POLL_KEYS:
-        text = second.get(key)
+        text = normalize_response(second.get(key))
         if text is None or is_unsupported(text):
             continue
         try:

@@ -94,6 +94,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
+
 _ERROR_RE = re.compile(r"^\s*%\s*\S", re.MULTILINE)
 _VRF_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,32}$")
 
@@ -151,7 +153,8 @@ def main():
             item.update(sent=True, ok=False, response="no answer: %s" % exc)
             # The session is gone: the remaining peers cannot be attempted safely.
             break
-        item.update(sent=True, response=response or "", ok=not _ERROR_RE.search(response or ""))
+        response = (normalize_response(response) or "").strip()
+        item.update(sent=True, response=response, ok=not _ERROR_RE.search(response))
     failed = [r for r in results if r["ok"] is False or not r["sent"]]
     changed = any(r["ok"] for r in results)
     if failed:
