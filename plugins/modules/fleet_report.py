@@ -14,7 +14,7 @@ short_description: Write the fleet invalid-SPI compliance report (JSON, Markdown
 version_added: 0.1.0
 description:
   - Renders the per-router assessments set by the C(netops.ipsec_spi.check) role (and the performed actions
-    added by C(netops.ipsec_spi.remediate)) into four files in O(dest)
+    added by C(netops.ipsec_spi.remediate)) into four files in O(dest), namely
     C(report.json) (versioned, see C(docs/schemas/report-v1.schema.json)), C(report.md), C(report.html)
     (one self-contained page, nothing fetched from the network) and C(junit.xml) (one test case per router
     and check family, failing for non-compliant routers).
@@ -25,7 +25,7 @@ description:
   - Every string that came from a router is escaped for the format it lands in, and only the documented
     assessment keys are copied into the report, so no raw device configuration reaches it.
 author:
-  - netops.ipsec_spi contributors
+  - netops.ipsec_spi maintainers (@netops)
 options:
   dest:
     description:
@@ -48,7 +48,7 @@ options:
   active_hosts:
     description:
       - The hosts still active in the play (C(ansible_play_hosts)). A host of O(assessments) that is not
-        in this list and has no assessment is reported as failed or unreachable earlier in the play.
+        in this list and has no assessment is reported as failed or unreachable earlier in the run.
       - Leave unset when the report runs in a separate play.
     type: list
     elements: str
@@ -75,19 +75,23 @@ options:
     default: [json, markdown, html, junit]
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - In check mode the report is still written, because a dry-run report is the point of an audit.
         The module changes nothing on any router in either mode; it only writes report files on the
         controller.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 notes:
-  - RV(changed) is true when at least one report file was created or its content changed. When the fleet
+  - C(changed) is true when at least one report file was created or its content changed. When the fleet
     content is the same as in the existing C(report.json) of O(dest), the earlier C(generated_at) time is
-    kept, so an unchanged fleet leaves all four files untouched and RV(changed) false. Live assessments
+    kept, so an unchanged fleet leaves all four files untouched and C(changed) false. Live assessments
     carry their C(assessed_at) time, so a new live run normally changes the report.
   - The rendering lives in the pure Python core C(plugins/module_utils/report.py), with no Ansible imports.
 seealso:
