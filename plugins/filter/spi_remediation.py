@@ -56,6 +56,11 @@ def spi_verify_remediation(actions, readings):
     return call_filter("spi_verify_remediation", remediate.verify, list(actions or []), _fresh(readings), rates)
 
 
+def spi_outcomes(actions, knob=None, clears=None, check_mode=False):
+    """Each action's result (done, would_run, skipped, failed) from the registered module results."""
+    return call_filter("spi_outcomes", remediate.outcomes, list(actions or []), knob, list(clears or []), bool(check_mode))
+
+
 def spi_clear_state(state, performed, now, run_id=""):
     """The cool-down state with this batch's clears recorded."""
     return call_filter("spi_clear_state", remediate.record, state, list(performed or []), float(now), str(run_id))
@@ -70,4 +75,5 @@ class FilterModule(object):
             "spi_reverify": spi_reverify,
             "spi_verify_remediation": spi_verify_remediation,
             "spi_clear_state": spi_clear_state,
+            "spi_outcomes": spi_outcomes,
         }

@@ -123,6 +123,47 @@ def reverify(actions: List[Mapping[str, Any]], fresh: Mapping[str, Any]) -> List
     return out
 
 
+def outcomes(actions: List[Mapping[str, Any]], knob: Optional[Mapping[str, Any]],
+             clears: List[Optional[Mapping[str, Any]]], check_mode: bool) -> List[Dict[str, Any]]:
+    """What happened to each action, from the registered module results.
+
+    ``knob`` is the invalid_spi_recovery result; ``clears`` the sa_clear
+    results (per-peer ``results`` inside). Nothing half-done is called done:
+    a clear is ``done`` only when the router answered it without an error.
+    """
+    sent: Dict[str, Mapping[str, Any]] = {}
+    failure = "not sent"
+    for result in clears:
+        if not isinstance(result, Mapping) or result.get("skipped"):
+            continue
+        for item in result.get("results") or []:
+            sent[item.get("command")] = item
+        if result.get("failed"):
+            failure = str(result.get("msg") or failure)
+    out = []
+    for action in actions:
+        item = dict(action)
+        if item.get("decision") != "run":
+            item.update(result="skipped", message=item.get("skip_reason"))
+        elif check_mode:
+            item.update(result="would_run", message="check mode: not sent", verified=None)
+        elif item.get("action") == "enable_knob":
+            knob = knob or {}
+            if knob.get("failed") or knob.get("skipped") or not knob:
+                item.update(result="failed", message=str(knob.get("msg") or "the knob task did not run"))
+            else:
+                item.update(result="done", verified=bool(knob.get("after")),
+                            message="configured" if knob.get("changed") else "already configured")
+        else:
+            answer = sent.get(item.get("command"))
+            if answer is not None and answer.get("ok"):
+                item.update(result="done", message=answer.get("response") or "cleared")
+            else:
+                item.update(result="failed", message=(answer or {}).get("response") or failure)
+        out.append(item)
+    return out
+
+
 def verify(actions: List[Mapping[str, Any]], fresh: Mapping[str, Any], drop_rates: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
     """After acting: does the pair agree again and have the drops stopped rising?"""
     drop_rates = drop_rates or {}

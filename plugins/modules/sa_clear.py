@@ -17,7 +17,7 @@ description:
     (O(scope=session), C(clear crypto session remote X)) of each listed peer, one command per peer, so that
     a desynchronised pair negotiates new SAs.
   - Refuses an empty peer list, a wildcard, an unspecified address (C(0.0.0.0), C(::)) or anything that is not
-    a single IP address: it can never clear every SA of the router.
+    a single IP address, so it can never clear every SA of the router.
   - Clearing is not idempotent and interrupts the peer's traffic for a moment. The
     P(netops.ipsec_spi.remediate#role) role re-verifies the desync just before calling it and rate-limits it.
 author:
@@ -81,11 +81,21 @@ results:
   type: list
   elements: dict
   contains:
-    peer: {description: The peer address., type: str}
-    command: {description: The command for this peer., type: str}
-    sent: {description: Whether the command was sent., type: bool}
-    ok: {description: Whether the router accepted it (null in check mode)., type: bool}
-    response: {description: The router's answer., type: str}
+    peer:
+      description: The peer address.
+      type: str
+    command:
+      description: The command for this peer.
+      type: str
+    sent:
+      description: Whether the command was sent.
+      type: bool
+    ok:
+      description: Whether the router accepted it (null in check mode).
+      type: bool
+    response:
+      description: What the router answered.
+      type: str
 """
 
 import ipaddress

@@ -72,3 +72,17 @@ def test_record_only_done_clears():
     performed = [dict(clear(), result="done"), dict(clear(peer="10.0.0.9"), result="skipped"), dict(knob(), result="done")]
     state = remediate.record({}, performed, 42.0, "r")
     assert list(state) == ["spoke|10.0.0.1"] and state["spoke|10.0.0.1"]["time"] == 42.0
+
+
+def test_outcomes_never_call_half_done_done():
+    acts = [dict(knob(), decision="run"), dict(clear(), decision="run"), dict(clear(peer="10.0.0.9"), decision="run"),
+            dict(clear(peer="10.0.0.8"), decision="skip", skip_reason="cool-down")]
+    sa_result = {"failed": True, "msg": "1 of 2 peer(s) not cleared", "results": [
+        {"command": "clear crypto sa peer 10.0.0.1", "ok": True, "response": ""},
+        {"command": "clear crypto sa peer 10.0.0.9", "ok": False, "response": "% Invalid input detected"}]}
+    out = remediate.outcomes(acts, {"changed": True, "after": True}, [sa_result, {"skipped": True}], False)
+    assert [o["result"] for o in out] == ["done", "done", "failed", "skipped"]
+    assert out[2]["message"] == "% Invalid input detected" and out[3]["message"] == "cool-down"
+    dry = remediate.outcomes(acts, {"skipped": True}, [{"skipped": True}], True)
+    assert [o["result"] for o in dry] == ["would_run", "would_run", "would_run", "skipped"]
+    assert remediate.outcomes(acts[:1], {"failed": True, "msg": "% rejected"}, [], False)[0]["result"] == "failed"

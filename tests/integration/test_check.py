@@ -1,0 +1,151 @@
+"""The check role on the lab's default scenario, compared with the scenario's ground truth."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CHECK_PLAY = """
+- name: Check
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: netops.ipsec_spi.check
+      vars:
+        ipsec_spi_source: "{{ source | default('live') }}"
+        ipsec_spi_files_dir: "{{ files_dir | default('') }}"
+"""
+ASSESSMENT_TASK = "Set this router's assessment"
+# Commands the audit may send: reads only (terminal setup is the connection plugin's).
+READ_ONLY_PREFIXES = ("show ", "terminal ", "enable", "exit", "")
+
+
+def assessments(result):
+    out = {}
+    for host, res in result.task(ASSESSMENT_TASK).items():
+        out[host] = res["ansible_facts"]["ipsec_spi_assessment"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def audited(lab, run_playbook):
+    before = {r: len(lab.commands(r)) for r in lab.ground_truth["routers"]}
+    result = run_playbook(CHECK_PLAY, lab.inventory)
+    assert result.rc == 0, result
+    return assessments(result), before
+
+
+def compare_with_truth(found, truth):
+    routers = truth["routers"]
+    assert set(found) == set(routers)
+    for host, expected in routers.items():
+        got = found[host]
+        assert got["assessed"], (host, got["error"])
+        tunnels = sorted((t["name"], t["kind"], t["ike_version"], t["recovery"]) for t in got["tunnels"])
+        want = sorted((t["name"], t["kind"], t["ike_version"], t["recovery"]) for t in expected["tunnels"])
+        assert tunnels == want, host
+        assert {k: got["knob"][k] for k in ("present", "relevant", "needed")} == expected["knob"], host
+        assert got["dpd"] == expected["dpd"], host
+        assert got["platform"]["qfp"] == expected["qfp"], host
+
+    flows = {(f["host_assessed"], f["src"], f["dst"]): f["status"]
+             for host, a in found.items() for f in [dict(x, host_assessed=host) for x in a["flows"]]}
+    want_flows = {(f["receiver"], f["src"], f["dst"]): f["status"] for f in truth["flows"]}
+    assert flows == want_flows
+
+    verdicts = {(v["receiver"], v["sender_addr"]): (v["verdict"], v["sender"])
+                for a in found.values() for v in a["desync"] if v["status"] != "foreign"}
+    want_verdicts = {(v["receiver"], v["sender_addr"]): (v["verdict"], v["sender"]) for v in truth["desync"]}
+    assert verdicts == want_verdicts
+
+    actions = sorted((host, p["action"], p["command"]) for host, a in found.items() for p in a["planned_actions"])
+    want_actions = sorted((a["host"], a["action"], a["command"]) for a in truth["actions"])
+    assert actions == want_actions
+
+
+def test_assessment_matches_ground_truth(audited, lab):
+    found, _ = audited
+    compare_with_truth(found, lab.ground_truth)
+
+
+def test_compliance_and_findings(audited, lab):
+    found, _ = audited
+    truth = lab.ground_truth
+    confirmed_receivers = {d["receiver"] for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")}
+    knob_needed = {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
+    for host, a in found.items():
+        codes = {f["code"] for f in a["findings"]}
+        assert a["compliant"] == (host not in confirmed_receivers | knob_needed), (host, codes)
+        if host in knob_needed:
+            assert "KNOB_MISSING" in codes
+        r = truth["routers"][host]
+        if r["knob"]["present"] and not r["knob"]["relevant"]:
+            assert "KNOB_IRRELEVANT" in codes and a["knob"]["status"] == "irrelevant"
+        for version in r.get("dpd_missing", []):
+            assert any(f["code"] == "DPD_MISSING" and f["subject"] == version for f in a["findings"]), host
+        if not r["qfp"]:
+            assert "UNSUPPORTED_COMMAND" in codes and a["drops"]["available"] is False
+        assert "UNPARSED_OUTPUT" not in codes, [f for f in a["findings"] if f["code"] == "UNPARSED_OUTPUT"]
+
+
+def test_audit_sent_nothing_but_reads(audited, lab):
+    _, before = audited
+    for router, count in before.items():
+        sent = lab.commands(router)
+        for command in sent[count:]:
+            assert command.strip().lower().startswith(READ_ONLY_PREFIXES), (router, command)
+            assert "clear" not in command.lower(), (router, command)
+
+
+def test_secrets_never_reach_the_assessment(audited, lab):
+    found, _ = audited
+    text = repr(found)
+    for router in lab.ground_truth["routers"]:
+        config = lab.state(router)["running_config"]
+        for line in config.splitlines():
+            words = line.split()
+            if len(words) > 2 and words[0] in ("crypto", "username", "enable") and ("key" in words or "secret" in words or "password" in words):
+                secret = words[-1] if "address" not in words else words[words.index("address") - 1]
+                if len(secret) > 5:
+                    assert secret not in text, (router, line)
+
+
+def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS
+
+    lab.set_speed(0)
+    try:
+        for router in lab.ground_truth["routers"]:
+            folder = tmp_path / router
+            folder.mkdir()
+            outputs = lab.cli(router, [cmd for _, cmd in COMMANDS])
+            for (key, _), text in zip(COMMANDS, outputs):
+                (folder / (key + ".txt")).write_text(text)
+        inventory = tmp_path / "hosts.yml"
+        inventory.write_text("all:\n  hosts:\n" + "".join(
+            "    %s: {ansible_connection: local, ansible_python_interpreter: %s}\n" % (r, os.environ.get("PYTHON_FOR_ANSIBLE", "auto_silent"))
+            for r in lab.ground_truth["routers"]))
+        result = run_playbook(CHECK_PLAY, str(inventory), extra_vars={"source": "files", "files_dir": str(tmp_path)})
+    finally:
+        lab.set_speed(60)
+    assert result.rc == 0, result
+    found = assessments(result)
+    assert all(a["source"] == "files" for a in found.values())
+    compare_with_truth(found, lab.ground_truth)
+
+
+def test_faults_are_reported_not_compliant(lab_factory, run_playbook):
+    faulty = lab_factory()
+    routers = sorted(faulty.ground_truth["routers"])
+    faulty.fault(routers[0], "unreachable")
+    faulty.fault(routers[1], "auth")
+    result = run_playbook(CHECK_PLAY, faulty.inventory, env={"ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "10"})
+    assert result.rc == 0, result
+    found = assessments(result)
+    for router in routers[:2]:
+        a = found[router]
+        assert a["assessed"] is False and a["compliant"] is False
+        assert [f["code"] for f in a["findings"]] == ["UNREACHABLE"]
+        assert a["error"]["message"]
+    assert found[routers[1]]["error"]["kind"] == "auth", found[routers[1]]["error"]
+    assert all(found[r]["assessed"] for r in routers[2:])
