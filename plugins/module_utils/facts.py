@@ -38,6 +38,25 @@ COMMANDS = [
     ("dmvpn", "show dmvpn"),
 ]
 COMMAND_OF = dict(COMMANDS)
+# Without these an assessment would be guesswork: a router that rejects one is
+# not assessed (unlike the QFP tables, IKEv2 or DMVPN, which platforms may lack).
+ESSENTIAL = ("running_config", "logging", "ipsec_sa")
+
+# What cliconf returns instead of output when the session itself failed
+# (with check_rc=False it does not raise).
+_SESSION_ERROR_RE = re.compile(
+    r"^\s*(?:ssh connection failed|command timeout triggered|unable to (?:open shell|connect)|"
+    r"failed to authenticate|socket path .* does not exist|connection (?:refused|reset|closed))",
+    re.IGNORECASE,
+)
+
+
+class RejectedCommand(ParseError):
+    """An essential command was rejected by the router or the session broke while running it."""
+
+
+def session_error(text: Optional[str]) -> bool:
+    return bool(text) and bool(_SESSION_ERROR_RE.match(text))
 POLL_KEYS = ("qfp_drops", "qfp_ipsec_drops")
 
 # Captured files: <dir>/<host>/<key>.txt, or the command with spaces as
@@ -157,6 +176,11 @@ def build_facts(
     }
     parsed: Dict[str, Any] = {}
     outputs = {k: normalize_response(v) for k, v in outputs.items()}
+    for key, text in outputs.items():
+        if session_error(text):
+            raise RejectedCommand("the session failed during '%s': %s" % (COMMAND_OF.get(key, key), text.strip()[:300]))
+        if key in ESSENTIAL and text is not None and is_unsupported(text):
+            raise RejectedCommand("the router rejected '%s': %s" % (COMMAND_OF[key], " ".join(text.split())[:300]))
     for key, _command in COMMANDS:
         text = outputs.get(key)
         if text is None or key == "version":

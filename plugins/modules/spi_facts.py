@@ -126,9 +126,12 @@ ALWAYS = ("version",)
 def run_device(module, keys):
     """One RPC over the persistent connection for all commands; errors come back as text."""
     connection = Connection(module._socket_path)
-    commands = [cmd for key, cmd in COMMANDS if key in keys]
-    responses = connection.run_commands(commands=commands, check_rc=False)
-    return dict(zip([key for key, _ in COMMANDS if key in keys], responses))
+    wanted = [(key, cmd) for key, cmd in COMMANDS if key in keys]
+    # The first command with check_rc so that a session that cannot be opened
+    # (refused, bad credentials, timeout) fails here instead of coming back as text.
+    first = connection.run_commands(commands=[wanted[0][1]], check_rc=True)
+    rest = connection.run_commands(commands=[cmd for _, cmd in wanted[1:]], check_rc=False) if len(wanted) > 1 else []
+    return dict(zip([key for key, _ in wanted], list(first) + list(rest)))
 
 
 def main():

@@ -15,7 +15,7 @@ CHECK_PLAY = """
         ipsec_spi_source: "{{ source | default('live') }}"
         ipsec_spi_files_dir: "{{ files_dir | default('') }}"
 """
-ASSESSMENT_TASK = "Set this router's assessment"
+ASSESSMENT_TASK = "netops.ipsec_spi.check : Set this router's assessment"
 # Commands the audit may send: reads only (terminal setup is the connection plugin's).
 READ_ONLY_PREFIXES = ("show ", "terminal ", "enable", "exit", "")
 
@@ -137,15 +137,19 @@ def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
 def test_faults_are_reported_not_compliant(lab_factory, run_playbook):
     faulty = lab_factory()
     routers = sorted(faulty.ground_truth["routers"])
-    faulty.fault(routers[0], "unreachable")
-    faulty.fault(routers[1], "auth")
-    result = run_playbook(CHECK_PLAY, faulty.inventory, env={"ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "10"})
+    kinds = {routers[0]: "unreachable", routers[1]: "auth", routers[2]: "reject", routers[3]: "slow", routers[4]: "drop"}
+    expected = {"unreachable": "unreachable", "auth": "auth", "reject": "rejected", "slow": "timeout", "drop": None}
+    for router, kind in kinds.items():
+        faulty.fault(router, kind, delay=30 if kind == "slow" else None)
+    result = run_playbook(CHECK_PLAY, faulty.inventory, env={"ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "8"})
     assert result.rc == 0, result
     found = assessments(result)
-    for router in routers[:2]:
+    for router, kind in kinds.items():
         a = found[router]
-        assert a["assessed"] is False and a["compliant"] is False
+        assert a["assessed"] is False and a["compliant"] is False, (router, kind, a["error"])
         assert [f["code"] for f in a["findings"]] == ["UNREACHABLE"]
         assert a["error"]["message"]
-    assert found[routers[1]]["error"]["kind"] == "auth", found[routers[1]]["error"]
-    assert all(found[r]["assessed"] for r in routers[2:])
+        if expected[kind]:
+            assert a["error"]["kind"] == expected[kind], (kind, a["error"])
+    # The rest of the fleet finished and was assessed.
+    assert all(found[r]["assessed"] for r in routers if r not in kinds)
