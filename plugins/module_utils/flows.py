@@ -1,0 +1,311 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Group invalid-SPI events into flows and classify them.
+
+A flow is one (host, src, dst, spi). IOS rate-limits the message to one a
+minute, so a single message is most likely a rekey race (``transient``); the
+same flow again at least ``min_span`` seconds later means the SAs are out of
+sync (``persistent``). A sender that is not a known peer is ``foreign`` (scan
+or stray traffic), whatever its count: it is reported, never remediated.
+
+Exact duplicates (the same message received through two relays) count once:
+same host, device stamp (time and epoch), sequence, src, dst, spi and prot.
+A message with neither a stamp nor a sequence number cannot be told from a
+later repeat, so such messages are never treated as duplicates.
+"""
+
+from __future__ import annotations
+
+import math
+from operator import itemgetter
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    ParseError,
+    normalize_addr,
+    parse_spi,
+)
+
+STATUSES = ("persistent", "transient", "foreign")
+
+_NEEDED = ("host", "src", "dst", "spi", "prot")
+
+
+def _check_events(events: Any) -> List[Mapping]:
+    if events is None:
+        return []
+    if isinstance(events, (str, bytes)) or isinstance(events, Mapping) or not isinstance(events, Iterable):
+        raise ParseError("events must be a list of event dicts (from invalid_spi_events), not %s" % type(events).__name__)
+    return events if isinstance(events, list) else list(events)
+
+
+class _Normaliser(object):
+    """Validates one event at a time, caching addresses and SPIs (they repeat)."""
+
+    def __init__(self) -> None:
+        self.addrs: Dict[str, str] = {}
+        self.spis: Dict[Any, int] = {}
+
+    def addr(self, value: Any, index: int, key: str) -> str:
+        if not isinstance(value, str):
+            raise ParseError("event %d: %s must be an address string, not %s" % (index, key, type(value).__name__))
+        out = self.addrs.get(value)
+        if out is None:
+            try:
+                out = normalize_addr(value)
+            except ParseError as exc:
+                raise ParseError("event %d: %s: %s" % (index, key, exc)) from None
+            self.addrs[value] = out
+        return out
+
+    def spi(self, value: Any, index: int) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value <= 0xFFFFFFFF:
+                raise ParseError("event %d: spi %d is outside 0..0xFFFFFFFF" % (index, value))
+            return value
+        if isinstance(value, str):
+            out = self.spis.get(value)
+            if out is None:
+                try:
+                    out = parse_spi(value)
+                except ParseError as exc:
+                    raise ParseError("event %d: %s" % (index, exc)) from None
+                self.spis[value] = out
+            return out
+        raise ParseError("event %d: spi must be an int, not %s" % (index, type(value).__name__))
+
+
+def _event_key(ev: Mapping, index: int, norm: _Normaliser) -> tuple:
+    """(host, src, dst, spi, prot, time, epoch, sequence) of a validated event."""
+    try:
+        host = ev["host"]
+        src = ev["src"]
+        dst = ev["dst"]
+        spi = ev["spi"]
+        prot = ev["prot"]
+    except KeyError as exc:
+        raise ParseError("event %d has no %s key (needs %s)" % (index, exc.args[0], ", ".join(_NEEDED))) from None
+    except TypeError:
+        raise ParseError("event %d is %s, not a dict" % (index, type(ev).__name__)) from None
+    if host is not None and not isinstance(host, str):
+        raise ParseError("event %d: host must be a string or null, not %s" % (index, type(host).__name__))
+    if isinstance(prot, bool) or not isinstance(prot, int) or not 0 <= prot <= 255:
+        raise ParseError("event %d: prot must be an IP protocol number, not %r" % (index, prot))
+    when = ev.get("time")
+    epoch = ev.get("epoch")
+    sequence = ev.get("sequence")
+    if when is not None and not isinstance(when, str):
+        raise ParseError("event %d: time must be a string or null, not %s" % (index, type(when).__name__))
+    if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or math.isnan(epoch)):
+        raise ParseError("event %d: epoch must be a number or null, not %r" % (index, epoch))
+    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
+        raise ParseError("event %d: sequence must be an int or null, not %r" % (index, sequence))
+    return (
+        host,
+        norm.addr(src, index, "src"),
+        norm.addr(dst, index, "dst"),
+        norm.spi(spi, index),
+        prot,
+        when,
+        epoch,
+        sequence,
+    )
+
+
+_FIELDS = itemgetter("host", "src", "dst", "spi", "prot", "time", "epoch", "sequence")
+_NONE = type(None)
+# The value types parse_events produces, field by field; an event whose types
+# are one of these combinations only needs its ranges and addresses checked.
+_FAST_TYPES = frozenset(
+    (host, str, str, int, int, when, epoch, sequence)
+    for host in (_NONE, str) for when in (_NONE, str) for epoch in (_NONE, float) for sequence in (_NONE, int)
+)
+
+
+def _valid_events(events: Any) -> List[tuple]:
+    """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised."""
+    items = _check_events(events)
+    norm = _Normaliser()
+    addrs_get = norm.addrs.get
+    fast_types = _FAST_TYPES
+    fields = _FIELDS
+    out = []
+    append = out.append
+    for index, ev in enumerate(items, 1):
+        if ev.__class__ is dict:
+            try:
+                key = fields(ev)
+            except KeyError:
+                key = None  # optional keys missing, or a needed one: the full checks tell
+            if key is not None and tuple(map(type, key)) in fast_types and 0 <= key[3] <= 0xFFFFFFFF \
+                    and 0 <= key[4] <= 255 and key[6] == key[6]:  # last: NaN epoch (None == None holds)
+                src = addrs_get(key[1])
+                dst = addrs_get(key[2])
+                if src is not None and dst is not None:
+                    if src != key[1] or dst != key[2]:
+                        key = (key[0], src, dst) + key[3:]
+                    append(key)
+                    continue
+        elif not isinstance(ev, Mapping):
+            raise ParseError("event %d is %s, not a dict" % (index, type(ev).__name__))
+        append(_event_key(ev, index, norm))
+    return out
+
+
+def _comparable(key: tuple) -> bool:
+    """Whether an event can be recognised as a copy of another one.
+
+    Without a sequence number, only a stamp finer than the one-a-minute rate
+    limit tells a duplicate from a repeat: no stamp, or an uptime of whole
+    hours (1d02h, 2w3d, 2y10w), does not.
+    """
+    return key[7] is not None or not (key[6] is None or (key[5] is None and key[6] % 3600 == 0))
+
+
+def _dedupe_keys(keys: List[tuple]) -> List[int]:
+    """Indexes of the keys that are not exact repeats of an earlier one."""
+    seen = set()
+    add = seen.add
+    keep = []
+    append = keep.append
+    for index, key in enumerate(keys):
+        if not _comparable(key):
+            append(index)
+            continue
+        if key in seen:
+            continue
+        add(key)
+        append(index)
+    return keep
+
+
+def dedupe_events(events: Any) -> List[Mapping]:
+    """The events without exact duplicates (first copy kept, input order).
+
+    Duplicates: same host, time, epoch, sequence, src, dst, spi and prot, as
+    when one message reaches the log through two relays. Raises ParseError for
+    input that is not a list of events.
+    """
+    items = _check_events(events)
+    keys = _valid_events(items)
+    return [items[i] for i in _dedupe_keys(keys)]
+
+
+def _check_peers(peers: Any) -> Optional[set]:
+    if peers is None:
+        return None
+    if isinstance(peers, str):
+        peers = [p for p in peers.replace(",", " ").split() if p]
+    if isinstance(peers, Mapping) or not isinstance(peers, Iterable):
+        raise ParseError("peers must be a list of addresses, not %s" % type(peers).__name__)
+    out = set()
+    for index, peer in enumerate(peers, 1):
+        if not isinstance(peer, str):
+            raise ParseError("peers item %d must be an address string, not %s" % (index, type(peer).__name__))
+        try:
+            out.add(normalize_addr(peer))
+        except ParseError as exc:
+            raise ParseError("peers item %d: %s" % (index, exc)) from None
+    return out
+
+
+def _check_number(value: Any, name: str, minimum: float, integer: bool) -> Any:
+    if isinstance(value, str):
+        try:
+            value = int(value) if integer else float(value)
+        except ValueError:
+            raise ParseError("%s must be a number, not %r" % (name, value[:40])) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ParseError("%s must be %s, not %r" % (name, "an integer" if integer else "a number", value))
+    if not value >= minimum:
+        raise ParseError("%s must be at least %s, not %r" % (name, minimum, value))
+    return value
+
+
+def build_flows(
+    events: Any,
+    peers: Any = None,
+    min_repeats: Any = 2,
+    min_span: Any = 50,
+) -> List[Dict[str, Any]]:
+    """Group events into flows, one per (host, src, dst, spi), in order of first appearance.
+
+    Each flow: host, src, dst, prot, spi, spi_hex, count (distinct messages),
+    first_seen / last_seen (``time`` of the earliest / latest message, or
+    null), first_epoch / last_epoch, span_seconds (0 for a single message,
+    null when no message carries a time), status (``foreign`` when ``peers`` is given and
+    src is not in it; else ``persistent`` when count >= min_repeats and
+    span_seconds >= min_span; else ``transient``).
+
+    A flow without any time cannot show it lasted ``min_span``: unless
+    ``min_span`` is 0 it is ``transient`` whatever its count (the safe side, since ``persistent``
+    leads to clearing SAs).
+
+    A flow whose messages mix calendar stamps and uptimes (the clock was set
+    after boot) measures its span on the calendar stamps only: the two scales
+    cannot be compared.
+    """
+    min_repeats = _check_number(min_repeats, "min_repeats", 1, True)
+    min_span = _check_number(min_span, "min_span", 0, False)
+    peer_set = _check_peers(peers)
+    keys = _valid_events(events)
+
+    groups: Dict[tuple, List[tuple]] = {}
+    groups_get = groups.get
+    seen = set()
+    add = seen.add
+    for key in keys:
+        # inline _comparable(key): this loop runs once per event
+        if key[7] is not None or not (key[6] is None or (key[5] is None and key[6] % 3600 == 0)):
+            if key in seen:
+                continue
+            add(key)
+        flow_key = key[:4]
+        group = groups_get(flow_key)
+        if group is None:
+            groups[flow_key] = [key]
+        else:
+            group.append(key)
+
+    flows = []
+    for (host, src, dst, spi), members in groups.items():
+        if len(members) == 1:
+            timed = members if members[0][6] is not None else []
+        else:
+            calendar = [k for k in members if k[6] is not None and k[5] is not None]
+            timed = calendar or [k for k in members if k[6] is not None]
+        if len(timed) == 1:
+            first_seen = last_seen = timed[0][5]
+            first_epoch = last_epoch = timed[0][6]
+        elif timed:
+            first = min(timed, key=lambda k: k[6])
+            last = max(timed, key=lambda k: k[6])
+            first_seen, last_seen = first[5], last[5]
+            first_epoch, last_epoch = first[6], last[6]
+        else:
+            first_seen = last_seen = first_epoch = last_epoch = None
+        span = float(last_epoch - first_epoch) if timed else None
+        count = len(members)
+        if peer_set is not None and src not in peer_set:
+            status = "foreign"
+        elif count >= min_repeats and ((span is not None and span >= min_span) or min_span == 0):
+            status = "persistent"
+        else:
+            status = "transient"
+        flows.append({
+            "host": host,
+            "src": src,
+            "dst": dst,
+            "prot": members[0][4],
+            "spi": spi,
+            "spi_hex": "0x%08X" % spi,
+            "count": count,
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "first_epoch": first_epoch,
+            "last_epoch": last_epoch,
+            "span_seconds": span,
+            "status": status,
+        })
+    return flows

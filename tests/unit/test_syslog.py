@@ -1,0 +1,343 @@
+# -*- coding: utf-8 -*-
+"""syslog.parse_events and the invalid_spi_events filter, on our own IOS-format fixtures."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events, tz_offset_minutes
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "logging")
+KEYS = {"host", "time", "epoch", "clock_authoritative", "sequence", "mnemonic", "dst", "src", "prot", "spi",
+        "spi_hex", "interface", "line"}
+BODY = "decaps: rec'd IPSEC packet has invalid spi for destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=10.1.1.1"
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def utc(*args, hours=0, minutes=0):
+    """Epoch of a wall-clock time in a zone, computed independently of the parser."""
+    micro = args[6] if len(args) > 6 else 0
+    return datetime(*args[:6], micro, tzinfo=timezone(timedelta(hours=hours, minutes=minutes))).timestamp()
+
+
+def one(line, **kwargs):
+    problems = []
+    events = parse_events(line, problems=problems, **kwargs)
+    assert problems == []
+    assert len(events) == 1
+    return events[0]
+
+
+# -- show logging ------------------------------------------------------------
+
+def test_show_logging_events_and_shape():
+    problems = []
+    events = parse_events(fixture("show_logging_hub1.txt"), host="hub-1", year=2024, problems=problems)
+    assert all(set(e) == KEYS for e in events)
+    assert [e["line"] for e in events] == [35, 38, 39, 41, 42]
+    first = events[0]
+    assert first == {
+        "host": "hub-1",
+        "time": "2024-09-02T13:27:57.707+00:00",
+        "epoch": pytest.approx(utc(2024, 9, 2, 13, 27, 57, 707000)),
+        "clock_authoritative": True,
+        "sequence": 412,
+        "mnemonic": "RECV_D_PKT_INV_SPI",
+        "dst": "10.10.1.2",
+        "src": "10.1.1.1",
+        "prot": 50,
+        "spi": 0xB761863E,
+        "spi_hex": "0xB761863E",
+        "interface": None,
+        "line": 35,
+    }
+    assert [e["mnemonic"] for e in events] == [
+        "RECV_D_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECVD_PKT_INV_SPI", "RECVD_PKT_INV_SPI"]
+    assert [e["spi"] for e in events[1:4]] == [498547643] * 3
+    assert events[1]["interface"] == "GigabitEthernet1"
+    assert events[4]["prot"] == 51 and events[4]["spi_hex"] == "0x044A4038" and events[4]["src"] == "203.0.113.66"
+    # hex and decimal disagree on line 43: reported, not guessed
+    assert [(p["line"], "disagree" in p["reason"]) for p in problems] == [(43, True)]
+    assert problems[0]["text"].startswith("000419:")
+
+
+def test_list_of_lines_gives_the_same_events():
+    text = fixture("show_logging_hub1.txt")
+    assert parse_events(text.splitlines(), host="hub-1", year=2024) == parse_events(text, host="hub-1", year=2024)
+    assert parse_events(text.encode(), host="hub-1", year=2024) == parse_events(text, host="hub-1", year=2024)
+
+
+def test_file_object_input_streams_and_matches_string(monkeypatch):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import syslog
+    text = fixture("syslog_server.log") + fixture("show_logging_hub1.txt") * 3
+    expected = parse_events(text, year=2024)
+    # tiny chunks so that lines and wrapped messages straddle chunk edges
+    monkeypatch.setattr(syslog, "_CHUNK", 7)
+    assert parse_events(io.StringIO(text), year=2024) == expected
+    assert parse_events(io.BytesIO(text.encode()), year=2024) == expected
+
+
+def test_wrapped_message_is_joined_and_keeps_first_line():
+    text = ("x\n000412: Sep  2 13:27:57.707 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid "
+            "spi for\r\n  destaddr=10.10.1.2, prot=50, spi=0x1, srcaddr=10.1.1.1, input interface=Tunnel1\r\nnext\n")
+    event = one(text, year=2024)
+    assert (event["line"], event["spi"], event["interface"], event["sequence"]) == (2, 1, "Tunnel1", 412)
+
+
+def test_wrapped_message_without_continuation_is_a_problem():
+    problems = []
+    text = "Sep  2 13:27:57.707: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for\nSep  2 13:28:00: %SYS-5-CONFIG_I: x\n"
+    assert parse_events(text, year=2024, problems=problems) == []
+    assert problems[0]["line"] == 1 and "missing" in problems[0]["reason"]
+
+
+# -- header layers -------------------------------------------------------------
+
+def test_syslog_server_header_forms():
+    problems = []
+    events = parse_events(fixture("syslog_server.log"), host="fallback", year=2024, problems=problems)
+    assert problems == []
+    got = [(e["line"], e["host"], e["sequence"], e["clock_authoritative"], e["time"]) for e in events]
+    assert got == [
+        # relay RFC 3164 header + message counter + origin host + sequence number: origin host wins,
+        # sequence is the number nearest the timestamp
+        (2, "hub-1", 513, True, "2024-09-02T13:30:59.204+00:00"),
+        # the same message through a second relay with <PRI>
+        (3, "hub-1", 513, True, "2024-09-02T13:30:59.204+00:00"),
+        # relay host as an IP, two numbers, clock never set
+        (4, "192.0.2.21", 301, False, "2024-03-01T00:14:35.343+00:00"),
+        # RFC 3339 relay stamp, '.' = NTP lost, year after the day
+        (5, "spoke-7", 2231, False, "2024-09-02T13:32:04+00:00"),
+        # relay host IPv6, origin host then sequence, year before the month
+        (6, "spoke-8", 44, True, "2024-09-02T13:32:40.909+00:00"),
+        # uptime stamp
+        (7, "10.20.0.9", 512, False, None),
+        # no device stamp: the relay's receive time
+        (9, "hub-1.example.net", None, True, "2024-09-02T13:34:00+00:00"),
+    ]
+    assert events[3]["dst"] == "2001:db8:0:7::1" and events[3]["src"] == "2001:db8::99"
+    assert events[5]["epoch"] == 9 * 86400
+
+
+@pytest.mark.parametrize("line,host,sequence", [
+    ("<189>" + "Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "arg", None),
+    ("<189>34: hub-1: 000413: Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "hub-1", 413),
+    ("34: 000413: Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "arg", 413),
+    ("000413: Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "arg", 413),
+    ("hub-1: Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "hub-1", None),
+    ("  Sep  2 13:31:00.123 UTC: CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "arg", None),
+    ("Sep  2 13:31:05 10.9.9.9 Sep  2 13:31:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "10.9.9.9", None),
+    ("Sep  2 13:31:05 2001:db8::5 <189>77: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "2001:db8::5", 77),
+])
+def test_header_layers(line, host, sequence):
+    event = one(line, host="arg", year=2024)
+    assert (event["host"], event["sequence"]) == (host, sequence)
+    if "13:31:00.123" in line:
+        assert event["time"] == "2024-09-02T13:31:00.123+00:00"
+
+
+def test_no_stamp_at_all():
+    event = one("%CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, host="r1")
+    assert (event["host"], event["time"], event["epoch"], event["clock_authoritative"]) == ("r1", None, None, False)
+
+
+def test_host_argument_is_checked():
+    with pytest.raises(ParseError, match="host"):
+        parse_events("", host=5)
+
+
+# -- time ------------------------------------------------------------------------
+
+def test_time_zones():
+    events = parse_events(fixture("timezones.log"), year=2024)
+    want = utc(2024, 9, 2, 13, 27, 57, 707000)
+    assert [e["host"] for e in events] == ["hub-au", "hub-de", "hub-in", "hub-us", "hub-xx", "hub-nz", "hub-la", "hub-nt"]
+    for event in events:
+        # hub-nz prints no milliseconds
+        assert event["epoch"] == pytest.approx(want if event["host"] != "hub-nz" else int(want), abs=0.001), event["host"]
+    assert [e["time"][-6:] for e in events] == ["+10:00", "+02:00", "+07:30", "-04:00", "+00:00", "+12:00", "-07:00", "+00:00"]
+    assert events[5]["time"] == "2024-09-03T01:27:57+12:00"
+
+
+@pytest.mark.parametrize("token,minutes", [
+    (None, 0), ("UTC", 0), ("AEST", 600), ("METDST", 120), ("UTC+07:30", 450), ("GMT-5", -300),
+    ("+0200", 120), ("est", -300), ("XYZT", 0), ("IST", 330), ("CST", -360),
+])
+def test_tz_offsets(token, minutes):
+    assert tz_offset_minutes(token) == minutes
+
+
+def test_uptime_stamps():
+    problems = []
+    events = parse_events(fixture("uptime.log"), host="r9", problems=problems)
+    assert problems == []
+    assert [e["epoch"] for e in events] == [
+        83.0, 7 * 60 + 4.0, 86400 + 2 * 3600.0, (3 * 7 + 2) * 86400.0, (2 * 365 + 10 * 7) * 86400.0, 150.0]
+    assert all(e["time"] is None and e["clock_authoritative"] is False for e in events)
+    assert [e["sequence"] for e in events] == [2, 3, 4, 5, 6, None]
+
+
+def test_non_authoritative_marks():
+    star = one("*Mar  1 00:01:23.123: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, year=2024)
+    dot = one(".Mar  1 00:01:23.123: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, year=2024)
+    plain = one("Mar  1 00:01:23.123: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, year=2024)
+    assert (star["clock_authoritative"], dot["clock_authoritative"], plain["clock_authoritative"]) == (False, False, True)
+    assert star["epoch"] == dot["epoch"] == plain["epoch"] == pytest.approx(utc(2024, 3, 1, 0, 1, 23, 123000))
+
+
+def test_year_rule_rolls_back_a_december_log_read_in_january():
+    now = utc(2025, 1, 1, 0, 30, 0)
+    text = "\n".join([
+        "Dec 31 23:59:10.000 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        "Jan  1 00:00:11.000 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        # tomorrow is within the one-day tolerance, three days ahead is not
+        "Jan  2 00:10:00.000 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        "Jan  4 00:10:00.000 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+    ])
+    events = parse_events(text, now=now)
+    assert [e["time"][:10] for e in events] == ["2024-12-31", "2025-01-01", "2025-01-02", "2024-01-04"]
+    assert events[1]["epoch"] - events[0]["epoch"] == pytest.approx(61.0)
+
+
+def test_year_rule_on_a_day_straddling_the_limit():
+    now = utc(2025, 3, 10, 12, 0, 0)  # limit: 2025-03-11 12:00 UTC
+    text = "\n".join([
+        "Mar 11 11:59:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        "Mar 11 12:01:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+    ])
+    assert [e["time"][:4] for e in parse_events(text, now=now)] == ["2025", "2024"]
+
+
+def test_year_argument_and_stamp_year():
+    line = "Feb 29 10:00:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY
+    assert one(line, year=2024)["time"] == "2024-02-29T10:00:00+00:00"
+    problems = []
+    assert parse_events(line, year=2023, problems=problems) == []
+    assert "no such date" in problems[0]["reason"]
+    assert one("2023 Jun  1 10:00:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, year=2024)["time"].startswith("2023-06-01")
+    assert one("Jun  1 2022 10:00:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY)["time"].startswith("2022-06-01")
+    assert one(line, year="2024")["time"].startswith("2024")
+    for bad in (0, "last", 2.5, True, 10000):
+        with pytest.raises(ParseError, match="year"):
+            parse_events(line, year=bad)
+
+
+def test_current_year_default():
+    event = one("Jan  1 00:00:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY)
+    assert event["time"].startswith(str(time.gmtime().tm_year))
+
+
+# -- body ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spi_text,value", [
+    ("0xB761863E(3076621886)", 0xB761863E), ("0x44A4038", 0x44A4038), ("0xb761863e", 0xB761863E),
+    ("0x BB0ED02", 0xBB0ED02), ("3A4AAE22", 0x3A4AAE22),
+])
+def test_every_spi_spelling(spi_text, value):
+    event = one("Sep  2 13:00:00: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for "
+                "destaddr=10.0.0.2, prot=50, spi=" + spi_text + ", srcaddr=10.0.0.1", year=2024)
+    assert event["spi"] == value and event["spi_hex"] == "0x%08X" % value
+
+
+def test_fields_in_another_order_and_other_wording():
+    event = one("Sep  2 13:00:00: %CRYPTO-4-RECVD_PKT_INV_SPI: rec'd packet with invalid SPI: srcaddr=10.0.0.1, "
+                "spi=0x10, prot=51, destaddr=FE80:0:0:0:0:0:0:1, input interface=Tunnel5 (vrf X)", year=2024)
+    assert (event["src"], event["dst"], event["prot"], event["spi"], event["interface"]) == (
+        "10.0.0.1", "fe80::1", 51, 16, "Tunnel5")
+
+
+def test_unreadable_lines_are_problems_never_dropped():
+    problems = []
+    events = parse_events(fixture("problems.log"), year=2024, problems=problems)
+    assert [e["line"] for e in events] == [10]
+    reasons = {p["line"]: p["reason"] for p in problems}
+    assert sorted(reasons) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert "disagree" in reasons[1]
+    assert "srcaddr" in reasons[2]
+    assert "no such date" in reasons[3]
+    assert "RCVD_PKT_INV_SPI" in reasons[4]
+    assert "destaddr" in reasons[5]
+    assert "prot" in reasons[6]
+    assert "time of day" in reasons[7]
+    assert "anchor" in reasons[8]
+    assert "SPI" in reasons[9]
+
+
+@pytest.mark.parametrize("data", [None, "", [], "no crypto here\n", ["a", "b"]])
+def test_empty_inputs(data):
+    assert parse_events(data) == []
+
+
+@pytest.mark.parametrize("data", [5, {"a": 1}, ["ok", 3], object()])
+def test_bad_input_types(data):
+    with pytest.raises(ParseError):
+        parse_events(data)
+
+
+def test_adversarial_single_lines_return():
+    head = "Sep  2 13:00:00: %CRYPTO-4-RECVD_PKT_INV_SPI: "
+    cases = [
+        head + "destaddr=" * 120000,
+        head + "1:" * 500000,
+        "1:" * 500000 + " %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        "Sep  2 " + "0" * 1000000 + "%CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY,
+        head + "destaddr=" + "1" * 1000000,
+        ("%CRYPTO-4-RECVD_PKT_INV_SPI" * 40000),
+    ]
+    for text in cases:
+        started = time.monotonic()
+        problems = []
+        parse_events(text, problems=problems, year=2024)
+        assert time.monotonic() - started < 5
+        assert len(problems) <= 1
+
+
+def test_ten_megabyte_line_returns():
+    text = "Sep  2 13:00:00: %CRYPTO-4-RECVD_PKT_INV_SPI: " + "spi=0x1, destaddr=10.0.0.2, " * 360000
+    problems = []
+    assert parse_events(text, problems=problems, year=2024) == []
+    assert len(problems) == 1 and len(problems[0]["text"]) <= 200
+
+
+# -- the filter ------------------------------------------------------------------
+
+def test_filter_on_unparsed_modes(monkeypatch):
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.netops.ipsec_spi.plugins.filter import invalid_spi_events as plugin
+    from ansible_collections.netops.ipsec_spi.plugins.plugin_utils import wrap
+
+    warnings = []
+    monkeypatch.setattr(wrap.display, "warning", warnings.append)
+    text = fixture("problems.log")
+    events = plugin.invalid_spi_events(text, year=2024)
+    assert len(events) == 1 and len(warnings) == 1 and "9 line(s)" in warnings[0]
+    assert plugin.invalid_spi_events(text, year=2024, on_unparsed="ignore") == events
+    assert len(warnings) == 1
+    with pytest.raises(AnsibleFilterError, match=r"9 invalid-SPI line\(s\).*line 1: spi"):
+        plugin.invalid_spi_events(text, year=2024, on_unparsed="fail")
+    with pytest.raises(AnsibleFilterError, match="on_unparsed"):
+        plugin.invalid_spi_events(text, on_unparsed="loud")
+    with pytest.raises(AnsibleFilterError, match="invalid_spi_events"):
+        plugin.invalid_spi_events(42)
+    assert plugin.FilterModule().filters()["invalid_spi_events"] is plugin.invalid_spi_events
+
+
+@pytest.mark.parametrize("name", ["invalid_spi_events", "invalid_spi_flows"])
+def test_ansible_doc(name):
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", "filter", "netops.ipsec_spi." + name],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert name in result.stdout and "RETURN VALUES" in result.stdout.upper()
+    assert "[WARNING]" not in result.stderr
