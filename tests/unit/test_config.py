@@ -1,0 +1,640 @@
+"""crypto_inventory: the running-config classifier, secret masking, and the filter around them."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.config import (
+    KINDS,
+    mask_secrets,
+    parse_crypto_inventory,
+)
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "config")
+ALL_FIXTURES = sorted(f for f in os.listdir(FIXTURES) if f.endswith(".txt"))
+
+
+def load(name):
+    with open(os.path.join(FIXTURES, name), newline="") as handle:
+        return handle.read()
+
+
+def parse(text):
+    problems = []
+    result = parse_crypto_inventory(text, problems)
+    return result, problems
+
+
+def by_name(result):
+    return {t["name"]: t for t in result["tunnels"]}
+
+
+def strip_config(text):
+    return "\n".join(line.strip() for line in text.splitlines())
+
+
+def comparable(result):
+    """The result with evidence indentation dropped, for stripped/CRLF equivalence."""
+    copy = json.loads(json.dumps(result))
+    for tunnel in copy["tunnels"]:
+        tunnel["evidence"] = [line.strip() for line in tunnel["evidence"]]
+    return copy
+
+
+# ---------------------------------------------------------------------------
+# One router per kind, and mixed routers
+# ---------------------------------------------------------------------------
+
+
+def test_hub_mgre_dynamic_nhrp():
+    result, problems = parse(load("hub_dmvpn_ikev1.txt"))
+    assert problems == []
+    assert result["hostname"] == "hub-1"
+    assert result["invalid_spi_recovery"] is True
+    assert result["dpd"] == {"ikev1": True, "ikev2": False}
+    assert result["ike_versions_in_use"] == ["ikev1"]
+    # Tunnel99 is plain GRE (no protection); Tunnel7 only exists inside the banner.
+    assert [t["name"] for t in result["tunnels"]] == ["Tunnel0"]
+    hub = result["tunnels"][0]
+    assert hub["kind"] == "mgre_dynamic_nhrp"
+    assert hub["recovery"] == "unsupported"
+    assert hub["ike_version"] == "ikev1"
+    assert hub["peers"] == []
+    assert hub["dpd"] is True
+    assert "ip nhrp map multicast dynamic" in hub["reason"] and "ip nhrp redirect" in hub["reason"]
+    assert " ip nhrp map multicast dynamic" in hub["evidence"]
+    assert "crypto isakmp keepalive 10 3 periodic" in hub["evidence"]
+    assert hub["description"] == "DMVPN hub <script>alert(1)</script>"
+    assert hub["ipsec_profile"] == "DMVPN-PROF"
+    assert hub["local_addresses"] == ["198.51.100.1", "198.51.100.254"]
+    assert hub["nhrp"] == {"static_maps": [], "nhs": [], "dynamic": True, "multicast": []}
+    # EUI-64 addresses are not in the config; link-local ones are.
+    assert result["addresses"] == [
+        "10.255.0.1", "172.16.0.1", "192.168.99.1", "198.51.100.1", "198.51.100.254",
+        "10.1.0.1", "2001:db8:10::1", "fe80::1",
+    ]
+
+
+def test_spoke_with_nhs_is_dynamic_and_peers_are_nhs_nbma():
+    result, problems = parse(load("spoke_dmvpn_nhs.txt"))
+    assert problems == []
+    (spoke,) = result["tunnels"]
+    assert spoke["kind"] == "mgre_dynamic_nhrp"
+    assert spoke["recovery"] == "unsupported"
+    assert spoke["peers"] == ["198.51.100.1"]
+    assert spoke["nhrp"]["nhs"] == [{"tunnel_ip": "172.16.0.1", "nbma": "198.51.100.1", "nbma_name": None}]
+    assert spoke["dpd"] is False
+    assert result["dpd"] == {"ikev1": False, "ikev2": False}
+    assert "NHS registration" in spoke["reason"] and "ip nhrp shortcut" in spoke["reason"]
+    assert spoke["local_addresses"] == ["192.0.2.2"]
+
+
+def test_spoke_with_only_static_nhrp_maps():
+    result, problems = parse(load("spoke_static_nhrp.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert tun["kind"] == "mgre_static_nhrp"
+    assert tun["recovery"] == "supported"
+    assert tun["peers"] == ["198.51.100.1", "198.51.100.5"]
+    assert tun["nhrp"]["static_maps"] == [
+        {"tunnel_ip": "172.17.0.1", "nbma": "198.51.100.1"},
+        {"tunnel_ip": "172.17.0.5", "nbma": "198.51.100.5"},
+    ]
+    assert tun["nhrp"]["dynamic"] is False
+    assert " ip nhrp map 172.17.0.5 198.51.100.5" in tun["evidence"]
+    assert tun["local_addresses"] == ["192.0.2.3"]  # tunnel source Loopback0, defined later
+
+
+def test_mixed_static_and_dynamic_map():
+    result, problems = parse(load("mixed_crypto_map.txt"))
+    tunnels = by_name(result)
+    assert list(tunnels) == ["OUTSIDE-MAP 10", "OUTSIDE-MAP 20", "OUTSIDE-MAP 30", "OUTSIDE-MAP 40",
+                             "OUTSIDE-MAP 65535"]
+    ten = tunnels["OUTSIDE-MAP 10"]
+    assert (ten["kind"], ten["recovery"], ten["ike_version"]) == ("static_crypto_map", "supported", "ikev1")
+    assert ten["peers"] == ["203.0.113.10"]
+    assert ten["interfaces"] == ["GigabitEthernet0/0"]
+    assert ten["ike_profile"] == "PARTNER-10"
+    assert ten["dpd"] is True  # keepalive in its ISAKMP profile; no global keepalive
+    assert ten["description"] == "Partner A"
+    assert tunnels["OUTSIDE-MAP 20"]["peers"] == ["203.0.113.20", "203.0.113.21"]
+    assert tunnels["OUTSIDE-MAP 20"]["dpd"] is False
+    thirty = tunnels["OUTSIDE-MAP 30"]
+    assert thirty["peers"] == [] and "no set peer" in thirty["reason"]
+    forty = tunnels["OUTSIDE-MAP 40"]
+    assert forty["peers"] == [] and "host name (vpn.partner.example)" in forty["reason"]
+    dyn = tunnels["OUTSIDE-MAP 65535"]
+    assert (dyn["kind"], dyn["recovery"], dyn["ike_version"]) == ("dynamic_crypto_map", "unsupported", "ikev1")
+    assert "crypto dynamic-map REMOTE-DYN 10" in dyn["evidence"]
+    assert result["dpd"] == {"ikev1": True, "ikev2": False}
+    assert result["invalid_spi_recovery"] is False
+    assert [(p["line"], p["reason"]) for p in problems] == [
+        (39, "crypto map entry OUTSIDE-MAP 30 has no set peer and no dynamic map")
+    ]
+
+
+def test_ikev2_crypto_map_with_dpd_in_profile():
+    result, problems = parse(load("ikev2_crypto_map_dpd.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert (tun["kind"], tun["ike_version"], tun["recovery"]) == ("static_crypto_map", "ikev2", "not_applicable")
+    assert tun["dpd"] is True and tun["ike_profile"] == "HQ-PROF"
+    assert " dpd 10 2 periodic" in tun["evidence"]
+    assert "IKEv2" in tun["reason"] and "can start IKE" not in tun["reason"]
+    assert result["dpd"] == {"ikev1": False, "ikev2": True}
+    assert result["ike_versions_in_use"] == ["ikev2"]
+
+
+def test_ikev2_svti_without_dpd_and_knob_present():
+    result, problems = parse(load("ikev2_svti_no_dpd.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert (tun["kind"], tun["ike_version"], tun["recovery"]) == ("svti", "ikev2", "not_applicable")
+    assert tun["dpd"] is False
+    assert tun["peers"] == ["198.51.100.60"]
+    assert result["invalid_spi_recovery"] is True
+    assert result["dpd"] == {"ikev1": False, "ikev2": False}
+
+
+def test_dvti_with_isakmp_profile():
+    result, problems = parse(load("dvti_isakmp_profile.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert (tun["kind"], tun["ike_version"], tun["recovery"]) == ("dvti", "ikev1", "unsupported")
+    assert tun["name"] == "Virtual-Template1" and tun["interfaces"] == ["Virtual-Template1"]
+    assert tun["peers"] == []
+    assert "assumption" in tun["reason"] and "DVTI-ISAKMP" in tun["reason"]
+    assert tun["dpd"] is True
+    assert "   virtual-template 1" in tun["evidence"]
+
+
+def test_dvti_with_ikev2_profile():
+    result, problems = parse(load("dvti_ikev2_profile.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert (tun["kind"], tun["ike_version"], tun["recovery"]) == ("dvti", "ikev2", "not_applicable")
+    assert tun["ike_profile"] == "FLEX-SERVER"
+    assert tun["dpd"] is True
+    assert tun["local_addresses"] == ["198.51.100.88"]
+
+
+def test_ezvpn_client():
+    result, problems = parse(load("ezvpn_client.txt"))
+    assert problems == []
+    (tun,) = result["tunnels"]
+    assert (tun["kind"], tun["recovery"]) == ("ezvpn_client", "not_applicable")
+    assert tun["name"] == "EZ-HQ"
+    assert tun["peers"] == ["198.51.100.90", "198.51.100.91"]
+    assert tun["interfaces"] == ["FastEthernet4", "Vlan1"]
+    assert tun["local_addresses"] == ["192.0.2.9"]  # the outside interface only
+    assert tun["dpd"] is True
+    assert not any("EzvpnGroupKey42" in line or "EzvpnXauthPass43" in line for line in tun["evidence"])
+
+
+def test_ipv6_svti_p2p_gre_hostname_and_undefined_profile():
+    result, problems = parse(load("svti_ipv6_and_gre.txt"))
+    tunnels = by_name(result)
+    assert list(tunnels) == ["Tunnel6", "Tunnel20", "Tunnel21", "Tunnel22"]
+    v6 = tunnels["Tunnel6"]
+    assert (v6["kind"], v6["recovery"], v6["ike_version"]) == ("svti", "supported", "ikev1")
+    assert v6["peers"] == ["2001:db8:f00d::2"]
+    assert v6["local_addresses"] == ["2001:db8:f00d::1"]
+    gre = tunnels["Tunnel20"]
+    assert (gre["kind"], gre["recovery"], gre["peers"]) == ("p2p_gre", "supported", ["203.0.113.140"])
+    assert gre["local_addresses"] == ["192.0.2.10"]
+    named = tunnels["Tunnel21"]
+    assert (named["kind"], named["recovery"], named["peers"]) == ("p2p_gre", "supported", [])
+    assert "host name (gw.branch.example)" in named["reason"]
+    missing = tunnels["Tunnel22"]
+    assert missing["ike_version"] is None and missing["active"] is False
+    assert "MISSING-PROF is not defined" in missing["reason"]
+    assert [(p["line"], p["reason"]) for p in problems] == [(44, "IPsec profile MISSING-PROF is not defined")]
+
+
+def test_section_output_with_prompt():
+    result, problems = parse(load("section_crypto_partial.txt"))
+    tunnels = by_name(result)
+    assert tunnels["VPN 10"]["peers"] == ["203.0.113.111"]
+    assert tunnels["VPN 10"]["interfaces"] == ["GigabitEthernet0/0/1"]
+    assert tunnels["VPN 10"]["dpd"] is True
+    assert tunnels["Tunnel5"]["kind"] == "p2p_gre"
+    assert result["hostname"] is None
+    assert [p["line"] for p in problems] == [16]
+
+
+def test_stored_stripped_crlf_copy_matches_original():
+    original = parse(load("hub_dmvpn_ikev1.txt"))
+    stripped = parse(load("hub_dmvpn_ikev1_stripped_crlf.txt"))
+    assert comparable(stripped[0]) == comparable(original[0])
+    assert stripped[1] == original[1]
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_fixture_survives_stripping_crlf_and_line_lists(name):
+    text = load(name)
+    expected = comparable(parse(text)[0])
+    assert comparable(parse(strip_config(text))[0]) == expected
+    assert comparable(parse(text.replace("\n", "\r\n"))[0]) == expected
+    assert comparable(parse(text.splitlines())[0]) == expected
+    assert comparable(parse(text.encode("utf-8"))[0]) == expected
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_output_shape(name):
+    result, problems = parse(load(name))
+    assert set(result) == {"hostname", "invalid_spi_recovery", "dpd", "ike_versions_in_use", "addresses", "tunnels"}
+    for tunnel in result["tunnels"]:
+        assert tunnel["kind"] in KINDS
+        assert tunnel["recovery"] in ("supported", "unsupported", "not_applicable")
+        assert tunnel["ike_version"] in ("ikev1", "ikev2", None)
+        if tunnel["ike_version"] == "ikev2" or tunnel["kind"] == "ezvpn_client":
+            assert tunnel["recovery"] == "not_applicable"
+        assert tunnel["reason"] and tunnel["reason"].endswith(".")
+        assert tunnel["evidence"]
+        assert ("nhrp" in tunnel) == tunnel["kind"].startswith("mgre")
+    for entry in problems:
+        assert set(entry) == {"line", "reason", "text"}
+    json.dumps(result)
+
+
+def test_all_kinds_are_covered_by_the_fixtures():
+    seen = set()
+    for name in ALL_FIXTURES:
+        seen.update(t["kind"] for t in parse(load(name))[0]["tunnels"])
+    assert seen == set(KINDS)
+
+
+# ---------------------------------------------------------------------------
+# Smaller rules
+# ---------------------------------------------------------------------------
+
+
+def one(text):
+    result, problems = parse(text)
+    assert len(result["tunnels"]) == 1, result["tunnels"]
+    return result["tunnels"][0], problems
+
+
+def one_tunnel(text):
+    return one(text)[0]
+
+
+@pytest.mark.parametrize(
+    "lines,expected",
+    [
+        (["crypto isakmp invalid-spi-recovery"], True),
+        (["no crypto isakmp invalid-spi-recovery"], False),
+        (["crypto isakmp invalid-spi-recovery", "no crypto isakmp invalid-spi-recovery"], False),
+        # An EEM action quoting the command is not the command.
+        (["event manager applet X", ' action 1.0 cli command "crypto isakmp invalid-spi-recovery"'], False),
+        (["crypto isakmp invalid-spi-recovery extra"], False),
+        ([], False),
+    ],
+)
+def test_knob(lines, expected):
+    assert parse_crypto_inventory("\n".join(lines))["invalid_spi_recovery"] is expected
+
+
+def test_ipsec_manual_entry_is_not_applicable():
+    tun, problems = one("crypto map M 5 ipsec-manual\n set peer 10.0.0.2\n set session-key inbound esp 300 cipher "
+                        "ABCDEF0123456789\ninterface Gi1\n crypto map M\n")
+    assert (tun["kind"], tun["ike_version"], tun["recovery"]) == ("static_crypto_map", None, "not_applicable")
+    assert "ABCDEF0123456789" not in json.dumps(tun)
+
+
+def test_gdoi_entry_is_reported_not_classified():
+    result, problems = parse("crypto map GM 10 gdoi\n set group G1\n")
+    assert result["tunnels"] == []
+    assert problems[0]["line"] == 1 and "gdoi" in problems[0]["reason"]
+
+
+def test_undefined_dynamic_map_and_undefined_applied_map():
+    result, problems = parse("crypto map M 10 ipsec-isakmp dynamic NOPE\ninterface Gi1\n crypto map OTHER\n")
+    (tun,) = result["tunnels"]
+    assert tun["kind"] == "dynamic_crypto_map" and "NOPE is not defined" in tun["reason"]
+    assert tun["active"] is False and "not applied to any interface" in tun["reason"]
+    assert [(p["line"], p["reason"]) for p in problems] == [
+        (3, "crypto map OTHER is applied but not defined"),
+        (1, "crypto dynamic-map NOPE is not defined"),
+    ]
+
+
+def test_dynamic_map_with_ikev2_profile():
+    tun = one_tunnel("crypto ikev2 profile P\n dpd 10 2 on-demand\ncrypto dynamic-map D 10\n set ikev2-profile P\n"
+                     "crypto map M 100 ipsec-isakmp dynamic D\n")
+    assert (tun["kind"], tun["ike_version"], tun["recovery"], tun["dpd"]) == (
+        "dynamic_crypto_map", "ikev2", "not_applicable", True)
+
+
+def test_ipv6_crypto_map_and_local_address():
+    text = (
+        "crypto map ipv6 V6 10 ipsec-isakmp\n set peer 2001:DB8::2\n"
+        "crypto map ipv6 V6 local-address Loopback0\n"
+        "interface Loopback0\n ipv6 address 2001:DB8:FF::1/128\n"
+        "interface Gi1\n ipv6 address 2001:DB8::1/64\n ipv6 crypto map V6\n"
+    )
+    tun, problems = one(text)
+    assert problems == []
+    assert tun["name"] == "ipv6 V6 10" and tun["peers"] == ["2001:db8::2"]
+    assert tun["interfaces"] == ["Gi1"] and tun["local_addresses"] == ["2001:db8:ff::1"]
+
+
+def test_svti_with_dynamic_destination_is_unsupported():
+    tun = one_tunnel("crypto ipsec profile P\n set transform-set T\ninterface Tunnel1\n tunnel mode ipsec ipv4\n"
+                     " tunnel destination dynamic\n tunnel protection ipsec profile P\n")
+    assert (tun["kind"], tun["recovery"], tun["peers"]) == ("svti", "unsupported", [])
+
+
+def test_tunnel_without_destination_is_a_problem():
+    tun, problems = one("crypto ipsec profile P\ninterface Tunnel3\n tunnel mode ipsec ipv4\n"
+                        " tunnel protection ipsec profile P\n")
+    assert tun["kind"] == "svti" and "without a tunnel destination" in tun["reason"]
+    assert problems[0]["line"] == 2
+
+
+def test_ipsec_mode_without_protection_is_a_problem_not_a_tunnel():
+    result, problems = parse("interface Tunnel4\n tunnel mode ipsec ipv4\n tunnel destination 10.0.0.1\n")
+    assert result["tunnels"] == []
+    assert problems[0]["line"] == 1 and "no tunnel protection" in problems[0]["reason"]
+
+
+def test_builtin_default_ipsec_profile_is_ikev2():
+    tun, problems = one("interface Tunnel1\n tunnel mode ipsec ipv4\n tunnel destination 10.0.0.1\n"
+                        " tunnel protection ipsec profile default\n")
+    assert problems == [] and tun["ike_version"] == "ikev2" and tun["recovery"] == "not_applicable"
+
+
+def test_tunnel_protection_ikev2_profile_override():
+    tun, problems = one("crypto ikev2 profile X\ncrypto ipsec profile P\ninterface Tunnel1\n"
+                        " tunnel destination 10.0.0.1\n tunnel protection ipsec profile P ikev2-profile X\n")
+    assert (tun["ike_version"], tun["ike_profile"]) == ("ikev2", "X")
+
+
+def test_undefined_ike_profile_is_a_problem():
+    tun, problems = one("crypto map M 10 ipsec-isakmp\n set peer 10.0.0.2\n set ikev2-profile GONE\n")
+    assert tun["ike_version"] == "ikev2" and "GONE is not defined" in tun["reason"]
+    assert [(p["line"], p["reason"]) for p in problems] == [(3, "IKEv2 profile GONE is not defined")]
+
+
+def test_mgre_without_any_nhrp_mapping_is_dynamic():
+    tun = one_tunnel("crypto ipsec profile P\ninterface Tunnel0\n ip nhrp network-id 1\n tunnel mode gre multipoint\n"
+                     " tunnel protection ipsec profile P\n")
+    assert tun["kind"] == "mgre_dynamic_nhrp" and "no static NHRP mapping" in tun["reason"]
+
+
+def test_ipv6_nhrp_static_maps_and_nhs_resolved_through_static_map():
+    tun, problems = one(
+        "crypto ipsec profile P\ninterface Tunnel0\n ipv6 nhrp map 2001:DB8:0:1::1/64 198.51.100.1\n"
+        " ipv6 nhrp nhs 2001:DB8:0:1::1\n tunnel mode gre multipoint ipv6\n tunnel protection ipsec profile P\n"
+    )
+    assert problems == []
+    assert tun["kind"] == "mgre_dynamic_nhrp"
+    assert tun["nhrp"]["static_maps"] == [{"tunnel_ip": "2001:db8:0:1::1", "nbma": "198.51.100.1"}]
+    assert tun["nhrp"]["nhs"][0]["nbma"] == "198.51.100.1"
+    assert tun["peers"] == ["198.51.100.1"]
+
+
+def test_unreadable_nhrp_map_and_address_are_problems():
+    result, problems = parse("interface Tunnel0\n ip address 10.0.0.300 255.255.255.0\n ip nhrp map 10.0.0.1 nowhere\n"
+                             " tunnel mode gre multipoint\n tunnel protection ipsec profile P\ncrypto ipsec profile P\n")
+    lines = [p["line"] for p in problems]
+    assert 2 in lines and 3 in lines
+    assert result["addresses"] == []
+
+
+def test_isakmp_profile_matched_by_identity_gives_dpd():
+    tun = one_tunnel("crypto isakmp profile MATCH\n match identity address 10.0.0.0 255.255.255.0\n keepalive 10 retry 3\n"
+                     "crypto map M 10 ipsec-isakmp\n set peer 10.0.0.9\n")
+    assert tun["dpd"] is True
+    other = one_tunnel("crypto isakmp profile MATCH\n match identity address 10.0.0.0 255.255.255.0\n keepalive 10\n"
+                       "crypto map M 10 ipsec-isakmp\n set peer 10.9.0.9\n")
+    assert other["dpd"] is False
+
+
+def test_global_ikev2_dpd_applies_to_ikev2_only():
+    result = parse_crypto_inventory(
+        "crypto ikev2 dpd 10 2 on-demand\ncrypto ikev2 profile P\ncrypto map M 10 ipsec-isakmp\n set peer 10.0.0.1\n"
+        " set ikev2-profile P\ncrypto map M 20 ipsec-isakmp\n set peer 10.0.0.2\n"
+    )
+    tunnels = by_name(result)
+    assert tunnels["M 10"]["dpd"] is True and tunnels["M 20"]["dpd"] is False
+    assert result["dpd"] == {"ikev1": False, "ikev2": True}
+    assert result["ike_versions_in_use"] == ["ikev1", "ikev2"]
+
+
+def test_stripped_ezvpn_block_after_interface_without_role_keyword():
+    text = "interface Fa4\nip address 192.0.2.9 255.255.255.0\ncrypto ipsec client ezvpn EZ\n!\n" \
+           "crypto ipsec client ezvpn EZ\nconnect auto\npeer 198.51.100.90\n!\n"
+    tun, problems = one(text)
+    assert tun["interfaces"] == ["Fa4"] and tun["peers"] == ["198.51.100.90"]
+
+
+def test_stripped_ikev2_profile_keeps_lines_after_aaa():
+    text = "crypto ikev2 profile P\nmatch identity remote any\naaa authorization group psk list L default\n" \
+           "dpd 10 2 periodic\nvirtual-template 1\ninterface Virtual-Template1 type tunnel\ntunnel mode ipsec ipv4\n" \
+           "tunnel protection ipsec profile IPS\ncrypto ipsec profile IPS\nset ikev2-profile P\n"
+    tun, problems = one(text)
+    assert (tun["kind"], tun["ike_version"], tun["dpd"]) == ("dvti", "ikev2", True)
+
+
+def test_uniformly_indented_paste():
+    text = "".join("    " + line + "\n" for line in load("spoke_static_nhrp.txt").splitlines())
+    tun = one_tunnel(text)
+    assert tun["kind"] == "mgre_static_nhrp"
+
+
+def test_unclosed_banner_is_a_problem_and_config_continues():
+    result, problems = parse("banner motd ^C\nhello\ncrypto isakmp invalid-spi-recovery\n")
+    assert result["invalid_spi_recovery"] is True
+    assert problems[0]["line"] == 1
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("empty", [None, "", "\n\n", [], "Building configuration...\n"])
+def test_empty_input_is_an_empty_inventory(empty):
+    result = parse_crypto_inventory(empty)
+    assert result == {"hostname": None, "invalid_spi_recovery": False, "dpd": {"ikev1": False, "ikev2": False},
+                      "ike_versions_in_use": [], "addresses": [], "tunnels": []}
+
+
+@pytest.mark.parametrize("bad", [42, {"a": 1}, ["ok", 3], 3.5])
+def test_wrong_types_are_parse_errors(bad):
+    with pytest.raises(ParseError):
+        parse_crypto_inventory(bad)
+
+
+def test_rejected_command():
+    with pytest.raises(UnsupportedCommand, match="line 2"):
+        parse_crypto_inventory("r1#show running-config\n% Invalid input detected at '^' marker.\n")
+    with pytest.raises(ParseError, match="refused"):
+        parse_crypto_inventory("Command authorization failed.\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "interface " + "A" * (1 << 20),
+        "crypto map " + "M 1 " * (1 << 18),
+        " set peer " + "1" * (1 << 20),
+        "password " * (1 << 17),
+        "banner motd " + "x" * (1 << 20),
+        "ip nhrp map " + "1.1.1.1 " * (1 << 17),
+        "\t" * (1 << 20) + "x",
+    ],
+)
+def test_one_megabyte_line_returns(line):
+    # CPU time, not wall time: the bound is about the parser, not about a busy machine.
+    start = time.process_time()
+    try:
+        parse_crypto_inventory(line, [])
+    except ParseError:
+        pass
+    assert time.process_time() - start < 5.0
+
+
+def test_many_unclosed_banners_stay_fast():
+    text = "".join("banner motd %s\n" % chr(0x4E00 + i) for i in range(20000))
+    start = time.process_time()
+    problems = []
+    parse_crypto_inventory(text, problems)
+    assert time.process_time() - start < 5.0
+    assert len(problems) == 20000
+
+
+def test_many_tunnels_output_is_bounded():
+    lines = ["crypto ipsec profile P"]
+    for i in range(2000):
+        lines += ["interface Tunnel%d" % i, " tunnel destination 10.0.%d.%d" % (i // 250, i % 250 + 1),
+                  " tunnel protection ipsec profile P"]
+    start = time.process_time()
+    result = parse_crypto_inventory("\n".join(lines))
+    assert time.process_time() - start < 5.0
+    assert len(result["tunnels"]) == 2000
+
+
+# ---------------------------------------------------------------------------
+# Secret masking
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        ("crypto isakmp key S3cr3t address 10.0.0.1", "crypto isakmp key <masked> address 10.0.0.1"),
+        ("crypto isakmp key 6 S3cr3t address 10.0.0.1 255.255.255.255 no-xauth",
+         "crypto isakmp key 6 <masked> address 10.0.0.1 255.255.255.255 no-xauth"),
+        ("crypto isakmp key 6 address 10.0.0.1", "crypto isakmp key <masked> address 10.0.0.1"),
+        ("crypto isakmp key S3cr3t hostname vpn.example", "crypto isakmp key <masked> hostname vpn.example"),
+        ("crypto isakmp key S3cr3t address ipv6 2001:db8::1/128", "crypto isakmp key <masked> address ipv6 2001:db8::1/128"),
+        ("  pre-shared-key local 6 S3cr3t", "  pre-shared-key local 6 <masked>"),
+        ("  pre-shared-key remote S3cr3t", "  pre-shared-key remote <masked>"),
+        ("  pre-shared-key S3cr3t", "  pre-shared-key <masked>"),
+        ("  pre-shared-key address 10.0.0.1 key S3cr3t", "  pre-shared-key address 10.0.0.1 key <masked>"),
+        ("  pre-shared-key hostname h.example key 6 S3cr3t", "  pre-shared-key hostname h.example key 6 <masked>"),
+        ("username bob privilege 15 secret 9 $9$abc$def", "username bob privilege 15 secret 9 <masked>"),
+        ("username bob password 0 two words", "username bob password 0 <masked>"),
+        ("enable secret 5 $1$xyz", "enable secret 5 <masked>"),
+        ("enable secret level 15 5 $1$xyz", "enable secret level 15 5 <masked>"),
+        ("enable password 7", "enable password <masked>"),
+        (" ip nhrp authentication N4rp", " ip nhrp authentication <masked>"),
+        (" ipv6 nhrp authentication N4rp", " ipv6 nhrp authentication <masked>"),
+        (" tunnel key 12345", " tunnel key <masked>"),
+        ("snmp-server community Pub1ic RO 10", "snmp-server community <masked> RO 10"),
+        ("snmp-server host 10.1.1.1 version 2c Trap5 udp-port 162", "snmp-server host 10.1.1.1 version 2c <masked> udp-port 162"),
+        ("snmp-server host 10.1.1.1 Trap1", "snmp-server host 10.1.1.1 <masked>"),
+        ("snmp-server user u g v3 auth sha AuthK priv aes 128 PrivK", "snmp-server user u g v3 auth sha <masked> priv aes 128 <masked>"),
+        ("  key-string 7 KeyStr", "  key-string 7 <masked>"),
+        (" ip ospf authentication-key 7 OspfK", " ip ospf authentication-key 7 <masked>"),
+        (" ip ospf message-digest-key 1 md5 7 Md5K", " ip ospf message-digest-key <masked>"),
+        (" ppp chap password 0 Chap", " ppp chap password 0 <masked>"),
+        (" neighbor 10.0.0.2 password 7 Bgp", " neighbor 10.0.0.2 password 7 <masked>"),
+        (" group BRANCH key GrpK", " group BRANCH key <masked>"),
+        (" key GrpK", " key <masked>"),
+        ("tacacs-server key 7 TacK", "tacacs-server key 7 <masked>"),
+        (" standby 1 authentication text HsrpK", " standby 1 authentication text <masked>"),
+        (" standby 1 authentication HsrpK", " standby 1 authentication <masked>"),
+        (" authentication local pre-share key IkeK", " authentication local pre-share key <masked>"),
+        (" set session-key inbound esp 256 cipher AB authenticator CD", " set session-key <masked>"),
+        # Not secrets: kept as they are.
+        (" authentication remote pre-share", " authentication remote pre-share"),
+        ("key chain OSPF", "key chain OSPF"),
+        ("crypto key generate rsa modulus 2048", "crypto key generate rsa modulus 2048"),
+        (" set peer 10.0.0.1", " set peer 10.0.0.1"),
+        (" keyring local KR", " keyring local KR"),
+        ("service password-encryption", "service password-encryption"),
+        ("", ""),
+        ("   ", "   "),
+    ],
+)
+def test_mask_secrets(line, expected):
+    assert mask_secrets(line) == expected
+
+
+def test_mask_secrets_is_idempotent_and_type_checked():
+    once = mask_secrets("username a secret 9 X")
+    assert mask_secrets(once) == once
+    with pytest.raises(ParseError):
+        mask_secrets(None)
+
+
+def test_no_seeded_secret_anywhere_in_the_output():
+    text = load("secrets_everywhere.txt")
+    secrets = set(re.findall(r"ZZSEC\d\d[A-Za-z0-9]*", text))
+    assert len(secrets) == 43
+    for variant in (text, strip_config(text), text.replace("\n", "\r\n")):
+        result, problems = parse(variant)
+        dumped = json.dumps({"result": result, "problems": problems}, ensure_ascii=False)
+        leaked = sorted(s for s in secrets if s in dumped)
+        assert leaked == []
+        # Prefixes would leak too: nothing that starts a seeded secret may show.
+        assert "ZZSEC" not in dumped
+    tunnels = by_name(result)
+    # The evidence is still there, masked, and the reused key in a description is masked as well.
+    assert "set peer 203.0.113.10 password <masked>" in [e.strip() for e in tunnels["VPN 10"]["evidence"]]
+    assert tunnels["VPN 10"]["description"] == "reused <masked> in a description"
+    assert tunnels["Tunnel0"]["description"] == "NHRP auth <masked> do not share"
+    assert tunnels["MAN 10"]["recovery"] == "not_applicable"
+
+
+# ---------------------------------------------------------------------------
+# The filter
+# ---------------------------------------------------------------------------
+
+
+def test_filter_wraps_the_parser():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.netops.ipsec_spi.plugins.filter.crypto_inventory import FilterModule
+
+    func = FilterModule().filters()["crypto_inventory"]
+    result = func(load("mixed_crypto_map.txt"))
+    assert [t["kind"] for t in result["tunnels"]].count("static_crypto_map") == 4
+    with pytest.raises(AnsibleFilterError, match="netops.ipsec_spi.crypto_inventory"):
+        func(12)
+
+
+def test_ansible_doc(tmp_path):
+    env = dict(os.environ)
+    env["HOME"] = str(tmp_path)
+    env["ANSIBLE_HOME"] = str(tmp_path / ".ansible")
+    env["ANSIBLE_LOCAL_TEMP"] = str(tmp_path / "tmp")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    doc = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
+    proc = subprocess.run(
+        [doc, "-t", "filter", "--json", "netops.ipsec_spi.crypto_inventory"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)["netops.ipsec_spi.crypto_inventory"]
+    assert data["doc"]["name"] == "crypto_inventory"
+    assert "tunnels" in data["return"]["_value"]["contains"]
+    assert "crypto_inventory" in data["examples"]
