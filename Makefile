@@ -16,6 +16,9 @@ lint:
 integration:
 	bash scripts/test.sh integration
 
+demo:            ## start the lab, audit, remediate, audit again, write the reports, stop the lab
+	bash scripts/demo.sh
+
 bench:           ## parser and fleet benchmarks, printed as ratios against their peers
 	bash scripts/bench.sh
 
