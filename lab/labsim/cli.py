@@ -1,0 +1,432 @@
+"""The IOS command line of one SSH session: exec and configuration modes, abbreviations, pipes and errors."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import render
+from .configtree import CliError, ConfigSession, filter_section
+
+# (pattern, handler, privilege).  [x] is optional; <addr>, <num>, <word>, <rest> are arguments.
+EXEC_GRAMMAR: List[Tuple[str, str, int]] = [
+    ("enable", "enable", 1), ("disable", "disable", 1), ("exit", "exit", 1), ("logout", "exit", 1),
+    ("quit", "exit", 1),
+    ("terminal length <num>", "terminal", 1), ("terminal width <num>", "terminal", 1),
+    ("terminal monitor", "noop", 1), ("terminal no monitor", "noop", 1),
+    ("show version", "show_version", 1), ("show privilege", "show_privilege", 1), ("show clock", "show_clock", 1),
+    ("show running-config", "show_run", 15), ("show running-config <rest>", "show_run", 15),
+    ("show startup-config", "show_start", 15), ("show logging", "show_logging", 15),
+    ("show crypto ipsec sa [detail]", "show_ipsec_sa", 15),
+    ("show crypto ipsec sa peer <addr> [detail]", "show_ipsec_sa", 15),
+    ("show crypto isakmp sa [detail]", "show_isakmp_sa", 15),
+    ("show crypto ikev2 sa [detail]", "show_ikev2_sa", 15),
+    ("show crypto session [detail]", "show_session", 15),
+    ("show crypto session remote <addr> [detail]", "show_session", 15),
+    ("show dmvpn [detail]", "show_dmvpn", 15),
+    ("show ip interface brief", "show_ip_int_brief", 1), ("show inventory", "show_inventory", 1),
+    ("show platform", "show_platform", 15),
+    ("show platform hardware qfp active statistics drop [clear]", "show_qfp_drop", 15),
+    ("show platform hardware qfp active statistics drop all", "show_qfp_drop", 15),
+    ("show platform hardware qfp active feature ipsec datapath drops [all]", "show_qfp_ipsec", 15),
+    ("show platform hardware qfp active feature ipsec datapath drops clear", "show_qfp_ipsec", 15),
+    ("configure terminal", "configure", 15),
+    ("clear crypto sa", "clear_sa", 15), ("clear crypto sa peer <addr>", "clear_sa", 15),
+    ("clear crypto session", "clear_session", 15), ("clear crypto session remote <addr>", "clear_session", 15),
+    ("clear crypto isakmp", "noop", 15), ("clear crypto ikev2 sa", "noop", 15),
+    ("clear logging", "clear_logging", 15),
+    ("write memory", "write_mem", 15), ("write", "write_mem", 15),
+    ("copy running-config startup-config", "copy_run_start", 15),
+]
+
+QFP_ONLY = ("show_qfp_drop", "show_qfp_ipsec")
+PIPES = ["append", "begin", "count", "exclude", "format", "include", "redirect", "section", "tee"]
+
+
+class _Node:
+    __slots__ = ("kw", "params", "handler", "priv")
+
+    def __init__(self) -> None:
+        self.kw: Dict[str, "_Node"] = {}
+        self.params: Dict[str, "_Node"] = {}
+        self.handler: Optional[str] = None
+        self.priv = 99
+
+
+def _expand(pattern: str) -> List[List[str]]:
+    out: List[List[str]] = [[]]
+    for tok in pattern.split():
+        if tok.startswith("[") and tok.endswith("]"):
+            out = out + [o + [tok[1:-1]] for o in out]
+        else:
+            out = [o + [tok] for o in out]
+    return out
+
+
+def _build(grammar: List[Tuple[str, str, int]], qfp: bool) -> _Node:
+    root = _Node()
+    for pattern, handler, priv in grammar:
+        if not qfp and "qfp" in pattern:
+            continue
+        for toks in _expand(pattern):
+            node = root
+            node.priv = min(node.priv, priv)
+            for tok in toks:
+                table = node.params if tok.startswith("<") else node.kw
+                node = table.setdefault(tok, _Node())
+                node.priv = min(node.priv, priv)
+            node.handler = handler
+    return root
+
+
+_TREES: Dict[bool, _Node] = {}
+
+
+def grammar_tree(qfp: bool) -> _Node:
+    if qfp not in _TREES:
+        _TREES[qfp] = _build(EXEC_GRAMMAR, qfp)
+    return _TREES[qfp]
+
+
+def _param_ok(kind: str, tok: str) -> bool:
+    if kind == "<num>":
+        return tok.isdigit() and int(tok) <= 512
+    if kind == "<addr>":
+        try:
+            ipaddress.ip_address(tok)
+            return True
+        except ValueError:
+            return False
+    return True
+
+
+def tokens(line: str) -> List[Tuple[str, int]]:
+    return [(m.group(0), m.start()) for m in re.finditer(r"\S+", line)]
+
+
+def parse_exec(line: str, priv: int, qfp: bool) -> Tuple[str, List[str]]:
+    node = grammar_tree(qfp)
+    words: List[str] = []
+    toks = tokens(line)
+    for i, (tok, pos) in enumerate(toks):
+        low = tok.lower()
+        visible = {k: n for k, n in node.kw.items() if n.priv <= priv}
+        if low in visible:
+            node = visible[low]
+            words.append(low)
+            continue
+        hits = [k for k in visible if k.startswith(low)]
+        if len(hits) == 1:
+            node = visible[hits[0]]
+            words.append(hits[0])
+            continue
+        if len(hits) > 1:
+            raise CliError("ambiguous", pos)
+        for kind, child in node.params.items():
+            if child.priv <= priv and _param_ok(kind, tok):
+                if kind == "<rest>":
+                    return child.handler or "", words + [" ".join(tok_text for tok_text, _pos in toks[i:])]
+                node = child
+                words.append(tok)
+                break
+        else:
+            raise CliError("invalid", pos)
+    if node.handler is None:
+        raise CliError("incomplete")
+    return node.handler, words
+
+
+def apply_pipe(text: str, pipe: str, offset: int) -> str:
+    toks = tokens(pipe)
+    if not toks:
+        raise CliError("incomplete")
+    word, pos = toks[0]
+    hits = [p for p in PIPES if p.startswith(word.lower())]
+    if len(hits) != 1:
+        raise CliError("ambiguous" if hits else "invalid", offset + pos)
+    kind = hits[0]
+    arg = pipe[toks[1][1]:].rstrip() if len(toks) > 1 else ""
+    if kind in ("include", "exclude", "begin", "section") and not arg:
+        raise CliError("incomplete")
+    try:
+        rx = re.compile(arg) if arg else None
+    except re.error:
+        raise CliError("invalid", offset + toks[1][1])
+    lines = text.split("\n")
+    if kind == "include":
+        return "\n".join(x for x in lines if rx.search(x))
+    if kind == "exclude":
+        return "\n".join(x for x in lines if not rx.search(x))
+    if kind == "begin":
+        for i, x in enumerate(lines):
+            if rx.search(x):
+                return "\n".join(lines[i:])
+        return ""
+    if kind == "section":
+        return "\n".join(filter_section(lines, arg))
+    if kind == "count":
+        n = sum(1 for x in lines if (rx.search(x) if rx else True))
+        return "Number of lines which match regexp = %d" % n
+    raise CliError("invalid", offset + pos)
+
+
+class Session:
+    """One terminal on one router."""
+
+    counter = 0
+
+    def __init__(self, fleet: Any, router: Any, peer: str = "127.0.0.1") -> None:
+        Session.counter += 1
+        self.id = Session.counter
+        self.fleet = fleet
+        self.router = router
+        self.priv = 1
+        self.cfg: Optional[ConfigSession] = None
+        self.pending: Optional[Callable[[str], str]] = None
+        self.pending_prompt = ""
+        self.echo = True
+        self.closed = False
+        self.peer = peer
+        self.enable_tries = 0
+
+    # -- prompt ------------------------------------------------------------------------------------------
+    @property
+    def hostname(self) -> str:
+        for node in self.router.config.root.children:
+            if node.text.startswith("hostname "):
+                return node.text.split(None, 1)[1]
+        return self.router.name
+
+    @property
+    def prompt(self) -> str:
+        if self.pending is not None:
+            return self.pending_prompt
+        if self.cfg is not None:
+            return self.hostname + self.cfg.prompt_suffix
+        return self.hostname + ("#" if self.priv >= 15 else ">")
+
+    # -- errors ------------------------------------------------------------------------------------------
+    def _error(self, err: CliError, line: str, prompt: str) -> str:
+        if err.kind == "incomplete":
+            return "% Incomplete command.\n\n"
+        if err.kind == "ambiguous":
+            return '%% Ambiguous command:  "%s"\n\n' % line.strip()
+        return " " * (len(prompt) + err.pos) + "^\n% Invalid input detected at '^' marker.\n\n"
+
+    # -- entry point -------------------------------------------------------------------------------------
+    def handle(self, line: str) -> str:
+        """Run one line typed at the prompt; returns the text to print before the next prompt."""
+        fleet = self.fleet
+        prompt = self.prompt
+        with fleet.lock:
+            now = fleet.sync()
+            secret = self.pending is not None and not self.echo
+            self.router.history.append({"time": now, "command": "<secret>" if secret else line,
+                                        "prompt": prompt, "session": self.id})
+            if self.pending is not None:
+                handler, self.pending = self.pending, None
+                self.echo = True
+                return handler(line)
+            if not line.strip():
+                return ""
+            if self.cfg is not None:
+                return self._config_line(line, prompt)
+            return self._exec_line(line, prompt, now)
+
+    def _config_line(self, line: str, prompt: str) -> str:
+        stripped = line.strip()
+        if stripped.split()[0].lower() == "do" and len(stripped.split()) > 1:
+            sub = line[line.index(stripped.split()[1]):]
+            saved, self.cfg = self.cfg, None
+            try:
+                return self._exec_line(sub, prompt + " " * (len(line) - len(sub)), self.fleet.clock.now())
+            finally:
+                self.cfg = saved
+        try:
+            result = self.cfg.apply(line)
+        except CliError as err:
+            return self._error(err, line, prompt)
+        if self.cfg.changed:
+            self.router.last_change = (self.fleet.clock.now(), self.router.spec.username)
+            self.fleet.config_changed(self.router.name)
+            self.cfg.changed = False
+        if result == "exit":
+            self._leave_config()
+        return ""
+
+    def _leave_config(self) -> None:
+        self.cfg = None
+        self.router.emit(self.fleet.clock.now(), "%%SYS-5-CONFIG_I: Configured from console by %s on vty0 (%s)"
+                         % (self.router.spec.username, self.peer))
+
+    def _exec_line(self, line: str, prompt: str, now: float) -> str:
+        cmd, pipe = (line.split("|", 1) + [None])[:2] if "|" in line else (line, None)
+        try:
+            handler, words = parse_exec(cmd, self.priv, self.router.qfp_capable)
+            if handler == "show_platform" and not self.router.qfp_capable:
+                raise CliError("incomplete")
+            out = getattr(self, "do_" + handler)(words, now)
+            if pipe is not None and out is not None:
+                out = apply_pipe(out, pipe, len(cmd) + 1)
+        except CliError as err:
+            return self._error(err, line, prompt)
+        if out and not out.endswith("\n"):
+            out += "\n"
+        return out or ""
+
+    # -- exec handlers -----------------------------------------------------------------------------------
+    def do_noop(self, words: List[str], now: float) -> str:
+        return ""
+
+    def do_enable(self, words: List[str], now: float) -> str:
+        if self.priv >= 15:
+            return ""
+        self.pending_prompt = "Password: "
+        self.echo = False
+        self.pending = self._enable_password
+        return None  # type: ignore[return-value]
+
+    def _enable_password(self, line: str) -> str:
+        if line.strip() == self.router.spec.enable:
+            self.priv = 15
+            self.enable_tries = 0
+            return ""
+        self.enable_tries += 1
+        if self.enable_tries < 3:
+            self.pending_prompt = "Password: "
+            self.echo = False
+            self.pending = self._enable_password
+            return ""
+        self.enable_tries = 0
+        return "% Bad secrets\n"
+
+    def do_disable(self, words: List[str], now: float) -> str:
+        self.priv = 1
+        return ""
+
+    def do_exit(self, words: List[str], now: float) -> str:
+        self.closed = True
+        return ""
+
+    def do_terminal(self, words: List[str], now: float) -> str:
+        return ""
+
+    def do_show_version(self, words: List[str], now: float) -> str:
+        return render.show_version(self.router, now)
+
+    def do_show_privilege(self, words: List[str], now: float) -> str:
+        return "Current privilege level is %d" % self.priv
+
+    def do_show_clock(self, words: List[str], now: float) -> str:
+        return render.show_clock(now, self.router)
+
+    def do_show_run(self, words: List[str], now: float) -> str:
+        text = render.running_config(self.fleet, self.router, now)
+        if len(words) > 2:
+            rest = words[2].split()
+            if rest[0].startswith("int") and len(rest) >= 2:
+                from .configtree import normalize_ifname
+                name = normalize_ifname(" ".join(rest[1:]))
+                sect = self.router.config.sections("interface %s" % name) if name else []
+                if not sect:
+                    raise CliError("invalid", len("show running-config ") + 1 + words[2].index(rest[1]))
+                body = ["interface %s" % name] + [" " + c.text for c in sect[0].children]
+                size = sum(len(b) + 1 for b in body)
+                return "\n".join(["Building configuration...", "", "Current configuration : %d bytes" % size, "!"]
+                                 + body + ["end"])
+            if rest[0] not in ("all", "brief", "full", "view"):
+                raise CliError("invalid", len("show running-config "))
+        return text
+
+    def do_show_start(self, words: List[str], now: float) -> str:
+        body = self.router.startup.lines()
+        return "\n".join(["Using %d out of 33554432 bytes" % sum(len(x) + 1 for x in body)] + body[1:] + ["end"])
+
+    def do_show_logging(self, words: List[str], now: float) -> str:
+        return render.show_logging(self.router)
+
+    def do_show_ipsec_sa(self, words: List[str], now: float) -> str:
+        peer = words[words.index("peer") + 1] if "peer" in words else None
+        return render.show_ipsec_sa(self.fleet, self.router, now, peer, "detail" in words)
+
+    def do_show_isakmp_sa(self, words: List[str], now: float) -> str:
+        return render.show_isakmp_sa(self.fleet, self.router, now, "detail" in words)
+
+    def do_show_ikev2_sa(self, words: List[str], now: float) -> str:
+        return render.show_ikev2_sa(self.fleet, self.router, now, "detail" in words)
+
+    def do_show_session(self, words: List[str], now: float) -> str:
+        remote = words[words.index("remote") + 1] if "remote" in words else None
+        return render.show_crypto_session(self.fleet, self.router, now, "detail" in words, remote)
+
+    def do_show_dmvpn(self, words: List[str], now: float) -> str:
+        return render.show_dmvpn(self.fleet, self.router, now, "detail" in words)
+
+    def do_show_ip_int_brief(self, words: List[str], now: float) -> str:
+        return render.show_ip_int_brief(self.router)
+
+    def do_show_inventory(self, words: List[str], now: float) -> str:
+        spec = self.router.spec
+        serial = "9%s%04d" % (spec.name.upper()[:3].replace("-", "X"), spec.index)
+        return 'NAME: "Chassis", DESCR: "Cisco %s Chassis"\nPID: %s , VID: V00  , SN: %s\n' % (
+            spec.plat["model"], spec.plat["model"], serial)
+
+    def do_show_platform(self, words: List[str], now: float) -> str:
+        r = self.router.spec
+        return "\n".join(["Chassis type: %s" % r.plat["model"], "",
+                          "Slot      Type                State                 Insert time (ago) ",
+                          "--------- ------------------- --------------------- ----------------- ",
+                          "R0        %-19s ok, active            %s" % (r.plat["model"], "2w3d"),
+                          "F0        %-19s ok, active            %s" % (r.plat["model"], "2w3d")])
+
+    def do_show_qfp_drop(self, words: List[str], now: float) -> str:
+        out = render.show_qfp_drops(self.router)
+        if "clear" in words:
+            for v in self.router.qfp.values():
+                v[0] = v[1] = 0.0
+            self.router.qfp_cleared = render._dt(now).strftime("%H:%M:%S.000 UTC %a %b %d %Y")
+        return out
+
+    def do_show_qfp_ipsec(self, words: List[str], now: float) -> str:
+        out = render.show_qfp_ipsec_drops(self.router, "all" in words or "clear" in words)
+        if "clear" in words:
+            for k in self.router.ipsec_drops:
+                self.router.ipsec_drops[k] = 0.0
+        return out
+
+    def do_configure(self, words: List[str], now: float) -> str:
+        self.cfg = ConfigSession(self.router.config)
+        return "Enter configuration commands, one per line.  End with CNTL/Z."
+
+    def do_clear_sa(self, words: List[str], now: float) -> str:
+        peer = words[words.index("peer") + 1] if "peer" in words else None
+        self.fleet.clear(self.router.name, peer)
+        return ""
+
+    def do_clear_session(self, words: List[str], now: float) -> str:
+        peer = words[words.index("remote") + 1] if "remote" in words else None
+        self.fleet.clear(self.router.name, peer)
+        return ""
+
+    def do_clear_logging(self, words: List[str], now: float) -> str:
+        self.pending_prompt = "Clear logging buffer [confirm]"
+        self.pending = self._clear_logging_confirm
+        return None  # type: ignore[return-value]
+
+    def _clear_logging_confirm(self, line: str) -> str:
+        if line.strip().lower() in ("", "y", "yes"):
+            self.router.log = []
+        return ""
+
+    def do_write_mem(self, words: List[str], now: float) -> str:
+        self.router.startup = self.router.config.copy()
+        return "Building configuration...\n[OK]"
+
+    def do_copy_run_start(self, words: List[str], now: float) -> str:
+        self.pending_prompt = "Destination filename [startup-config]? "
+        self.pending = self._copy_confirm
+        return None  # type: ignore[return-value]
+
+    def _copy_confirm(self, line: str) -> str:
+        self.router.startup = self.router.config.copy()
+        return "Building configuration...\n[OK]\n"

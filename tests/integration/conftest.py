@@ -1,0 +1,141 @@
+"""Fixtures for integration tests against the lab (lab/): simulated IOS / IOS XE routers on real SSH.
+
+- `lab` (session): the default scenario, shared by every test.  Treat it as read-mostly: a test that
+  changes router state (config, clears, faults, clock jumps) should take its own from `lab_factory`.
+- `lab_factory` (session): `lab_factory(scenario=None, speed=60.0)` starts a private lab; all are
+  stopped at the end of the session.
+- `run_playbook` (session): runs ansible-playbook with the lab's environment and returns a
+  PlaybookResult (rc, per-task per-host results from the JSON callback, raw output).
+- `ansible_env(extra)`: the environment for any ansible command against a lab.
+
+Every lab object is a labsim.client.LabClient: .inventory, .state(router), .advance(seconds),
+.fault(router, kind, match=None, delay=None), .history(router), .commands(router), .ground_truth,
+.desyncs(), .cli(router, [commands]), .routers().
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB = os.path.join(ROOT, "lab")
+if LAB not in sys.path:
+    sys.path.insert(0, LAB)
+
+from labsim.client import LabClient, start_lab  # noqa: E402  pylint: disable=wrong-import-position
+
+LAB_SPEED = float(os.environ.get("LAB_SPEED", "60"))
+# Lab routers answer in milliseconds; a short command timeout keeps a hung test short too.
+COMMAND_TIMEOUT = int(os.environ.get("LAB_COMMAND_TIMEOUT", "30"))
+
+
+def ansible_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """Environment for ansible / ansible-playbook against the lab (on top of scripts/env.sh's)."""
+    env = dict(os.environ)
+    collections = os.path.join(ROOT, ".tmp", "collections")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", collections)
+    env.update({
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": str(COMMAND_TIMEOUT),
+        "ANSIBLE_PERSISTENT_CONNECT_TIMEOUT": "30",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "ANSIBLE_SYSTEM_WARNINGS": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+        "ANSIBLE_GATHERING": "explicit",
+        "PYTHONWARNINGS": "ignore",
+    })
+    env.update(extra or {})
+    return env
+
+
+class PlaybookResult:
+    def __init__(self, proc: subprocess.CompletedProcess) -> None:
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        try:
+            start = self.stdout.index("{")
+            self.data: Dict[str, Any] = json.loads(self.stdout[start:])
+        except ValueError:
+            self.data = {}
+
+    @property
+    def tasks(self) -> List[Dict[str, Any]]:
+        out = []
+        for play in self.data.get("plays", []):
+            out.extend(play.get("tasks", []))
+        return out
+
+    def task(self, name: str) -> Dict[str, Dict[str, Any]]:
+        """host -> result of the first task with this name."""
+        for t in self.tasks:
+            if t["task"]["name"] == name:
+                return t["hosts"]
+        raise KeyError("no task %r in %s" % (name, [t["task"]["name"] for t in self.tasks]))
+
+    @property
+    def stats(self) -> Dict[str, Dict[str, int]]:
+        return self.data.get("stats", {})
+
+    def __repr__(self) -> str:
+        return "PlaybookResult(rc=%s, stderr=%r, stdout=%s)" % (self.rc, self.stderr[-2000:], self.stdout[-4000:])
+
+
+def run_playbook_in(playbook: str, inventory: str, limit: Optional[str] = None,
+                    extra_vars: Optional[Dict[str, Any]] = None, check: bool = False, forks: int = 20,
+                    env: Optional[Dict[str, str]] = None, timeout: float = 600, args: Optional[List[str]] = None) -> PlaybookResult:
+    """Run a playbook (a path, or YAML text) against an inventory; never raises on a failed play."""
+    tmp = None
+    if "\n" in playbook:
+        fd, tmp = tempfile.mkstemp(suffix=".yml", prefix="lab-play-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(playbook)
+        playbook = tmp
+    cmd = ["ansible-playbook", "-i", inventory, playbook, "-f", str(forks)]
+    if limit:
+        cmd += ["-l", limit]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd.append("--check")
+    cmd += args or []
+    try:
+        proc = subprocess.run(cmd, env=ansible_env(env), capture_output=True, text=True, timeout=timeout,
+                              cwd=ROOT, check=False)
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    return PlaybookResult(proc)
+
+
+@pytest.fixture(scope="session")
+def lab_factory(tmp_path_factory):
+    labs: List[LabClient] = []
+
+    def make(scenario: Optional[str] = None, speed: float = LAB_SPEED) -> LabClient:
+        client = start_lab(str(tmp_path_factory.mktemp("lab")), scenario=scenario, speed=speed)
+        labs.append(client)
+        return client
+
+    yield make
+    for client in labs:
+        client.stop()
+
+
+@pytest.fixture(scope="session")
+def lab(lab_factory) -> LabClient:
+    return lab_factory()
+
+
+@pytest.fixture(scope="session")
+def run_playbook():
+    return run_playbook_in
