@@ -18,7 +18,9 @@ RATE_LIMIT = 60.0          # IOS logs RECVD_PKT_INV_SPI at most once a minute pe
 KNOB_RECOVERY_DELAY = 75.0  # simulated seconds for invalid-spi-recovery to re-key (a minute or two)
 DELETE_NOTIFY_DELAY = 20.0  # an existing IKEv1 SA carries a DELETE notify almost at once
 AVG_PKT = 148
-LOG_KEEP = 4000
+# The routers say `logging buffered 102400`: about 500 lines of ~200 bytes, circular
+# like IOS. A lab left running for hours must not grow answers no router would give.
+LOG_KEEP = 500
 
 
 class VirtualClock:

@@ -131,7 +131,12 @@ def run_device(module, keys):
     # (refused, bad credentials, timeout) fails here instead of coming back as text.
     first = connection.run_commands(commands=[wanted[0][1]], check_rc=True)
     rest = connection.run_commands(commands=[cmd for _, cmd in wanted[1:]], check_rc=False) if len(wanted) > 1 else []
-    return dict(zip([key for key, _ in wanted], list(first) + list(rest)))
+    responses = list(first) + list(rest)
+    for (key, cmd), response in zip(wanted, responses):
+        # A session dropped mid-command comes back from netcommon as None / "None".
+        if response is None or str(response).strip() == "None":
+            raise ConnectionError("the session was dropped while running '%s'" % cmd)
+    return dict(zip([key for key, _ in wanted], responses))
 
 
 def main():
