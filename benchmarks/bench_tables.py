@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Time our table parsers against their peers on the same text in the same run.
+
+Inputs come from gen_tables.py (fixed seed): a QFP global drop table, the QFP
+IPsec datapath drops table and a 200-peer ``show crypto ipsec sa detail``.
+Peers: Cisco's genie parsers (when genie is installed, requirements-bench.txt)
+and the ntc-templates TextFSM template for ``show crypto ipsec sa detail``.
+Target: ours at least 10x faster than each peer. Exit status 1 when a
+target is missed, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+COLLECTIONS = os.path.join(ROOT, ".tmp", "collections")
+if os.path.isdir(COLLECTIONS) and COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+import gen_tables  # noqa: E402
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import (  # noqa: E402
+    parse_qfp_drops,
+    parse_qfp_ipsec_drops,
+)
+
+TARGET = 10.0
+
+
+def _batch(func, number: int) -> float:
+    # As timeit does: no garbage collection inside a timed batch, for either side.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _call in range(number):
+            func()
+        return (time.perf_counter() - start) / number
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def paired(ours, theirs, budget: float):
+    """Best per-call seconds of ``ours`` and ``theirs``, measured in alternating batches.
+
+    The machine is shared: alternating the two inside one time window keeps a
+    burst of load elsewhere from landing on one side only.
+    """
+    ours()
+    theirs()  # warm-up (lazy imports, regex caches)
+    n_ours = max(1, int(budget / 10 / max(_batch(ours, 1), 1e-7)))
+    n_theirs = max(1, int(budget / 10 / max(_batch(theirs, 1), 1e-7)))
+    best_ours = best_theirs = float("inf")
+    deadline = time.perf_counter() + budget
+    rounds = 0
+    while rounds < 3 or (time.perf_counter() < deadline and rounds < 7):
+        best_ours = min(best_ours, _batch(ours, n_ours))
+        best_theirs = min(best_theirs, _batch(theirs, n_theirs))
+        rounds += 1
+    return best_ours, best_theirs
+
+
+def genie_parsers():
+    try:
+        from genie.conf.base import Device
+    except Exception as exc:  # genie is optional; report and carry on
+        print("genie not available (%s): genie rows skipped" % exc)
+        return None
+    device = Device("bench", os="iosxe")
+    device.custom.setdefault("abstraction", {})["order"] = ["os"]
+
+    def make(command):
+        return lambda text: device.parse(command, output=text)
+
+    return {
+        "qfp_drops": make("show platform hardware qfp active statistics drop"),
+        "qfp_ipsec_drops": make("show platform hardware qfp active feature ipsec datapath drops all"),
+        "ipsec_sas": make("show crypto ipsec sa detail"),
+    }
+
+
+def textfsm_parser():
+    try:
+        import textfsm
+        import ntc_templates
+    except Exception as exc:
+        print("textfsm / ntc_templates not available (%s): TextFSM row skipped" % exc)
+        return None
+    path = os.path.join(os.path.dirname(ntc_templates.__file__), "templates",
+                        "cisco_ios_show_crypto_ipsec_sa_detail.textfsm")
+    with open(path) as handle:
+        template = handle.read()
+
+    def parse(text):
+        import io
+
+        return textfsm.TextFSM(io.StringIO(template)).ParseText(text)
+
+    return parse
+
+
+def without_prompt(text: str) -> str:
+    """The ntc template refuses the prompt line (netmiko strips it before TextFSM sees the text)."""
+    first, _sep, rest = text.partition("\n")
+    return rest if "#" in first else text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peers", type=int, default=200)
+    parser.add_argument("--budget", type=float, default=1.5, help="seconds per measurement (about)")
+    args = parser.parse_args()
+
+    rng = random.Random(gen_tables.SEED)
+    texts = {
+        "qfp_drops": gen_tables.qfp_drop_table(rng),
+        "qfp_ipsec_drops": gen_tables.qfp_ipsec_drop_table(rng),
+        "ipsec_sas": gen_tables.ipsec_sa_detail(rng, args.peers),
+    }
+    ours = {"qfp_drops": parse_qfp_drops, "qfp_ipsec_drops": parse_qfp_ipsec_drops, "ipsec_sas": parse_ipsec_sas}
+    peers = []
+    genie = genie_parsers()
+    if genie:
+        peers += [(name, "genie", func) for name, func in genie.items()]
+    fsm = textfsm_parser()
+    if fsm:
+        # Same text minus the prompt line, which the template refuses.
+        peers.append(("ipsec_sas", "textfsm (ntc-templates)", lambda text: fsm(without_prompt(text))))
+
+    # Sanity: every peer must read the same number of rows, or the timing compares unlike work.
+    sas = parse_ipsec_sas(texts["ipsec_sas"])
+    if fsm:
+        rows = fsm(without_prompt(texts["ipsec_sas"]))
+        print("input: %d ipsec sa blocks (ours), %d TextFSM rows, %d bytes"
+              % (len(sas), len(rows), len(texts["ipsec_sas"])))
+
+    print()
+    print("%-16s %-24s %14s %14s %9s  %s" % ("table", "peer", "ours/call", "peer/call", "ratio", "target >= 10x"))
+    failed = 0
+    for name, label, func in peers:
+        mine, theirs = paired(lambda n=name: ours[n](texts[n]), lambda f=func, n=name: f(texts[n]), args.budget)
+        ratio = theirs / mine
+        verdict = "PASS" if ratio >= TARGET else "FAIL"
+        failed += verdict == "FAIL"
+        print("%-16s %-24s %11.3f ms %11.3f ms %8.1fx  %s" % (name, label, mine * 1e3, theirs * 1e3, ratio, verdict))
+    if not peers:
+        for name in ours:
+            mine, _same = paired(lambda n=name: ours[n](texts[n]), lambda n=name: ours[n](texts[n]), args.budget)
+            print("%-16s %-24s %11.3f ms %14s %9s  %s" % (name, "(no peer)", mine * 1e3, "-", "-", "-"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

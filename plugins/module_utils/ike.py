@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IKE SAs from ``show crypto isakmp sa [detail]`` and ``show crypto ikev2 sa [detail]``.
+
+Which command produced the text is told line by line from the row shapes, so
+both may even be concatenated:
+
+* IKEv1: ``dst src state conn-id status`` rows, or with ``detail``
+  ``C-id Local Remote [I-VRF] Status Encr Hash Auth DH Lifetime [Cap.]`` rows.
+* IKEv2: ``Tunnel-id Local/port Remote/port fvrf/ivrf Status`` rows, or (IPv6
+  and some releases) ``Tunnel-id fvrf/ivrf Status`` followed by ``Local addr/port``
+  and ``Remote addr/port`` lines; ``detail`` adds indented attribute lines.
+
+IKEv2 ``Local spi`` / ``Remote spi`` are 64-bit IKE SPIs: they are kept as hex
+strings under ``ike_spi_local`` / ``ike_spi_remote`` and must never be compared
+with ESP SPIs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    ParseError,
+    TextInput,
+    UnsupportedCommand,
+    as_lines,
+    is_unsupported,
+    maybe_addr,
+    problem,
+)
+
+MAX_LINE = 4096
+
+_AF_RE = re.compile(r"^(IPv4|IPv6) Crypto (ISAKMP|IKEv2) SA$", re.IGNORECASE)
+_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) (\d+) ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
+_V1_DETAIL_ROW_RE = re.compile(r"^(\d+) (\S+) (\S+) (.*)$")
+_LIFETIME_RE = re.compile(r"^\d+:\d+:\d+$")
+_ENGINE_RE = re.compile(r"^Engine-id:Conn-id = (\S+)$")
+_V2_ROW_RE = re.compile(r"^(\d+) (\S+)/(\d+) (\S+)/(\d+) (\S+)/(\S+) ([A-Z][A-Z_-]*)$")
+_V2_SHORT_ROW_RE = re.compile(r"^(\d+) (\S+)/(\S+) ([A-Z][A-Z_-]*)$")
+_V2_END_RE = re.compile(r"^(Local|Remote) (\S+)/(\d+)$")
+_V2_SPI_RE = re.compile(r"^Local spi: ([0-9A-Fa-f]{1,16}) Remote spi: ([0-9A-Fa-f]{1,16})$")
+_DPD_RE = re.compile(r"^DPD configured for (\d+) seconds, retry (\d+)")
+_LIFE_RE = re.compile(r"^Life/Active Time: (\d+)/(\d+) sec")
+_SESSION_RE = re.compile(r"^CE id: (\d+), Session-id: (\d+)")
+_ENCR_RE = re.compile(r"^Encr: ([^,]+), keysize: (\d+), PRF: ([^,]+), Hash: ([^,]+), DH Grp:(\d+)")
+_ID_RE = re.compile(r"^(Local|Remote) id: (.+)$")
+_STATUS_DESC_RE = re.compile(r"^Status Description: (.+)$")
+_INITIATOR_RE = re.compile(r"^Initiator of SA : (Yes|No)$")
+_NAT_RE = re.compile(r"^NAT-T is (not )?detected")
+_PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
+_HEADER_RE = re.compile(
+    r"^(?:dst src state conn-id status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
+    r"Load for |Time source is |No time source|[A-Za-z]+ - |There are no |No IKE)",
+    re.IGNORECASE,
+)
+
+
+def _ikev2_row(tunnel_id: str, af: Optional[str], lineno: int) -> Dict[str, Any]:
+    return {
+        "version": "ikev2",
+        "af": af,
+        "tunnel_id": int(tunnel_id),
+        "local": None,
+        "local_port": None,
+        "remote": None,
+        "remote_port": None,
+        "fvrf": None,
+        "ivrf": None,
+        "state": None,
+        "status": None,
+        "dpd": None,
+        "line": lineno,
+    }
+
+
+def _vrf(value: str) -> Optional[str]:
+    return None if value in ("none", "(none)", "") else value
+
+
+def _resolve_ends(row: Dict[str, Any], local_set: Optional[set]) -> None:
+    """Fill local/remote of an IKEv1 dst/src row when the router's own addresses are known.
+
+    ``show crypto isakmp sa`` prints dst/src of the IKE exchange: which one is
+    this router cannot be told from the row alone, so without ``local_addresses``
+    both stay None rather than guessed.
+    """
+    if not local_set:
+        return
+    dst_local = row["dst"] in local_set
+    src_local = row["src"] in local_set
+    if dst_local and not src_local:
+        row["local"], row["remote"] = row["dst"], row["src"]
+    elif src_local and not dst_local:
+        row["local"], row["remote"] = row["src"], row["dst"]
+
+
+def parse_ike_sas(
+    data: TextInput,
+    problems: Optional[list] = None,
+    local_addresses: Optional[Iterable[str]] = None,
+) -> List[Dict[str, Any]]:
+    """Parse ``show crypto isakmp sa [detail]`` or ``show crypto ikev2 sa [detail]``.
+
+    Every row: ``version`` (``ikev1``/``ikev2``), ``af`` (``IPv4``/``IPv6`` when a
+    section header says so), ``local``, ``remote`` (addresses, no port),
+    ``state`` (IKEv1 ``QM_IDLE``, ``MM_NO_STATE``...; IKEv2 the status),
+    ``status`` (as printed: ``ACTIVE``, ``READY``...), ``dpd`` (bool, None when not
+    shown), ``line``.
+
+    IKEv1 summary rows also have ``dst``, ``src``, ``conn_id``, ``deleted``;
+    ``local``/``remote`` are only set there when ``local_addresses`` (this
+    router's own addresses) tells which end is local. IKEv1 detail rows have
+    ``conn_id``, ``ivrf``, ``encr``, ``hash``, ``auth``, ``dh_group``,
+    ``lifetime``, ``capabilities``, ``engine_conn_id`` (no state is printed
+    there, so ``state`` is None). IKEv2 rows have ``tunnel_id``,
+    ``local_port``, ``remote_port``, ``fvrf``, ``ivrf`` and, with detail,
+    ``ike_spi_local``/``ike_spi_remote`` (64-bit IKE SPIs as hex strings,
+    never ESP SPIs), ``dpd_interval``, ``dpd_retry``, ``lifetime``,
+    ``active_time``, ``session_id``, ``local_id``, ``remote_id``,
+    ``status_description``, ``initiator``, ``nat_t``, ``encr``, ``prf``,
+    ``hash``, ``dh_group``.
+    """
+    lines = as_lines(data, "ike_sas input")
+    if is_unsupported("\n".join(lines[:20])):
+        raise UnsupportedCommand("device does not support this command (show crypto isakmp/ikev2 sa)")
+    local_set = None
+    if local_addresses is not None:
+        if isinstance(local_addresses, str):
+            local_addresses = [local_addresses]
+        local_set = {a for a in (maybe_addr(x) if isinstance(x, str) else None for x in local_addresses) if a}
+    rows: List[Dict[str, Any]] = []
+    af: Optional[str] = None
+    current: Optional[Dict[str, Any]] = None
+    recognised = False
+    first_unknown = None
+    for lineno, raw in enumerate(lines, 1):
+        if len(raw) > MAX_LINE:
+            problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
+            continue
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        match = _AF_RE.match(line)
+        if match:
+            af = "IPv4" if match.group(1).lower() == "ipv4" else "IPv6"
+            current = None
+            recognised = True
+            continue
+        first = line[0]
+        if first.isdecimal() or (first in "abcdefABCDEF:" and ":" in line[:40]):
+            match = _V2_ROW_RE.match(line)
+            if match:
+                local, remote = maybe_addr(match.group(2)), maybe_addr(match.group(4))
+                if local is None or remote is None:
+                    problem(problems, lineno, "IKEv2 row with an unreadable address", raw)
+                    current = None
+                    continue
+                current = _ikev2_row(match.group(1), af, lineno)
+                current.update(
+                    local=local, local_port=int(match.group(3)), remote=remote, remote_port=int(match.group(5)),
+                    fvrf=_vrf(match.group(6)), ivrf=_vrf(match.group(7)),
+                    state=match.group(8), status=match.group(8),
+                )
+                rows.append(current)
+                recognised = True
+                continue
+            match = _V2_SHORT_ROW_RE.match(line)
+            if match and maybe_addr(match.group(2)) is None:
+                current = _ikev2_row(match.group(1), af, lineno)
+                current.update(fvrf=_vrf(match.group(2)), ivrf=_vrf(match.group(3)),
+                               state=match.group(4), status=match.group(4))
+                rows.append(current)
+                recognised = True
+                continue
+            match = _V1_ROW_RE.match(line)
+            if match:
+                dst, src = maybe_addr(match.group(1)), maybe_addr(match.group(2))
+                if dst is None or src is None:
+                    problem(problems, lineno, "ISAKMP SA row with an unreadable address", raw)
+                    current = None
+                    continue
+                current = {
+                    "version": "ikev1", "af": af, "dst": dst, "src": src, "local": None, "remote": None,
+                    "state": match.group(3), "conn_id": int(match.group(4)), "status": match.group(5),
+                    "deleted": bool(match.group(6)), "dpd": None, "line": lineno,
+                }
+                _resolve_ends(current, local_set)
+                rows.append(current)
+                recognised = True
+                continue
+            match = _V1_DETAIL_ROW_RE.match(line)
+            if match and first.isdecimal():
+                row = _v1_detail(match, af, lineno)
+                if row is None:
+                    problem(problems, lineno, "ISAKMP SA detail row not understood", raw)
+                    current = None
+                else:
+                    current = row
+                    rows.append(row)
+                    recognised = True
+                continue
+            if first.isdecimal():
+                problem(problems, lineno, "IKE SA row not understood", raw)
+                current = None
+                continue
+        if current is not None and current["version"] == "ikev2":
+            if _ikev2_detail(current, line):
+                continue
+            match = _V2_END_RE.match(line)
+            if match:
+                addr = maybe_addr(match.group(2))
+                if addr is None:
+                    problem(problems, lineno, "IKEv2 %s address not understood" % match.group(1).lower(), raw)
+                    continue
+                side = match.group(1).lower()
+                current[side] = addr
+                current[side + "_port"] = int(match.group(3))
+                continue
+        if current is not None and current["version"] == "ikev1":
+            match = _ENGINE_RE.match(line)
+            if match:
+                current["engine_conn_id"] = None if "?" in match.group(1) else match.group(1)
+                continue
+        if _HEADER_RE.match(line):
+            recognised = True
+            continue
+        if current is not None or recognised:
+            # Other detail lines (fragmentation, SGT, remote subnets...) carry nothing we use.
+            continue
+        if _PROMPT_RE.match(line):
+            continue
+        if first_unknown is None:
+            first_unknown = (lineno, line)
+    if not recognised and first_unknown is not None:
+        raise ParseError(
+            "input is not 'show crypto isakmp sa' or 'show crypto ikev2 sa' output: line %d: %r"
+            % (first_unknown[0], first_unknown[1][:80])
+        )
+    return rows
+
+
+def _v1_detail(match: "re.Match[str]", af: Optional[str], lineno: int) -> Optional[Dict[str, Any]]:
+    local, remote = maybe_addr(match.group(2)), maybe_addr(match.group(3))
+    if local is None or remote is None:
+        return None
+    rest = match.group(4).split(" ")
+    # Anchor on the lifetime (hh:mm:ss): the I-VRF column before it may be empty.
+    life = next((i for i, tok in enumerate(rest) if _LIFETIME_RE.match(tok)), None)
+    if life is None or life < 5 or life > 6:
+        return None
+    status, encr, hash_, auth, dh = rest[life - 5:life]
+    if not dh.isdecimal():
+        return None
+    caps = "".join(rest[life + 1:])
+    return {
+        "version": "ikev1",
+        "af": af,
+        "conn_id": int(match.group(1)),
+        "local": local,
+        "remote": remote,
+        "ivrf": rest[0] if life == 6 else None,
+        "state": None,
+        "status": status,
+        "encr": encr,
+        "hash": hash_,
+        "auth": auth,
+        "dh_group": int(dh),
+        "lifetime": rest[life],
+        "capabilities": caps,
+        "dpd": "D" in caps,
+        "engine_conn_id": None,
+        "line": lineno,
+    }
+
+
+def _ikev2_detail(row: Dict[str, Any], line: str) -> bool:
+    match = _V2_SPI_RE.match(line)
+    if match:
+        row["ike_spi_local"] = match.group(1).upper()
+        row["ike_spi_remote"] = match.group(2).upper()
+        return True
+    match = _DPD_RE.match(line)
+    if match:
+        row["dpd_interval"] = int(match.group(1))
+        row["dpd_retry"] = int(match.group(2))
+        # "DPD configured for 0 seconds" is how IOS prints DPD switched off.
+        row["dpd"] = row["dpd_interval"] > 0
+        return True
+    if line.startswith("DPD disabled") or line.startswith("DPD not configured"):
+        row["dpd"] = False
+        return True
+    match = _LIFE_RE.match(line)
+    if match:
+        row["lifetime"] = int(match.group(1))
+        row["active_time"] = int(match.group(2))
+        return True
+    match = _SESSION_RE.match(line)
+    if match:
+        row["session_id"] = int(match.group(2))
+        return True
+    match = _ENCR_RE.match(line)
+    if match:
+        row["encr"] = match.group(1)
+        row["keysize"] = int(match.group(2))
+        row["prf"] = match.group(3)
+        row["hash"] = match.group(4)
+        row["dh_group"] = int(match.group(5))
+        return True
+    match = _ID_RE.match(line)
+    if match:
+        row[match.group(1).lower() + "_id"] = match.group(2)
+        return True
+    match = _STATUS_DESC_RE.match(line)
+    if match:
+        row["status_description"] = match.group(1)
+        return True
+    match = _INITIATOR_RE.match(line)
+    if match:
+        row["initiator"] = match.group(1) == "Yes"
+        return True
+    match = _NAT_RE.match(line)
+    if match:
+        row["nat_t"] = match.group(1) is None
+        return True
+    return False

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""QFP drop counters of IOS XE platforms (ASR 1000, Catalyst 8000, C8000V, ISR 4000).
+
+Two commands:
+
+* ``show platform hardware qfp active statistics drop`` (whole, or an
+  ``| inc Ipsec`` / ``| exclude _0_`` extract): rows ``Name  Packets  Octets``.
+  Only non-zero rows are printed, so a missing row means 0.
+* ``show platform hardware qfp active feature ipsec datapath drops [all]``:
+  rows ``DropType  Name  Packets``. The drop-type numbers change between
+  releases, so results are keyed on the name.
+
+Classic IOS has no QFP and rejects both commands with ``% Invalid input
+detected``: that raises UnsupportedCommand, which callers treat as "not
+available" rather than as an error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    ParseError,
+    TextInput,
+    UnsupportedCommand,
+    as_lines,
+    is_unsupported,
+    problem,
+)
+
+# No IOS table line comes near this; longer lines are refused before any
+# regular expression sees them, which bounds the work per line.
+MAX_LINE = 4096
+
+# Lines that may precede or follow a table: the prompt with the command,
+# the CPU-load and clock preambles some capture tools add.
+_NOISE_RE = re.compile(
+    r"^\s*(?:\S*[#>]|Load for |Time source is |No time source|-{3,}\s*$|={3,}\s*$)"
+)
+
+_DROP_ROW_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s+(\d+)\s+(\d+)\s*$")
+_DROP_HEADER_RE = re.compile(r"^\s*Global Drop Stats\s+Packets\s+Octets\s*$", re.IGNORECASE)
+_DROP_ALL_ZERO_RE = re.compile(r"^\s*The Global drop stats were all zero", re.IGNORECASE)
+# Starts like a drop row (an identifier, then a number) but may be damaged.
+_DROP_ROWISH_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9_]*\s+[-+]?\d")
+
+_IPSEC_ROW_RE = re.compile(r"^\s*(\d+)\s+([A-Za-z][A-Za-z0-9_]*)\s+(\d+)\s*$")
+_IPSEC_HEADER_RE = re.compile(r"^\s*Drop\s+Type\s+Name\s+Packets\s*$", re.IGNORECASE)
+_IPSEC_ROWISH_RE = re.compile(r"^\s*\d+\s+[A-Za-z_]")
+
+
+def _unsupported(text_lines: List[str], command: str) -> None:
+    text = "\n".join(text_lines[:20])
+    if is_unsupported(text):
+        first = next((line.strip() for line in text_lines if line.strip().startswith("%")), "")
+        raise UnsupportedCommand(
+            "device does not support this command (%s): %s" % (command, first[:120])
+        )
+
+
+def _not_this_output(lineno: int, line: str, command: str) -> ParseError:
+    return ParseError(
+        "input is not '%s' output: line %d is neither a table row nor a header: %r"
+        % (command, lineno, line.strip()[:80])
+    )
+
+
+def parse_qfp_drops(data: TextInput, problems: Optional[list] = None) -> Dict[str, Dict[str, int]]:
+    """Parse ``show platform hardware qfp active statistics drop``.
+
+    Returns ``{drop name: {"packets": int, "octets": int}}``; ``{}`` when the
+    device printed "The Global drop stats were all zero" or an extract matched
+    no row. Absent rows are zero, so callers use ``.get(name, {}).get("packets", 0)``.
+    """
+    command = "show platform hardware qfp active statistics drop"
+    lines = as_lines(data, "qfp_drops input")
+    _unsupported(lines, command)
+    result: Dict[str, Dict[str, int]] = {}
+    recognised = False
+    first_unknown = None
+    for lineno, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE:
+            problem(problems, lineno, "line of %d characters is too long for a drop table row" % len(line), line)
+            continue
+        match = _DROP_ROW_RE.match(line)
+        if match:
+            name = match.group(1)
+            if name in result:
+                problem(problems, lineno, "drop %s printed twice; the first row is kept" % name, line)
+            else:
+                result[name] = {"packets": int(match.group(2)), "octets": int(match.group(3))}
+            recognised = True
+            continue
+        if not line.strip():
+            continue
+        if _DROP_HEADER_RE.match(line) or _DROP_ALL_ZERO_RE.match(line):
+            recognised = True
+            continue
+        if _NOISE_RE.match(line):
+            continue
+        if _DROP_ROWISH_RE.match(line):
+            problem(problems, lineno, "drop row without a name, packets and octets", line)
+            recognised = True
+            continue
+        if first_unknown is None:
+            first_unknown = (lineno, line)
+    if not recognised and first_unknown is not None:
+        raise _not_this_output(first_unknown[0], first_unknown[1], command)
+    return result
+
+
+def parse_qfp_ipsec_drops(data: TextInput, problems: Optional[list] = None) -> Dict[str, Dict[str, int]]:
+    """Parse ``show platform hardware qfp active feature ipsec datapath drops [all]``.
+
+    Returns ``{drop name: {"drop_type": int, "packets": int}}``. Keyed on the
+    name: the drop-type numbers differ between IOS XE releases. Works on the
+    whole table and on ``| in SPI`` extracts (rows only).
+    """
+    command = "show platform hardware qfp active feature ipsec datapath drops"
+    lines = as_lines(data, "qfp_ipsec_drops input")
+    _unsupported(lines, command)
+    result: Dict[str, Dict[str, int]] = {}
+    recognised = False
+    first_unknown = None
+    for lineno, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE:
+            problem(problems, lineno, "line of %d characters is too long for a drop table row" % len(line), line)
+            continue
+        match = _IPSEC_ROW_RE.match(line)
+        if match:
+            name = match.group(2)
+            if name in result:
+                problem(problems, lineno, "drop %s printed twice; the first row is kept" % name, line)
+            else:
+                result[name] = {"drop_type": int(match.group(1)), "packets": int(match.group(3))}
+            recognised = True
+            continue
+        if not line.strip():
+            continue
+        if _IPSEC_HEADER_RE.match(line):
+            recognised = True
+            continue
+        if _NOISE_RE.match(line):
+            continue
+        if _IPSEC_ROWISH_RE.match(line):
+            problem(problems, lineno, "drop row without a drop type, name and packets", line)
+            recognised = True
+            continue
+        if first_unknown is None:
+            first_unknown = (lineno, line)
+    if not recognised and first_unknown is not None:
+        raise _not_this_output(first_unknown[0], first_unknown[1], command)
+    return result
