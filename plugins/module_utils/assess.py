@@ -309,6 +309,15 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
                 "SPI_SCAN", "SPI %s arrived from %d different sources (%s): a scan" % (spi_hex(spi), len(sources),
                                                                                       ", ".join(sorted(sources))), spi_hex(spi)))
 
+    # Drop counters are per router: name the other senders that keep them
+    # rising, so a clear is not judged by drops it cannot stop.
+    for _runner, action in clears:
+        action["receiver_other_flows"] = [
+            "%s %s (%s)" % (fl["src"], fl.get("spi_hex") or spi_hex(fl["spi"]), fl.get("status"))
+            for fl in facts.get("flows") or []
+            if fl.get("status") != "transient" and (fl["src"], fl["spi"]) != (action["sender_addr"], action["spi"])
+        ]
+
     drops = _drops(facts)
     if drops["delta"]:
         findings.append(_finding(

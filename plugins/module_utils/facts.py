@@ -192,6 +192,9 @@ def build_facts(
         try:
             if key == "logging":
                 parsed[key] = parsers[key](text, host=host, year=year, problems=problems)
+            elif key in ("isakmp_sa", "ikev2_sa"):
+                # IKEv1 rows print dst/src only; our own addresses tell which end is remote.
+                parsed[key] = parsers[key](text, problems=problems, local_addresses=_own_addresses(parsed))
             else:
                 parsed[key] = parsers[key](text, problems=problems)
         except UnsupportedCommand:
@@ -239,6 +242,12 @@ def build_facts(
     if second_poll and poll_interval > 0:
         facts["drop_rate"] = _drop_rate(facts, second_poll, poll_interval, parsers)
     return facts
+
+
+def _own_addresses(parsed: Mapping[str, Any]) -> List[str]:
+    own = set((parsed.get("running_config") or {}).get("addresses") or [])
+    own.update(a for a in (maybe_addr(sa.get("local_addr")) for sa in parsed.get("ipsec_sa") or []) if a)
+    return sorted(own)
 
 
 def invalid_spi_packets(qfp_drops: Optional[Mapping[str, Any]], ipsec_drops: Optional[Mapping[str, Any]]) -> Optional[int]:

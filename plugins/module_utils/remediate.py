@@ -184,7 +184,11 @@ def verify(actions: List[Mapping[str, Any]], fresh: Mapping[str, Any], drop_rate
             notes.append("the pair's SPIs agree" if agree else "the sender's outbound SPIs are not all inbound on the receiver")
             ok = ok and agree
         rate = drop_rates.get(item.get("receiver"))
-        if isinstance(rate, Mapping) and rate.get("delta"):
+        others = item.get("receiver_other_flows") or []
+        if isinstance(rate, Mapping) and rate.get("delta") and others:
+            notes.append("invalid-SPI drops still rising on %s (+%s), which also gets INV_SPI from %s"
+                         % (item.get("receiver"), rate.get("delta"), ", ".join(others)))
+        elif isinstance(rate, Mapping) and rate.get("delta"):
             ok = False
             notes.append("invalid-SPI drops still rising on %s (+%s)" % (item.get("receiver"), rate.get("delta")))
         elif isinstance(rate, Mapping):

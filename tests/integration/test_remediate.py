@@ -79,10 +79,13 @@ def test_check_mode_changes_nothing(rlab, run_playbook):
     # The dry run says what it would do, per router.
     expected = {(a["host"], a["command"]) for a in lab.ground_truth["actions"]}
     shown = set()
-    for host, res in result.task("netops.ipsec_spi.remediate : Show what will be done (the dry run in check mode)").items():
-        for item in res.get("results", []):
-            if "WOULD RUN" in item.get("msg", ""):
-                shown.add((host, item["item"]["command"]))
+    for task in result.tasks:  # one per serial batch
+        if task["task"]["name"] != "netops.ipsec_spi.remediate : Show what will be done (the dry run in check mode)":
+            continue
+        for host, res in task["hosts"].items():
+            for item in res.get("results", []):
+                if "WOULD RUN" in item.get("msg", ""):
+                    shown.add((host, item["item"]["command"]))
     assert shown == expected
     assert report["mode"] == "dry_run"
 

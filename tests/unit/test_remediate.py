@@ -64,6 +64,10 @@ def test_verify_needs_agreeing_spis_and_flat_drops():
     fresh = {"hub": [sa("10.0.0.2", [0x55], [0x66])], "spoke": [sa("10.0.0.1", [0x66], [0x55])]}
     assert remediate.verify(done, fresh, {"hub": {"delta": 0}})[0]["verified"] is True
     assert remediate.verify(done, fresh, {"hub": {"delta": 12}})[0]["verified"] is False
+    # Other senders (a foreign scan) keep the router's counter rising: not this clear's failure.
+    shared = [dict(done[0], receiver_other_flows=["192.0.2.66 0x0BADF00D (foreign)"])]
+    out = remediate.verify(shared, fresh, {"hub": {"delta": 12}})[0]
+    assert out["verified"] is True and "192.0.2.66" in " ".join(out["verify_evidence"])
     stale = {"hub": [sa("10.0.0.2", [0x55], [0x66])], "spoke": [sa("10.0.0.1", [0x66], [0x1DB73BBB])]}
     assert remediate.verify(done, stale)[0]["verified"] is False
 
