@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .build import SUPPORTED_KINDS, LinkSpec, RouterSpec, ScenarioError, Tunnel, build_config, build_links
 from .configtree import ConfigTree
+from .eem import EEM_STEP, Engine, Flash
 
 RATE_LIMIT = 60.0          # IOS logs RECVD_PKT_INV_SPI at most once a minute per flow
 KNOB_RECOVERY_DELAY = 75.0  # simulated seconds for invalid-spi-recovery to re-key (a minute or two)
@@ -144,6 +145,10 @@ class Router:
                             "IN_US_V6_PKT_SA_NOT_FOUND_SPI": 0.0}
         self.knob_since: Optional[float] = boot if self.knob else None
         self.last_change: Optional[Tuple[float, str]] = None
+        self.flash = Flash(boot)
+        self.eem_runs: List[Dict[str, Any]] = []
+        # Set once the scenario's history is in place: EEM applets see only what is logged afterwards.
+        self.eem_hook: Any = None
 
     @property
     def knob(self) -> bool:
@@ -156,9 +161,12 @@ class Router:
     def emit(self, epoch: float, text: str) -> None:
         self.seq += 1
         self.logged_total += 1
-        self.log.append((epoch, fmt_ts(epoch, self.spec.log_style, self.seq) + text))
+        line = fmt_ts(epoch, self.spec.log_style, self.seq) + text
+        self.log.append((epoch, line))
         if len(self.log) > LOG_KEEP:
             del self.log[: len(self.log) - LOG_KEEP]
+        if self.eem_hook is not None:
+            self.eem_hook(self, epoch, line)
 
 
 def inv_spi_text(dst: str, spi: int, src: str, iface: str) -> str:
@@ -205,7 +213,11 @@ class Fleet:
             self.links.append(link)
         self.foreign: List[ForeignFlow] = []
         self.last_sync = start
+        self.eem = Engine(self)
         self._init_state(start)
+        for r in self.routers.values():
+            self.eem.config_changed(r, start)
+            r.eem_hook = self.eem.on_log
 
     # ----- set-up -------------------------------------------------------------------------------------
     def new_spi(self) -> int:
@@ -400,11 +412,25 @@ class Fleet:
             now = self.clock.now()
             if now <= self.last_sync:
                 return self.last_sync
-            for link in self.links:
-                self._advance_link(link, now)
-            for flow in self.foreign:
-                self._advance_foreign(flow, now, self.last_sync)
-            self.last_sync = now
+            if not self.eem.active:
+                for link in self.links:
+                    self._advance_link(link, now)
+                for flow in self.foreign:
+                    self._advance_foreign(flow, now, self.last_sync)
+                self.last_sync = now
+                return now
+            # With applets configured, time moves in small steps so that each applet runs with the
+            # fleet as it was when its message was logged (or its timer fired).
+            t = self.last_sync
+            while t < now:
+                t2 = min(now, t + EEM_STEP)
+                for link in self.links:
+                    self._advance_link(link, t2)
+                for flow in self.foreign:
+                    self._advance_foreign(flow, t2, t)
+                self.last_sync = t2
+                self.eem.dispatch(t2)
+                t = t2
             return now
 
     def _resync(self, link: Link, at: float, reason: str) -> None:
@@ -446,6 +472,7 @@ class Fleet:
                 r.knob_since = now
             elif not r.knob:
                 r.knob_since = None
+            self.eem.config_changed(r, now)
 
     # ----- views --------------------------------------------------------------------------------------
     def desyncs(self) -> List[Dict[str, Any]]:
@@ -483,4 +510,5 @@ class Fleet:
                 "log": [line for _epoch, line in r.log],
                 "history": list(r.history), "connections": list(r.connections[-200:]),
                 "fault": dict(r.fault), "clock": {"now": now, "speed": self.clock.speed},
+                "flash": r.flash.state(), "eem_runs": list(r.eem_runs),
             }

@@ -23,7 +23,8 @@ def _gather_error(result):
     return None
 
 
-def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var="_ipsec_spi_gathered"):
+def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var="_ipsec_spi_gathered",
+               active_window=300):
     """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.ipsec_spi``."""
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("netops.ipsec_spi.spi_assess: input must be a list of inventory hosts")
@@ -41,7 +42,8 @@ def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_sp
         if error:
             errors[host] = error
             facts[host] = None
-    return call_filter("spi_assess", assess_fleet, facts, errors=errors, waivers=waivers or [], source=source)
+    return call_filter("spi_assess", assess_fleet, facts, errors=errors, waivers=waivers or [], source=source,
+                       active_window=float(active_window))
 
 
 class FilterModule(object):

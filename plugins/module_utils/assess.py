@@ -159,6 +159,7 @@ def assess_fleet(
     waivers: Optional[List[Mapping[str, Any]]] = None,
     today: Optional[datetime.date] = None,
     source: str = "live",
+    active_window: float = 300.0,
 ) -> Dict[str, Any]:
     """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}}``."""
     if not isinstance(facts_by_host, Mapping):
@@ -183,7 +184,7 @@ def assess_fleet(
                 error = facts.get("error")
             assessments[host] = _unassessed(host, error, now)
             continue
-        assessment, host_clears = _assess_host(host, facts, by_flow, now, source)
+        assessment, host_clears = _assess_host(host, facts, by_flow, now, source, active_window)
         assessments[host] = assessment
         clears.extend(host_clears)
 
@@ -204,7 +205,7 @@ def assess_fleet(
 
 
 def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
-                 now: str, source: str) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
+                 now: str, source: str, active_window: float = 300.0) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
     inventory = facts.get("inventory") or {}
     tunnels_in = inventory.get("tunnels") or []
     sas = facts.get("ipsec_sas") or []
@@ -257,6 +258,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
                 % (version.upper(), hint), version))
 
     flows_out = []
+    stale: Dict[Tuple[str, int], Dict[str, Any]] = {}
     scan: Dict[int, set] = {}
     ff_reported = set()
     for flow in facts.get("flows") or []:
@@ -284,6 +286,14 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
             continue
         tunnel = _tunnel_for(tunnels_in, flow["src"], sas, dmvpn)
         v = item["verdict"]
+        age = flow.get("age_seconds")
+        if v == UNVERIFIED and isinstance(age, (int, float)) and age > active_window:
+            # Only the log speaks for a sender we cannot read: a flow that
+            # stopped logging has stopped (cleared, expired or rekeyed).
+            item["verdict"] = v = RESOLVED
+            verdict = dict(verdict or {}, verdict=RESOLVED, evidence=list((verdict or {}).get("evidence") or []) + [
+                "no INV_SPI message for %s (the message repeats every minute while the desync lasts)" % _duration(age)])
+            stale[(flow["src"], flow["spi"])] = verdict
         if v == RESOLVED:
             findings.append(_finding(
                 "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
@@ -337,7 +347,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         "schema_version": SCHEMA_VERSION, "host": host, "assessed": True, "error": None, "assessed_at": now,
         "source": source, "platform": facts.get("platform"), "compliant": None, "knob": knob, "dpd": dpd,
         "tunnels": tunnels, "flows": flows_out,
-        "desync": [dict(v) for v in by_flow.values() if v["receiver"] == host],
+        "desync": [dict(stale.get((v["sender_addr"], v["spi"]), v)) for v in by_flow.values() if v["receiver"] == host],
         "events": events, "drops": drops, "findings": findings, "planned_actions": planned,
         "performed_actions": [], "unsupported_commands": list(facts.get("unsupported_commands") or []),
         "unparsed": unparsed,

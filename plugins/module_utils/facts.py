@@ -27,6 +27,7 @@ FACTS_VERSION = 1
 # they would destroy the evidence.
 COMMANDS = [
     ("version", "show version"),
+    ("clock", "show clock"),
     ("running_config", "show running-config"),
     ("logging", "show logging | include PKT_INV_SPI"),
     ("qfp_drops", "show platform hardware qfp active statistics drop"),
@@ -63,6 +64,31 @@ POLL_KEYS = ("qfp_drops", "qfp_ipsec_drops")
 # underscores (show_crypto_ipsec_sa.txt), whichever exists.
 FILE_NAMES = {key: (key + ".txt", re.sub(r"[^A-Za-z0-9]+", "_", cmd).strip("_") + ".txt") for key, cmd in COMMANDS}
 FILE_NAMES["logging"] = ("logging.txt", "show_logging.txt")
+
+_CLOCK_RE = re.compile(
+    r"^[*.]?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?\s+(\S+)\s+\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{4})\s*$", re.MULTILINE)
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def parse_clock(text: Optional[str]) -> Optional[float]:
+    """`show clock` as epoch seconds, on the same scale as the log's event epochs.
+
+    A `*` (not authoritative) clock is still the clock the log stamps use, so
+    the age of a flow's last message stays meaningful.
+    """
+    import calendar
+
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import tz_offset_minutes
+
+    match = _CLOCK_RE.search(text or "")
+    if not match or match.group(5).lower()[:3] not in _MONTHS:
+        return None
+    hh, mm, ss, zone, month, day, year = match.groups()
+    try:
+        base = calendar.timegm((int(year), _MONTHS[month.lower()[:3]], int(day), int(hh), int(mm), int(ss)))
+    except (ValueError, OverflowError):
+        return None
+    return float(base - tz_offset_minutes(zone) * 60)
 
 _VERSION_RES = [
     ("version", re.compile(r"Cisco IOS XE Software, Version\s+(\S+)")),
@@ -183,7 +209,7 @@ def build_facts(
             raise RejectedCommand("the router rejected '%s': %s" % (COMMAND_OF[key], " ".join(text.split())[:300]))
     for key, _command in COMMANDS:
         text = outputs.get(key)
-        if text is None or key == "version":
+        if text is None or key in ("version", "clock"):
             continue
         if is_unsupported(text):
             facts["unsupported_commands"].append(COMMAND_OF[key])
@@ -205,6 +231,7 @@ def build_facts(
             facts["unparsed"].append(dict(item, command=COMMAND_OF[key]))
 
     platform = parse_version(outputs.get("version") or "")
+    device_epoch = parse_clock(outputs.get("clock"))
     inventory = parsed.get("running_config") or {"invalid_spi_recovery": False, "dpd": {"ikev1": False, "ikev2": False}, "tunnels": []}
     if not platform.get("hostname") and inventory.get("hostname"):
         platform["hostname"] = inventory.get("hostname")
@@ -217,6 +244,9 @@ def build_facts(
     events = parsed.get("logging") or []
     peers = known_peers(inventory, sas, ike_sas, sessions, dmvpn_rows)
     flows = build_flows(events, peers=peers, min_repeats=min_repeats, min_span=min_span)
+    for flow in flows:
+        last = flow.get("last_epoch")
+        flow["age_seconds"] = round(device_epoch - last, 1) if device_epoch is not None and last is not None else None
 
     addresses = set(inventory.get("addresses") or [])
     addresses.update(a for a in (maybe_addr(sa.get("local_addr")) for sa in sas) if a)
@@ -237,6 +267,7 @@ def build_facts(
             "sessions": sessions,
             "dmvpn": dmvpn_rows,
             "drop_rate": None,
+            "device_epoch": device_epoch,
         }
     )
     if second_poll and poll_interval > 0:

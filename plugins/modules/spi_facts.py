@@ -38,12 +38,12 @@ attributes:
 options:
   gather:
     description:
-      - Which outputs to collect. C(version) is always collected. Without C(running_config) the inventory is empty
+      - Which outputs to collect. C(version) and C(clock) are always collected. Without C(running_config) the inventory is empty
         and every flow whose sender is not in the SA or IKE tables counts as foreign, so leave it in for assessments.
     type: list
     elements: str
-    choices: [version, running_config, logging, qfp_drops, qfp_ipsec_drops, ipsec_sa, isakmp_sa, ikev2_sa, session, dmvpn]
-    default: [version, running_config, logging, qfp_drops, qfp_ipsec_drops, ipsec_sa, isakmp_sa, ikev2_sa, session, dmvpn]
+    choices: [version, clock, running_config, logging, qfp_drops, qfp_ipsec_drops, ipsec_sa, isakmp_sa, ikev2_sa, session, dmvpn]
+    default: [version, clock, running_config, logging, qfp_drops, qfp_ipsec_drops, ipsec_sa, isakmp_sa, ikev2_sa, session, dmvpn]
   min_repeats:
     description: INV_SPI messages a flow needs to be C(persistent).
     type: int
@@ -120,7 +120,7 @@ from ansible.module_utils.connection import Connection, ConnectionError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS, POLL_KEYS, build_facts, read_capture_dir
 
-ALWAYS = ("version",)
+ALWAYS = ("version", "clock")
 
 
 def run_device(module, keys):

@@ -144,3 +144,14 @@ def test_every_code_is_documented():
     doc = (pathlib.Path(__file__).parents[2] / "docs" / "assessment.md").read_text()
     for code in FINDING_CODES:
         assert "`%s`" % code in doc
+
+
+def test_flow_from_outside_sender_that_stopped_logging_is_resolved():
+    hub = facts(["10.0.0.1"], [tunnel("VPN 20", "dynamic_crypto_map", [], recovery="unsupported")],
+                sas=[sa("198.51.100.7", "10.0.0.1", [5], [6], interface="GigabitEthernet1")],
+                flows=[dict(flow("198.51.100.7", "10.0.0.1", 0x99), age_seconds=3600.0)])
+    out = assess_fleet({"hub": hub}, active_window=300)["assessments"]["hub"]
+    assert out["planned_actions"] == [] and "SPI_DESYNC_RESOLVED" in codes(out)
+    assert out["desync"][0]["verdict"] == "resolved" and "no INV_SPI message for 60 min" in out["desync"][0]["evidence"][-1]
+    hub["flows"][0]["age_seconds"] = 90.0
+    assert assess_fleet({"hub": hub}, active_window=300)["assessments"]["hub"]["planned_actions"]

@@ -69,3 +69,11 @@ def test_capture_dir(tmp_path):
     (tmp_path / "version.txt").write_text(XE_VERSION)
     out = read_capture_dir(str(tmp_path))
     assert out["ipsec_sa"] == "x" and out["version"] == XE_VERSION and out["logging"] is None
+
+
+def test_parse_clock_matches_log_epochs():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import parse_clock
+
+    assert parse_clock("*18:00:01.123 UTC Sun Nov 29 2026") == 1795975201.0
+    assert parse_clock(".19:00:01.123 CET Sun Nov 29 2026") == 1795975201.0
+    assert parse_clock("% Invalid input") is None and parse_clock(None) is None
