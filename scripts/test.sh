@@ -10,7 +10,7 @@ cd "$ROOT"
 for stage in "${stages[@]}"; do
     echo "==> $stage"
     case "$stage" in
-        units) python -m pytest -q -p no:cacheprovider tests/unit ;;
+        units) python -m pytest -q -p no:cacheprovider -n 2 tests/unit ;;
         sanity) bash "$ROOT/scripts/sanity.sh" ;;
         lint) ansible-lint --profile production --offline ;;
         integration) python -m pytest -q -p no:cacheprovider tests/integration ;;
