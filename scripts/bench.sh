@@ -5,7 +5,7 @@
 if [ -f "$ROOT/requirements-bench.txt" ]; then
     python -m pip install -q -r "$ROOT/requirements-bench.txt"
 fi
-cd "$ROOT"
+cd "$ROOT" || exit 1
 status=0
 for bench in "${@:-syslog tables fleet audit}"; do
     for b in $bench; do

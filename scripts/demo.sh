@@ -2,7 +2,7 @@
 # The README's demo: bring up the simulated fleet, audit it (dry run),
 # remediate, audit again, write the reports, stop the lab, say where they are.
 . "$(dirname "$0")/env.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 OUT="${IPSEC_SPI_DEMO_DIR:-$ROOT/ipsec_spi_reports/demo}"
 LABDIR="$TMPROOT/demo-lab"
 LOGS="$TMPROOT/demo-logs"

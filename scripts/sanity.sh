@@ -28,10 +28,10 @@ rm -rf "$work/netops"
 mkdir -p "$work/netops/ipsec_spi"
 # Only what git would ship (tracked or new, not ignored).
 (cd "$ROOT" && git ls-files -co --exclude-standard -z) |
-    (cd "$ROOT" && xargs -0 cp --parents -t "$work/netops/ipsec_spi" 2>/dev/null || true)
+    (cd "$ROOT" || exit 1; xargs -0 cp --parents -t "$work/netops/ipsec_spi" 2>/dev/null; true)
 site="$(python -c 'import ansible_collections, os; print(list(ansible_collections.__path__)[-1])')"
 for ns in ansible cisco; do ln -sfn "$site/$ns" "$work/$ns"; done
-cd "$work/netops/ipsec_spi"
+cd "$work/netops/ipsec_spi" || exit 1
 git init -q . && git add -A >/dev/null 2>&1
 ansible-test sanity --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
     --color no "$@"

@@ -6,7 +6,7 @@
 bash "$ROOT/scripts/system-deps.sh"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(units sanity lint integration)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 for stage in "${stages[@]}"; do
     echo "==> $stage"
     case "$stage" in

@@ -74,7 +74,7 @@ def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[st
             hints.add(row.get("interface"))
     for tunnel in tunnels:
         name = str(tunnel.get("name") or "")
-        if ("map", name.split(" ")[0]) in hints and tunnel.get("kind") == "dynamic_crypto_map":
+        if ("map", name.split(" ", 1)[0]) in hints and tunnel.get("kind") == "dynamic_crypto_map":
             return tunnel
         if hints.intersection(tunnel.get("interfaces") or []) or name in hints:
             return tunnel
@@ -315,9 +315,9 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
             flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"]))
     for spi, sources in scan.items():
         if len(sources) >= SCAN_SOURCES:
-            findings.append(_finding(
-                "SPI_SCAN", "SPI %s arrived from %d different sources (%s): a scan" % (spi_hex(spi), len(sources),
-                                                                                      ", ".join(sorted(sources))), spi_hex(spi)))
+            message = "SPI %s arrived from %d different sources (%s): a scan" % (
+                spi_hex(spi), len(sources), ", ".join(sorted(sources)))
+            findings.append(_finding("SPI_SCAN", message, spi_hex(spi)))
 
     # Drop counters are per router: name the other senders that keep them
     # rising, so a clear is not judged by drops it cannot stop.

@@ -74,7 +74,7 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
                 owner[local] = host
 
     verdicts: Dict[Tuple[str, str, int], Dict[str, Any]] = {}
-    for receiver, (_, r_sas, flows) in checked.items():
+    for receiver, (_addrs, r_sas, flows) in checked.items():
         r_inbound_all: Optional[Set[int]] = None
         for flow in flows:
             src = maybe_addr(flow.get("src"))

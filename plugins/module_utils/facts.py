@@ -58,6 +58,8 @@ class RejectedCommand(ParseError):
 
 def session_error(text: Optional[str]) -> bool:
     return bool(text) and bool(_SESSION_ERROR_RE.match(text))
+
+
 POLL_KEYS = ("qfp_drops", "qfp_ipsec_drops")
 
 # Captured files: <dir>/<host>/<key>.txt, or the command with spaces as
@@ -89,6 +91,7 @@ def parse_clock(text: Optional[str]) -> Optional[float]:
     except (ValueError, OverflowError):
         return None
     return float(base - tz_offset_minutes(zone) * 60)
+
 
 _VERSION_RES = [
     ("version", re.compile(r"Cisco IOS XE Software, Version\s+(\S+)")),

@@ -21,7 +21,7 @@ description:
   - It only helps IKEv1 peers whose address is statically known (static crypto maps, P2P GRE and sVTI with
     tunnel protection, mGRE with static NHRP). The P(netops.ipsec_spi.check#role) role decides where it helps.
 author:
-  - netops.ipsec_spi maintainers
+  - netops.ipsec_spi maintainers (@netops)
 attributes:
   check_mode:
     support: full
@@ -31,6 +31,7 @@ attributes:
     description: Shows the global line before and after.
   platform:
     platforms: ios
+    support: full
     description: Cisco IOS and IOS XE over C(ansible.netcommon.network_cli).
 options:
   state:

@@ -21,7 +21,7 @@ description:
   - Clearing is not idempotent and interrupts the peer's traffic for a moment. The
     P(netops.ipsec_spi.remediate#role) role re-verifies the desync just before calling it and rate-limits it.
 author:
-  - netops.ipsec_spi maintainers
+  - netops.ipsec_spi maintainers (@netops)
 attributes:
   check_mode:
     support: full
@@ -31,6 +31,7 @@ attributes:
     description: Clearing SAs changes no configuration.
   platform:
     platforms: ios
+    support: full
     description: Cisco IOS and IOS XE over C(ansible.netcommon.network_cli).
 options:
   peers:

@@ -23,7 +23,7 @@ description:
   - Never sends configuration, a C(clear) command or the C(... clear) variants of the QFP counters.
   - With O(source_dir) it reads captured outputs from files instead of a router (run it on the controller).
 author:
-  - netops.ipsec_spi maintainers
+  - netops.ipsec_spi maintainers (@netops)
 extends_documentation_fragment: []
 attributes:
   check_mode:
@@ -34,6 +34,7 @@ attributes:
     description: Nothing is changed, so there is nothing to diff.
   platform:
     platforms: ios
+    support: full
     description: Cisco IOS and IOS XE over C(ansible.netcommon.network_cli).
 options:
   gather:
@@ -126,21 +127,21 @@ ALWAYS = ("version", "clock")
 def run_device(module, keys):
     """One RPC over the persistent connection for all commands; errors come back as text."""
     connection = Connection(module._socket_path)
-    wanted = [(key, cmd) for key, cmd in COMMANDS if key in keys]
+    wanted = [pair for pair in COMMANDS if pair[0] in keys]
     # The first command with check_rc so that a session that cannot be opened
     # (refused, bad credentials, timeout) fails here instead of coming back as text.
     first = connection.run_commands(commands=[wanted[0][1]], check_rc=True)
-    rest = connection.run_commands(commands=[cmd for _, cmd in wanted[1:]], check_rc=False) if len(wanted) > 1 else []
+    rest = connection.run_commands(commands=[pair[1] for pair in wanted[1:]], check_rc=False) if len(wanted) > 1 else []
     responses = list(first) + list(rest)
-    for (key, cmd), response in zip(wanted, responses):
+    for (_key, cmd), response in zip(wanted, responses):
         # A session dropped mid-command comes back from netcommon as None / "None".
         if response is None or str(response).strip() == "None":
             raise ConnectionError("the session was dropped while running '%s'" % cmd)
-    return dict(zip([key for key, _ in wanted], responses))
+    return dict(zip([pair[0] for pair in wanted], responses))
 
 
 def main():
-    keys = [key for key, _ in COMMANDS]
+    keys = [pair[0] for pair in COMMANDS]
     module = AnsibleModule(
         argument_spec=dict(
             gather=dict(type="list", elements="str", choices=keys, default=keys),

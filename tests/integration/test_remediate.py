@@ -91,7 +91,7 @@ def test_check_mode_changes_nothing(rlab, run_playbook):
 
 
 def test_remediation_fixes_every_desync_and_nothing_else(rlab, run_playbook):
-    lab, _ = rlab
+    lab = rlab[0]
     truth = lab.ground_truth
     knob_before = {r: lab.state(r)["knob"] for r in truth["routers"]}
     marks = marks_of(lab)
@@ -122,9 +122,9 @@ def test_remediation_fixes_every_desync_and_nothing_else(rlab, run_playbook):
 
 
 def test_second_run_changes_nothing(rlab, run_playbook):
-    lab, _ = rlab
+    lab = rlab[0]
     marks = marks_of(lab)
-    result, _ = run(rlab, run_playbook, name="again")
+    result = run(rlab, run_playbook, name="again")[0]
     assert result.rc == 0, result
     assert changed_tasks(result) == []
     for router, commands in sent_since(lab, marks).items():

@@ -46,15 +46,16 @@ def test_rejected_essential_command_is_not_an_unsupported_one():
 
 
 def test_unreadable_output_is_reported_not_dropped():
-    logging = "*Mar  1 00:01:02.123: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=1.1.1.1, prot=50, spi=0x10(17), srcaddr=2.2.2.2"
+    logging = ("*Mar  1 00:01:02.123: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for "
+               "destaddr=1.1.1.1, prot=50, spi=0x10(17), srcaddr=2.2.2.2")
     facts = build_facts("r", {"version": XE_VERSION, "running_config": "hostname r\n", "logging": logging})
     assert facts["events"] == [] and facts["unparsed"]
     assert facts["unparsed"][0]["command"] == "show logging | include PKT_INV_SPI"
 
 
 def test_invalid_spi_packets_prefers_datapath_rows():
-    assert invalid_spi_packets({"IpsecInput": {"packets": 5}}, {"IN_US_V4_PKT_SA_NOT_FOUND_SPI": {"packets": 7},
-                                                                 "IN_US_V6_PKT_SA_NOT_FOUND_SPI": {"packets": 1}}) == 8
+    datapath = {"IN_US_V4_PKT_SA_NOT_FOUND_SPI": {"packets": 7}, "IN_US_V6_PKT_SA_NOT_FOUND_SPI": {"packets": 1}}
+    assert invalid_spi_packets({"IpsecInput": {"packets": 5}}, datapath) == 8
     assert invalid_spi_packets({"IpsecInput": {"packets": 5}}, None) == 5
     assert invalid_spi_packets({}, None) == 0
     assert invalid_spi_packets(None, None) is None
