@@ -1,5 +1,5 @@
 # Entry points. Every target sets up its own virtualenv under .venv (see scripts/env.sh).
-.PHONY: test units sanity lint integration bench demo lab-up lab-down clean
+.PHONY: test units sanity lint integration molecule bench demo clean
 
 test:            ## everything CI runs: units, sanity, lint, lab integration
 	bash scripts/test.sh
@@ -15,6 +15,9 @@ lint:
 
 integration:
 	bash scripts/test.sh integration
+
+molecule:        ## the molecule scenarios (check, remediate) against the lab
+	bash scripts/molecule.sh
 
 demo:            ## start the lab, audit, remediate, audit again, write the reports, stop the lab
 	bash scripts/demo.sh
