@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import render
 from .configtree import CliError, ConfigSession, filter_section
+from .eem import flash_path
 
 # (pattern, handler, privilege).  [x] is optional; <addr>, <num>, <word>, <rest> are arguments.
 EXEC_GRAMMAR: List[Tuple[str, str, int]] = [
@@ -36,6 +37,7 @@ EXEC_GRAMMAR: List[Tuple[str, str, int]] = [
     ("clear crypto isakmp", "noop", 15), ("clear crypto ikev2 sa", "noop", 15),
     ("clear logging", "clear_logging", 15),
     ("write memory", "write_mem", 15), ("write", "write_mem", 15),
+    ("dir", "dir", 15), ("dir <rest>", "dir", 15), ("more <rest>", "more", 15), ("delete <rest>", "delete", 15),
     ("copy running-config startup-config", "copy_run_start", 15),
 ]
 
@@ -188,6 +190,8 @@ class Session:
         self.closed = False
         self.peer = peer
         self.enable_tries = 0
+        # An EEM applet's CLI session: `enable` needs no password there.
+        self.eem = False
 
     # -- prompt ------------------------------------------------------------------------------------------
     @property
@@ -280,6 +284,9 @@ class Session:
 
     def do_enable(self, words: List[str], now: float) -> str:
         if self.priv >= 15:
+            return ""
+        if self.eem:
+            self.priv = 15
             return ""
         self.pending_prompt = "Password: "
         self.echo = False
@@ -417,6 +424,53 @@ class Session:
         if line.strip().lower() in ("", "y", "yes"):
             self.router.log = []
         return ""
+
+    # -- flash: ------------------------------------------------------------------------------------------
+    def _flash_arg(self, words: List[str], offset: int) -> Optional[str]:
+        arg = words[1] if len(words) > 1 else "flash:"
+        if arg.split()[0] not in ("flash:", "flash:/", "bootflash:", "bootflash:/") and flash_path(arg.split()[0]) is None:
+            raise CliError("invalid", offset)
+        return flash_path(arg.split()[0])
+
+    def do_dir(self, words: List[str], now: float) -> str:
+        name = self._flash_arg(words, len("dir "))
+        return self.router.flash.dir_text(now, name or None)
+
+    def do_more(self, words: List[str], now: float) -> str:
+        name = self._flash_arg(words, len("more "))
+        if not name or not self.router.flash.exists(name):
+            return "%%Error opening flash:/%s (No such file or directory)" % (name or "")
+        return self.router.flash.files[name]["data"]
+
+    def do_delete(self, words: List[str], now: float) -> str:
+        rest = words[1].split()
+        force = rest[0] == "/force"
+        if force:
+            rest = rest[1:]
+        if len(rest) != 1 or not flash_path(rest[0]):
+            raise CliError("invalid", len("delete ") + (len("/force ") if force else 0))
+        name = flash_path(rest[0]) or ""
+        if force:
+            if not self.router.flash.delete(name):
+                return "%%Error deleting flash:/%s (No such file or directory)" % name
+            return ""
+        self.pending_prompt = "Delete filename [%s]? " % name
+
+        def confirm_name(line: str) -> str:
+            target = flash_path(line.strip()) or line.strip() or name
+            self.pending_prompt = "Delete flash:/%s? [confirm]" % target
+
+            def confirm(answer: str) -> str:
+                if answer.strip().lower() in ("", "y", "yes"):
+                    if not self.router.flash.delete(target):
+                        return "%%Error deleting flash:/%s (No such file or directory)\n" % target
+                return ""
+
+            self.pending = confirm
+            return ""
+
+        self.pending = confirm_name
+        return None  # type: ignore[return-value]
 
     def do_write_mem(self, words: List[str], now: float) -> str:
         self.router.startup = self.router.config.copy()

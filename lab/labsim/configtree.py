@@ -258,10 +258,41 @@ def _single_key(text: str) -> Optional[str]:
     return None
 
 
-def _add(parent: Node, text: str) -> Node:
+def _applet_key(text: str) -> Optional[str]:
+    words = text.split()
+    if words[0] == "description":
+        return "description"
+    if words[0] == "event" and (len(words) < 2 or words[1] != "tag"):
+        return "event"
+    if words[0] == "action" and len(words) >= 2:
+        return "action " + words[1]
+    return None
+
+
+def _applet_rank(text: str) -> Tuple[int, str]:
+    words = text.split()
+    order = {"description": 0, "event": 1, "trigger": 2, "action": 3}
+    return (order.get(words[0], 4), words[1] if words[0] == "action" and len(words) > 1 else "")
+
+
+def _add_applet(parent: Node, text: str) -> Node:
+    # An applet has one event, and one action per label (entering a label again replaces it);
+    # IOS prints the actions sorted by label as strings, the order it runs them in.
+    key = _applet_key(text)
+    if key is not None:
+        parent.children = [c for c in parent.children if _applet_key(c.text) != key]
+    node = Node(text)
+    parent.children.append(node)
+    parent.children.sort(key=lambda c: _applet_rank(c.text))
+    return node
+
+
+def _add(parent: Node, text: str, mode: Optional[str] = None) -> Node:
     existing = parent.find(text)
     if existing is not None:
         return existing
+    if mode == "applet":
+        return _add_applet(parent, text)
     key = _single_key(text)
     if key is not None:
         for i, child in enumerate(parent.children):
@@ -367,7 +398,7 @@ class ConfigSession:
             self.changed = True
             return
         sub = header_mode(words, mode)
-        node = _add(parent, text)
+        node = _add(parent, text, mode)
         self.changed = True
         if sub is not None:
             if mode is None:
