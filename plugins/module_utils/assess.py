@@ -41,6 +41,9 @@ SEVERITY = {
     "UNSUPPORTED_COMMAND": "info",
     "UNPARSED_OUTPUT": "warning",
     "UNREACHABLE": "error",
+    # From captured evidence (the capture role, docs/capture.md); error only when both ends were captured.
+    "CAPTURED_DESYNC": "error",
+    "KNOWN_BUG_SYMPTOM": "warning",
 }
 FINDING_CODES = tuple(SEVERITY)
 BUG_FF = "CSCvp16730"
