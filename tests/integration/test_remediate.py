@@ -88,6 +88,14 @@ def test_check_mode_changes_nothing(rlab, run_playbook):
                     shown.add((host, item["item"]["command"]))
     assert shown == expected
     assert report["mode"] == "dry_run"
+    # The dry-run report flags the right routers and lists the right actions.
+    truth = lab.ground_truth
+    flagged = {r["host"] for r in report["routers"] if r["status"] == "non_compliant"}
+    want_flagged = {d["receiver"] for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")}
+    want_flagged |= {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
+    assert flagged == want_flagged
+    assert {(a["host"], a["command"]) for a in report["actions"]["planned"]} == expected
+    assert report["summary"]["confirmed_desyncs"] == sum(1 for d in truth["desync"] if d["verdict"] == "confirmed")
 
 
 def test_remediation_fixes_every_desync_and_nothing_else(rlab, run_playbook):
