@@ -20,7 +20,7 @@ available" rather than as an error.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
@@ -42,8 +42,8 @@ _NOISE_RE = re.compile(
 )
 
 _DROP_ROW_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s+(\d+)\s+(\d+)\s*$")
-_DROP_HEADER_RE = re.compile(r"^\s*Global Drop Stats\s+Packets\s+Octets\s*$", re.IGNORECASE)
-_DROP_ALL_ZERO_RE = re.compile(r"^\s*The Global drop stats were all zero", re.IGNORECASE)
+_DROP_HEADER_OR_ZERO_RE = re.compile(
+    r"^\s*(?:Global Drop Stats\s+Packets\s+Octets\s*$|The Global drop stats were all zero)", re.IGNORECASE)
 # Starts like a drop row (an identifier, then a number) but may be damaged.
 _DROP_ROWISH_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9_]*\s+[-+]?\d")
 
@@ -68,15 +68,11 @@ def _not_this_output(lineno: int, line: str, command: str) -> ParseError:
     )
 
 
-def parse_qfp_drops(data: TextInput, problems: Optional[list] = None) -> Dict[str, Dict[str, int]]:
-    """Parse ``show platform hardware qfp active statistics drop``.
-
-    Returns ``{drop name: {"packets": int, "octets": int}}``; ``{}`` when the
-    device printed "The Global drop stats were all zero" or an extract matched
-    no row. Absent rows are zero, so callers use ``.get(name, {}).get("packets", 0)``.
-    """
-    command = "show platform hardware qfp active statistics drop"
-    lines = as_lines(data, "qfp_drops input")
+def _parse_table(data: TextInput, what: str, command: str, problems: Optional[list], row_re: Any, header_re: Any,
+                 rowish_re: Any, rowish_reason: str, row: Callable[[Any], Tuple[str, Dict[str, int]]]) -> Dict[str, Dict[str, int]]:
+    """The loop both QFP tables share: rows by name, headers and noise skipped,
+    row-like lines that do not parse reported, another command's output refused."""
+    lines = as_lines(data, what)
     _unsupported(lines, command)
     result: Dict[str, Dict[str, int]] = {}
     recognised = False
@@ -85,24 +81,22 @@ def parse_qfp_drops(data: TextInput, problems: Optional[list] = None) -> Dict[st
         if len(line) > MAX_LINE:
             problem(problems, lineno, "line of %d characters is too long for a drop table row" % len(line), line)
             continue
-        match = _DROP_ROW_RE.match(line)
+        match = row_re.match(line)
         if match:
-            name = match.group(1)
+            name, values = row(match)
             if name in result:
                 problem(problems, lineno, "drop %s printed twice; the first row is kept" % name, line)
             else:
-                result[name] = {"packets": int(match.group(2)), "octets": int(match.group(3))}
+                result[name] = values
             recognised = True
             continue
-        if not line.strip():
+        if not line.strip() or _NOISE_RE.match(line):
             continue
-        if _DROP_HEADER_RE.match(line) or _DROP_ALL_ZERO_RE.match(line):
+        if header_re.match(line):
             recognised = True
             continue
-        if _NOISE_RE.match(line):
-            continue
-        if _DROP_ROWISH_RE.match(line):
-            problem(problems, lineno, "drop row without a name, packets and octets", line)
+        if rowish_re.match(line):
+            problem(problems, lineno, rowish_reason, line)
             recognised = True
             continue
         if first_unknown is None:
@@ -110,6 +104,19 @@ def parse_qfp_drops(data: TextInput, problems: Optional[list] = None) -> Dict[st
     if not recognised and first_unknown is not None:
         raise _not_this_output(first_unknown[0], first_unknown[1], command)
     return result
+
+
+def parse_qfp_drops(data: TextInput, problems: Optional[list] = None) -> Dict[str, Dict[str, int]]:
+    """Parse ``show platform hardware qfp active statistics drop``.
+
+    Returns ``{drop name: {"packets": int, "octets": int}}``; ``{}`` when the
+    device printed "The Global drop stats were all zero" or an extract matched
+    no row. Absent rows are zero, so callers use ``.get(name, {}).get("packets", 0)``.
+    """
+    return _parse_table(
+        data, "qfp_drops input", "show platform hardware qfp active statistics drop", problems,
+        _DROP_ROW_RE, _DROP_HEADER_OR_ZERO_RE, _DROP_ROWISH_RE, "drop row without a name, packets and octets",
+        lambda m: (m.group(1), {"packets": int(m.group(2)), "octets": int(m.group(3))}))
 
 
 def parse_qfp_ipsec_drops(data: TextInput, problems: Optional[list] = None) -> Dict[str, Dict[str, int]]:
@@ -119,38 +126,7 @@ def parse_qfp_ipsec_drops(data: TextInput, problems: Optional[list] = None) -> D
     name: the drop-type numbers differ between IOS XE releases. Works on the
     whole table and on ``| in SPI`` extracts (rows only).
     """
-    command = "show platform hardware qfp active feature ipsec datapath drops"
-    lines = as_lines(data, "qfp_ipsec_drops input")
-    _unsupported(lines, command)
-    result: Dict[str, Dict[str, int]] = {}
-    recognised = False
-    first_unknown = None
-    for lineno, line in enumerate(lines, 1):
-        if len(line) > MAX_LINE:
-            problem(problems, lineno, "line of %d characters is too long for a drop table row" % len(line), line)
-            continue
-        match = _IPSEC_ROW_RE.match(line)
-        if match:
-            name = match.group(2)
-            if name in result:
-                problem(problems, lineno, "drop %s printed twice; the first row is kept" % name, line)
-            else:
-                result[name] = {"drop_type": int(match.group(1)), "packets": int(match.group(3))}
-            recognised = True
-            continue
-        if not line.strip():
-            continue
-        if _IPSEC_HEADER_RE.match(line):
-            recognised = True
-            continue
-        if _NOISE_RE.match(line):
-            continue
-        if _IPSEC_ROWISH_RE.match(line):
-            problem(problems, lineno, "drop row without a drop type, name and packets", line)
-            recognised = True
-            continue
-        if first_unknown is None:
-            first_unknown = (lineno, line)
-    if not recognised and first_unknown is not None:
-        raise _not_this_output(first_unknown[0], first_unknown[1], command)
-    return result
+    return _parse_table(
+        data, "qfp_ipsec_drops input", "show platform hardware qfp active feature ipsec datapath drops", problems,
+        _IPSEC_ROW_RE, _IPSEC_HEADER_RE, _IPSEC_ROWISH_RE, "drop row without a drop type, name and packets",
+        lambda m: (m.group(2), {"drop_type": int(m.group(1)), "packets": int(m.group(3))}))
