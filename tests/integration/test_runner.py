@@ -29,7 +29,7 @@ AWX = os.path.join(ROOT, "extensions", "awx")
 COLLECTIONS = os.path.join(ROOT, ".tmp", "collections")
 CREDENTIAL_VARS = ("ansible_user", "ansible_password", "ansible_become_password")
 FACTS_ACTION = "netops.ipsec_spi.spi_facts"
-FACTS_TASK = "Read the router (one connection, read-only commands)"
+FACTS_TASK = "Read the router (one connection, read-only commands) or its captured outputs"
 DRY_RUN_TASK = "Show what will be done (the dry run in check mode)"
 CONFIG_MODE = ("configure", "conf t", "config t")
 # The prompts AWX answers for a Machine credential (awx/main/tasks/jobs.py, get_password_prompts).
