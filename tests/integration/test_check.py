@@ -15,15 +15,17 @@ CHECK_PLAY = """
         ipsec_spi_source: "{{ source | default('live') }}"
         ipsec_spi_files_dir: "{{ files_dir | default('') }}"
 """
-ASSESSMENT_TASK = "netops.ipsec_spi.check : Set this router's assessment"
+ASSESSMENT_TASK = "netops.ipsec_spi.check : Set every router's assessment"
 # Commands the audit may send: reads only (terminal setup is the connection plugin's).
 READ_ONLY_PREFIXES = ("show ", "terminal ", "enable", "exit", "")
 
 
 def assessments(result):
     out = {}
-    for host, res in result.task(ASSESSMENT_TASK).items():
-        out[host] = res["ansible_facts"]["ipsec_spi_assessment"]
+    # One looped task on the first router sets every router's fact (delegate_facts).
+    for res in result.task(ASSESSMENT_TASK).values():
+        for item in res["results"]:
+            out[item["item"]] = item["ansible_facts"]["ipsec_spi_assessment"]
     return out
 
 
