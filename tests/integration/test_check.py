@@ -155,3 +155,41 @@ def test_faults_are_reported_not_compliant(lab_factory, run_playbook):
             assert a["error"]["kind"] == expected[kind], (kind, a["error"])
     # The rest of the fleet finished and was assessed.
     assert all(found[r]["assessed"] for r in routers if r not in kinds)
+
+
+FACTS_PLAY = """
+- name: Facts
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Gather
+      netops.ipsec_spi.spi_facts:
+        host: "{{ inventory_hostname }}"
+"""
+
+
+def test_facts_alike_in_the_worker_and_in_their_own_process(lab, run_playbook, tmp_path):
+    """The network action runs spi_facts in the worker; `ansible_network_import_modules: false` gives AnsiballZ."""
+    runs = {}
+    lab.set_speed(0)
+    try:
+        for imported in (True, False):
+            log = tmp_path / ("worker.log" if imported else "ansiballz.log")
+            # Verbose messages go to the log only: stdout stays the JSON callback's.
+            result = run_playbook(FACTS_PLAY, lab.inventory, extra_vars={"ansible_network_import_modules": imported},
+                                  env={"ANSIBLE_LOG_PATH": str(log), "ANSIBLE_LOG_VERBOSITY": "4"})
+            assert result.rc == 0, result
+            facts = {h: r["ansible_facts"]["ipsec_spi"] for h, r in result.task("Gather").items()}
+            text = log.read_text()
+            runs[imported] = (facts, text.count("ANSIBLE_NETWORK_IMPORT_MODULES: running netops.ipsec_spi.spi_facts"),
+                              sum(1 for line in text.splitlines() if " PUT " in line and line.endswith("/AnsiballZ_spi_facts.py")))
+    finally:
+        lab.set_speed(60)
+    in_worker, direct_worker, payload_worker = runs[True]
+    own_process, direct_own, payload_own = runs[False]
+    routers = len(lab.ground_truth["routers"])
+    assert sorted(in_worker) == sorted(lab.ground_truth["routers"])
+    assert in_worker == own_process
+    assert any(f["flows"] for f in in_worker.values())
+    assert (direct_worker, payload_worker) == (routers, 0)
+    assert (direct_own, payload_own) == (0, routers)
