@@ -835,7 +835,11 @@ def _profile_ref(cfg: _Config, tun: _Tunnel, line: Optional[_Line], v2: bool, pr
     """Resolve a `set ikev2-profile` / `set isakmp-profile` line to its profile."""
     if line is None:
         return None
-    name = line.toks[2] if line.low[0] == "set" else line.toks[-1]
+    return _lookup_profile(cfg, tun, line, line.toks[2] if line.low[0] == "set" else line.toks[-1], v2, problems)
+
+
+def _lookup_profile(cfg: _Config, tun: _Tunnel, line: _Line, name: str, v2: bool, problems: Optional[list]) -> Optional[_Profile]:
+    """The IKE profile a tunnel names on ``line``; an undefined one is a problem and a note, not a guess."""
     table = cfg.ikev2_profiles if v2 else cfg.isakmp_profiles
     tun.ike_profile = name
     tun.evidence.add(line)
@@ -1017,18 +1021,7 @@ def _named_profile(cfg: _Config, tun: _Tunnel, line: _Line, keyword: str, v2: bo
     at = line.low.index(keyword)
     if at + 1 >= len(line.toks):
         return None
-    name = line.toks[at + 1]
-    tun.ike_profile = name
-    tun.evidence.add(line)
-    table = cfg.ikev2_profiles if v2 else cfg.isakmp_profiles
-    prof = table.get(name)
-    if prof is None:
-        what = "IKEv2" if v2 else "ISAKMP"
-        problem(problems, line.no, "%s profile %s is not defined" % (what, name), mask_secrets(line.strip))
-        tun.notes.append("its %s profile %s is not defined in this configuration" % (what, name))
-    else:
-        tun.evidence.add(prof.head)
-    return prof
+    return _lookup_profile(cfg, tun, line, line.toks[at + 1], v2, problems)
 
 
 _NHRP_MARKERS = {
