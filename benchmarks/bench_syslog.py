@@ -46,7 +46,7 @@ MEM_FACTOR, MEM_EXTRA = 1.5, 50 * 1024 * 1024
 
 _MEMORY_PROBE = r"""
 import resource, sys
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with open(sys.argv[1], encoding="utf-8", errors="replace") as handle:
@@ -147,7 +147,7 @@ def main(argv=None) -> int:
 
     collection_path()
     from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows, dedupe_events
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 
     path = ensure_file(args.lines)
     with open(path + ".truth.json") as handle:

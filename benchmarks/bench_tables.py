@@ -29,8 +29,8 @@ if os.path.isdir(COLLECTIONS) and COLLECTIONS not in sys.path:
 
 import gen_tables  # noqa: E402
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas  # noqa: E402
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import (  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import (  # noqa: E402
     parse_qfp_drops,
     parse_qfp_ipsec_drops,
 )

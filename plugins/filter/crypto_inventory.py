@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.config import parse_crypto_inventory
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config import parse_crypto_inventory
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter, warn_unparsed
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter, warn_unparsed
 
 _ON_UNPARSED = ("warn", "fail", "ignore")

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter, warn_unparsed
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import parse_qfp_ipsec_drops
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import parse_qfp_ipsec_drops
 
 
 def qfp_ipsec_drops(text):

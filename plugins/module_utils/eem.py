@@ -791,10 +791,10 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
     ``log_lines``, ``unsupported_commands`` and ``complete`` (False when the block has
     no end marker: the applet was cut short, e.g. by a full flash or maxrun).
     """
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.ike import parse_ike_sas
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import parse_qfp_ipsec_drops
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import parse_qfp_ipsec_drops
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 
     lines = as_lines(data, "capture file")
     snapshots: List[Dict[str, Any]] = []

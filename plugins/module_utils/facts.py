@@ -80,7 +80,7 @@ def parse_clock(text: Optional[str]) -> Optional[float]:
     """
     import calendar
 
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import tz_offset_minutes
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import tz_offset_minutes
 
     match = _CLOCK_RE.search(text or "")
     if not match or match.group(5).lower()[:3] not in _MONTHS:
@@ -144,7 +144,8 @@ def parse_version(text: str) -> Dict[str, Any]:
 
 def _parsers() -> Dict[str, Callable[..., Any]]:
     # Imported here so a missing optional parser cannot break the module import.
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import config, dmvpn, ike, ipsec_sa, qfp, session, syslog
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import dmvpn, ike, ipsec_sa, qfp, session, syslog
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import running_config as config
 
     return {
         "running_config": config.parse_crypto_inventory,

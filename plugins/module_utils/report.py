@@ -27,6 +27,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_text
+
 REPORT_SCHEMA_VERSION = 1
 ASSESSMENT_SCHEMA_VERSION = 1
 
@@ -92,38 +94,8 @@ def natural_key(text: str) -> Tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
-# Secrets are masked by the check role already; this is the second lock on the
-# door for the fields that carry device text. A token that is already masked
-# (asterisks, <masked>, <removed>) is left alone.
-_SECRET_RES = (
-    re.compile(r"(?i)(\bpre-shared-key\s+(?:local|remote)\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bpre-shared-key\s+(?:address\s+\S+(?:\s+\S+)?\s+|hostname\s+\S+\s+)?key\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bcrypto\s+isakmp\s+key\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\b(?:key-string|authentication-key|community|password|secret)\s+(?:\d{1,2}\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bmd5\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bnhrp\s+authentication\s+)(\S+)"),
-    re.compile(r"(?i)((?:^|\s)key\s+(?:\d\s+)?)(?!address\b|string\b|chain\b|config-key\b)(\S+)"),
-)
-_MASKED_TOKEN_RE = re.compile(r"^(?:\*+|<[a-z_ -]*>|\[?masked\]?|\$MASKED\$?|x{4,}|#+)$", re.IGNORECASE)
-_SECRET_HINT_RE = re.compile(r"(?i)key|password|secret|community|md5|authentication")
 # Keys whose string values carry device text and get the secret masking.
 _DEVICE_TEXT_KEYS = frozenset(("evidence", "text", "description", "message", "line", "reason", "output"))
-
-
-def _mask_match(match: "re.Match[str]") -> str:
-    token = match.group(2)
-    if _MASKED_TOKEN_RE.match(token):
-        return match.group(0)
-    return match.group(1) + "<masked>"
-
-
-def mask_secrets(text: str) -> str:
-    """Mask key, password and secret arguments in one line of device text."""
-    if not _SECRET_HINT_RE.search(text):
-        return text
-    for regex in _SECRET_RES:
-        text = regex.sub(_mask_match, text)
-    return text
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -151,7 +123,7 @@ def _jsonable(value: Any, key: Optional[str], depth: int = 0) -> Any:
         value = value.decode("utf-8", errors="replace")
     if isinstance(value, str):
         text = value if len(value) <= MAX_STRING else value[:MAX_STRING] + "...[truncated]"
-        return mask_secrets(text) if key in _DEVICE_TEXT_KEYS else text
+        return mask_text(text) if key in _DEVICE_TEXT_KEYS else text
     if isinstance(value, Mapping):
         if key == "events" and all(isinstance(v, _PLAIN) for v in value.values()):
             # Events come by the hundred per router: skip the recursion for flat ones.
@@ -234,9 +206,9 @@ def _error_reason(error: Any) -> Tuple[str, str]:
     if isinstance(error, Mapping):
         kind = str(error.get("kind") or "unreachable")
         message = str(error.get("message") or "no message")
-        return kind, mask_secrets(message[:500])
+        return kind, mask_text(message[:500])
     if error:
-        return "unreachable", mask_secrets(str(error)[:500])
+        return "unreachable", mask_text(str(error)[:500])
     return "unreachable", "no assessment"
 
 
@@ -247,7 +219,7 @@ def _router_entry(host: str, raw: Any, reason: Optional[str]) -> Dict[str, Any]:
     entry: Dict[str, Any] = {"host": host, "problems": problems}
     if raw is None or (isinstance(raw, Mapping) and not raw):
         kind = "missing" if not reason else ("unreachable" if "unreachable" in reason.lower() else "failed")
-        message = mask_secrets(str(reason)[:500]) if reason else "no assessment"
+        message = mask_text(str(reason)[:500]) if reason else "no assessment"
         return _not_assessed(entry, kind, message, None)
     if not isinstance(raw, Mapping):
         return _not_assessed(entry, "invalid", "the assessment is %s, not a mapping" % type(raw).__name__, None)

@@ -214,7 +214,7 @@ def test_clock_runs_at_speed(mlab):
 
 def test_ground_truth_agrees_with_crypto_inventory(lab):
     """The lab's per-router expectations and the collection's config parser describe the same tunnels."""
-    config = pytest.importorskip("ansible_collections.netops.ipsec_spi.plugins.module_utils.config")
+    config = pytest.importorskip("ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config")
     for name, truth in lab.ground_truth["routers"].items():
         inv = config.parse_crypto_inventory(lab.state(name)["running_config"])
         got = sorted((t["name"], t["kind"], t["ike_version"], t["recovery"]) for t in inv["tunnels"])

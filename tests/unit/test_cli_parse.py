@@ -41,17 +41,17 @@ def _tool(name):
 @pytest.mark.parametrize(
     "command,target",
     [
-        ("show crypto ipsec sa detail", ("ipsec_sa", "parse_ipsec_sas")),
-        ("sh cry ips sa | inc spi", ("ipsec_sa", "parse_ipsec_sas")),
-        ("show crypto isakmp sa detail", ("ike", "parse_ike_sas")),
-        ("show crypto ikev2 sa", ("ike", "parse_ike_sas")),
-        ("show crypto session detail", ("session", "parse_crypto_sessions")),
-        ("show dmvpn", ("dmvpn", "parse_dmvpn")),
-        ("show platform hardware qfp active statistics drop | inc Ipsec", ("qfp", "parse_qfp_drops")),
-        ("show platform hardware qfp active feature ipsec datapath drops all", ("qfp", "parse_qfp_ipsec_drops")),
-        ("sh plat hard qfp act feat ipsec data drop", ("qfp", "parse_qfp_ipsec_drops")),
-        ("show logging | include SPI", ("syslog", "parse_events")),
-        ("sh run | section crypto", ("config", "parse_crypto_inventory")),
+        ("show crypto ipsec sa detail", ("parsers.ipsec_sa", "parse_ipsec_sas")),
+        ("sh cry ips sa | inc spi", ("parsers.ipsec_sa", "parse_ipsec_sas")),
+        ("show crypto isakmp sa detail", ("parsers.ike", "parse_ike_sas")),
+        ("show crypto ikev2 sa", ("parsers.ike", "parse_ike_sas")),
+        ("show crypto session detail", ("parsers.session", "parse_crypto_sessions")),
+        ("show dmvpn", ("parsers.dmvpn", "parse_dmvpn")),
+        ("show platform hardware qfp active statistics drop | inc Ipsec", ("parsers.qfp", "parse_qfp_drops")),
+        ("show platform hardware qfp active feature ipsec datapath drops all", ("parsers.qfp", "parse_qfp_ipsec_drops")),
+        ("sh plat hard qfp act feat ipsec data drop", ("parsers.qfp", "parse_qfp_ipsec_drops")),
+        ("show logging | include SPI", ("parsers.syslog", "parse_events")),
+        ("sh run | section crypto", ("parsers.running_config", "parse_crypto_inventory")),
     ],
 )
 def test_route(command, target):
@@ -88,8 +88,6 @@ def test_cli_parse_playbook(tmp_path):
     pytest.importorskip("ansible_collections.ansible.utils")
     out = tmp_path / "out"
     out.mkdir()
-    have_syslog = os.path.exists(os.path.join(ROOT, "plugins", "module_utils", "syslog.py"))
-    have_config = os.path.exists(os.path.join(ROOT, "plugins", "module_utils", "config.py"))
     tasks = """\
 - name: ipsec sa from captured text
   ansible.utils.cli_parse:
@@ -147,7 +145,6 @@ def test_cli_parse_playbook(tmp_path):
       name: netops.ipsec_spi.ipsec_spi
       command: show logging | include SPI
   register: logging
-  when: %(syslog)s
 - name: show running-config
   ansible.utils.cli_parse:
     text: "crypto isakmp invalid-spi-recovery\\ncrypto map CMAP 10 ipsec-isakmp\\n set peer 10.1.1.1\\n"
@@ -155,7 +152,6 @@ def test_cli_parse_playbook(tmp_path):
       name: netops.ipsec_spi.ipsec_spi
       command: show running-config
   register: config
-  when: %(config)s
 - name: save results
   ansible.builtin.copy:
     content: "{{ {'sas': sas, 'drops': drops.parsed, 'ike': ike.parsed, 'unsupported': unsupported,
@@ -163,7 +159,7 @@ def test_cli_parse_playbook(tmp_path):
                   'logging': logging.parsed | default(None), 'config': config.parsed | default(None)} | to_json }}"
     dest: "%(out)s/result.json"
     mode: "0644"
-""" % {"fix": FIX, "out": out, "syslog": str(have_syslog).lower(), "config": str(have_config).lower()}
+""" % {"fix": FIX, "out": out}
     proc = _play(tmp_path, tasks)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((out / "result.json").read_text())
@@ -180,12 +176,10 @@ def test_cli_parse_playbook(tmp_path):
     sessions, dmvpn = result["tables"]
     assert [s["peer"] for s in sessions] == ["10.1.1.1", "10.2.2.9", "2001:db8:b::2", "10.5.5.5"]
     assert [p["nbma"] for p in dmvpn][:2] == ["198.51.100.1", "198.51.100.2"]
-    if have_syslog:
-        events = result["logging"]
-        assert isinstance(events, list) and events and events[0]["spi"] == 0x1DB73BBB
-    if have_config:
-        inventory = result["config"]
-        assert inventory["invalid_spi_recovery"] is True
+    events = result["logging"]
+    assert isinstance(events, list) and events and events[0]["spi"] == 0x1DB73BBB
+    inventory = result["config"]
+    assert inventory["invalid_spi_recovery"] is True
 
 
 @pytest.mark.parametrize("name", ["qfp_drops", "qfp_ipsec_drops", "ipsec_sas", "ike_sas"])

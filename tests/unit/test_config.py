@@ -10,9 +10,9 @@ import time
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.config import (
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config import (
     KINDS,
-    mask_secrets,
     parse_crypto_inventory,
 )
 

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.config import (
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config import (
     KINDS,
-    mask_secrets,
     parse_crypto_inventory,
 )
 

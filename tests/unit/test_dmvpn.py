@@ -3,7 +3,7 @@ import os
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.dmvpn import parse_dmvpn
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.dmvpn import parse_dmvpn
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "dmvpn")
 

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows, dedupe_events
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "logging")
 

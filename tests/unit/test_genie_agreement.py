@@ -12,9 +12,9 @@ pytest.importorskip("genie.libs.parser")
 pytest.importorskip("pyats")
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import parse_spi  # noqa: E402
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ike import parse_ike_sas  # noqa: E402
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas  # noqa: E402
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import (  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import (  # noqa: E402
     parse_qfp_drops,
     parse_qfp_ipsec_drops,
 )

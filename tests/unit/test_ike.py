@@ -3,7 +3,7 @@ import os
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ike import parse_ike_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "ike")
 

@@ -3,7 +3,7 @@ import os
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "ipsec_sa")
 

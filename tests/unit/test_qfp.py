@@ -3,7 +3,7 @@ import os
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import parse_qfp_drops, parse_qfp_ipsec_drops
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import parse_qfp_drops, parse_qfp_ipsec_drops
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "qfp")
 

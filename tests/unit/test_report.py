@@ -18,11 +18,11 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_text
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
     ReportError,
     build_report,
     clean_text,
-    mask_secrets,
     md_escape,
     render_all,
     render_html,
@@ -420,9 +420,9 @@ def test_no_secret_reaches_any_report():
         for secret in SECRETS:
             assert secret not in text, (name, secret)
     assert "crypto isakmp key 0 &lt;masked&gt; address 192.0.2.10" in files["report.html"]
-    assert "keepalive" in mask_secrets("crypto isakmp keepalive 10 3")
-    assert mask_secrets("crypto isakmp keepalive 10 3") == "crypto isakmp keepalive 10 3"
-    assert mask_secrets(" pre-shared-key address 10.0.0.1 key s3cr3t") == " pre-shared-key address 10.0.0.1 key <masked>"
+    assert "keepalive" in mask_text("crypto isakmp keepalive 10 3")
+    assert mask_text("crypto isakmp keepalive 10 3") == "crypto isakmp keepalive 10 3"
+    assert mask_text(" pre-shared-key address 10.0.0.1 key s3cr3t") == " pre-shared-key address 10.0.0.1 key <masked>"
 
 
 # --------------------------------------------------------------------------- scale

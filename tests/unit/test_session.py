@@ -3,7 +3,7 @@ import os
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.session import parse_crypto_sessions
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.session import parse_crypto_sessions
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "session")
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events, tz_offset_minutes
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events, tz_offset_minutes
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "logging")
 KEYS = {"host", "time", "epoch", "clock_authoritative", "sequence", "mnemonic", "dst", "src", "prot", "spi",
@@ -78,7 +78,7 @@ def test_list_of_lines_gives_the_same_events():
 
 
 def test_file_object_input_streams_and_matches_string(monkeypatch):
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import syslog
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import syslog
     text = fixture("syslog_server.log") + fixture("show_logging_hub1.txt") * 3
     expected = parse_events(text, year=2024)
     # tiny chunks so that lines and wrapped messages straddle chunk edges

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 
 FAST = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.dmvpn import parse_dmvpn
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ike import parse_ike_sas
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.ipsec_sa import parse_ipsec_sas
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.qfp import parse_qfp_drops, parse_qfp_ipsec_drops
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.session import parse_crypto_sessions
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.dmvpn import parse_dmvpn
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import parse_qfp_drops, parse_qfp_ipsec_drops
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.session import parse_crypto_sessions
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 

@@ -58,19 +58,19 @@ _MU = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 # (canonical command words, module, function). Longer commands first so that
 # "show crypto ipsec sa" is not taken for a shorter one.
 ROUTES = (
-    (("show", "platform", "hardware", "qfp", "active", "statistics", "drop"), "qfp", "parse_qfp_drops"),
+    (("show", "platform", "hardware", "qfp", "active", "statistics", "drop"), "parsers.qfp", "parse_qfp_drops"),
     (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "datapath", "drops"),
-     "qfp", "parse_qfp_ipsec_drops"),
+     "parsers.qfp", "parse_qfp_ipsec_drops"),
     # IOS XE accepts "data drop" for "datapath drops".
     (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "data", "drop"),
-     "qfp", "parse_qfp_ipsec_drops"),
-    (("show", "crypto", "ipsec", "sa"), "ipsec_sa", "parse_ipsec_sas"),
-    (("show", "crypto", "isakmp", "sa"), "ike", "parse_ike_sas"),
-    (("show", "crypto", "ikev2", "sa"), "ike", "parse_ike_sas"),
-    (("show", "crypto", "session"), "session", "parse_crypto_sessions"),
-    (("show", "dmvpn"), "dmvpn", "parse_dmvpn"),
-    (("show", "logging"), "syslog", "parse_events"),
-    (("show", "running-config"), "config", "parse_crypto_inventory"),
+     "parsers.qfp", "parse_qfp_ipsec_drops"),
+    (("show", "crypto", "ipsec", "sa"), "parsers.ipsec_sa", "parse_ipsec_sas"),
+    (("show", "crypto", "isakmp", "sa"), "parsers.ike", "parse_ike_sas"),
+    (("show", "crypto", "ikev2", "sa"), "parsers.ike", "parse_ike_sas"),
+    (("show", "crypto", "session"), "parsers.session", "parse_crypto_sessions"),
+    (("show", "dmvpn"), "parsers.dmvpn", "parse_dmvpn"),
+    (("show", "logging"), "parsers.syslog", "parse_events"),
+    (("show", "running-config"), "parsers.running_config", "parse_crypto_inventory"),
 )
 
 
