@@ -223,6 +223,22 @@ def _check_number(value: Any, name: str, minimum: float, integer: bool) -> Any:
     return value
 
 
+def flow_status(src: str, count: int, span: Optional[float], peers: Optional[set], min_repeats: int,
+                min_span: float) -> str:
+    """The one rule for a flow's status (also used by the EDA event source, message by message).
+
+    ``foreign`` when ``peers`` is given and ``src`` is not in it; ``persistent`` when the rate-limited
+    message came back (``count >= min_repeats``) over at least ``min_span`` seconds; else ``transient``.
+    A flow without time stamps (``span`` None) is persistent only when ``min_span`` is 0: persistent
+    leads to clearing SAs, so an unprovable span stays on the safe side.
+    """
+    if peers is not None and src not in peers:
+        return "foreign"
+    if count >= min_repeats and ((span is not None and span >= min_span) or min_span == 0):
+        return "persistent"
+    return "transient"
+
+
 def build_flows(
     events: Any,
     peers: Any = None,
@@ -287,12 +303,7 @@ def build_flows(
             first_seen = last_seen = first_epoch = last_epoch = None
         span = float(last_epoch - first_epoch) if timed else None
         count = len(members)
-        if peer_set is not None and src not in peer_set:
-            status = "foreign"
-        elif count >= min_repeats and ((span is not None and span >= min_span) or min_span == 0):
-            status = "persistent"
-        else:
-            status = "transient"
+        status = flow_status(src, count, span, peer_set, min_repeats, min_span)
         flows.append({
             "host": host,
             "src": src,
