@@ -14,46 +14,18 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
 
 SCHEMA_VERSION = 1
-KNOB_COMMAND = "crypto isakmp invalid-spi-recovery"
 MAX_EVENTS = 500
 SCAN_SOURCES = 3
 READY_STATES = ("QM_IDLE", "READY")
 
-SEVERITY = {
-    "SPI_DESYNC_CONFIRMED": "error",
-    "SPI_DESYNC_SUSPECTED": "error",
-    "SPI_DESYNC_RESOLVED": "info",
-    "SPI_TRANSIENT": "info",
-    "FOREIGN_SENDER": "warning",
-    "SPI_SCAN": "warning",
-    "KNOB_MISSING": "error",
-    "KNOB_IRRELEVANT": "info",
-    "DPD_MISSING": "warning",
-    "RECOVERY_UNSUPPORTED": "info",
-    "SPI_TOP_BYTE_FF": "warning",
-    "IKE_SA_NOT_READY": "warning",
-    "DROPS_RISING": "warning",
-    "UNSUPPORTED_COMMAND": "info",
-    "UNPARSED_OUTPUT": "warning",
-    "UNREACHABLE": "error",
-    # From captured evidence (the capture role, docs/capture.md); error only when both ends were captured.
-    "CAPTURED_DESYNC": "error",
-    "KNOWN_BUG_SYMPTOM": "warning",
-}
-FINDING_CODES = tuple(SEVERITY)
 BUG_FF = "CSCvp16730"
-
-
-def _finding(code: str, message: str, subject: Optional[str] = None, **extra: Any) -> Dict[str, Any]:
-    item = {"code": code, "severity": SEVERITY[code], "message": message, "subject": subject,
-            "waived": False, "waiver": None}
-    item.update(extra)
-    return item
 
 
 def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],
@@ -140,7 +112,7 @@ def _unassessed(host: str, error: Any, now: str) -> Dict[str, Any]:
         "error": {"kind": kind, "message": message}, "assessed_at": now, "source": None, "platform": None,
         "compliant": False, "knob": None, "dpd": None, "tunnels": [], "flows": [], "desync": [], "events": [],
         "drops": None,
-        "findings": [_finding("UNREACHABLE", "could not assess %s: %s" % (host, message), host)],
+        "findings": [finding("UNREACHABLE", "could not assess %s: %s" % (host, message), host)],
         "planned_actions": [], "performed_actions": [], "unsupported_commands": [], "unparsed": [],
     }
 
@@ -170,7 +142,7 @@ def assess_fleet(
     errors = errors or {}
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     today = today or datetime.date.today()
-    compiled = _compile_waivers(waivers or [])
+    compiled = compile_waivers(waivers or [])
 
     good = {h: f for h, f in facts_by_host.items() if isinstance(f, Mapping) and f.get("inventory") is not None}
     verdicts = spi_desync({h: {"addresses": f.get("addresses") or [], "sas": f.get("ipsec_sas") or [],
@@ -200,11 +172,33 @@ def assess_fleet(
         seen.add(key)
         assessments[runner]["planned_actions"].append(action)
 
-    for host, assessment in assessments.items():
-        _apply_waivers(assessment, compiled, today)
-        assessment["compliant"] = bool(assessment["assessed"]) and not any(
-            f["severity"] == "error" and not f["waived"] for f in assessment["findings"])
+    pass  # _flag_senders(assessments, verdicts)
+    for assessment in assessments.values():
+        settle(assessment, compiled, today)
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments)}
+
+
+def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: List[Mapping[str, Any]]) -> None:
+    """The sender of a confirmed desync is half of the black hole: it gets a finding of its own.
+
+    Without it the sender would read "compliant" with a clear planned beside it.
+    """
+    for verdict in verdicts:
+        sender = verdict.get("sender")
+        if verdict.get("verdict") != CONFIRMED or sender not in assessments or not assessments[sender].get("assessed"):
+            continue
+        receiver_addr = verdict.get("receiver_addr") or verdict["receiver"]
+        planned = [a for a in assessments[sender]["planned_actions"]
+                   if a.get("action") == "clear_sa" and a.get("spi") == verdict["spi"] and a.get("receiver") == verdict["receiver"]]
+        if planned:
+            remedy = "remediation: %s on %s" % (planned[0]["command"], sender)
+        else:
+            remedy = "remediation acts on %s (invalid-spi-recovery or a clear there)" % verdict["receiver"]
+        assessments[sender]["findings"].append(finding(
+            "STALE_OUTBOUND_SA",
+            "stale outbound SA towards %s: %s still sends with SPI %s, which %s no longer has (traffic to it is "
+            "black-holed); %s" % (receiver_addr, sender, verdict["spi_hex"], verdict["receiver"], remedy),
+            receiver_addr, spi=verdict["spi"], receiver=verdict["receiver"]))
 
 
 def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
@@ -229,26 +223,26 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         ]
         tunnels.append(item)
         if tunnel.get("recovery") == "unsupported":
-            findings.append(_finding(
+            findings.append(finding(
                 "RECOVERY_UNSUPPORTED",
                 "%s (%s) cannot use invalid-spi-recovery: %s; a desync there needs its SAs cleared"
                 % (tunnel.get("name"), tunnel.get("kind"), tunnel.get("reason")),
                 tunnel.get("name"), tunnel=tunnel.get("name")))
         for row in item["ike_sa"]:
             if row["state"] and row["state"] not in READY_STATES:
-                findings.append(_finding(
+                findings.append(finding(
                     "IKE_SA_NOT_READY", "IKE SA with %s on %s is %s" % (row["remote"], tunnel.get("name"), row["state"]),
                     row["remote"], tunnel=tunnel.get("name")))
 
     if knob["needed"]:
         supported = [t.get("name") for t in tunnels_in if t.get("ike_version") == "ikev1" and t.get("recovery") == "supported"]
-        findings.append(_finding(
+        findings.append(finding(
             "KNOB_MISSING", "crypto isakmp invalid-spi-recovery is missing; it would let these IKEv1 tunnels recover "
             "by themselves: %s" % ", ".join(map(str, supported)), host))
         planned.append({"action": "enable_knob", "peer": None, "command": KNOB_COMMAND, "host": host,
                         "reason": "IKEv1 tunnels of a supported kind: %s" % ", ".join(map(str, supported))})
     elif knob["status"] == "irrelevant":
-        findings.append(_finding(
+        findings.append(finding(
             "KNOB_IRRELEVANT", "crypto isakmp invalid-spi-recovery is configured but no tunnel can use it "
             "(it only acts for IKEv1 peers of a static kind)", host))
 
@@ -256,7 +250,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
     for version in versions:
         if not dpd.get(version):
             hint = "crypto isakmp keepalive" if version == "ikev1" else "dpd in the IKEv2 profile or crypto ikev2 dpd"
-            findings.append(_finding(
+            findings.append(finding(
                 "DPD_MISSING", "%s tunnels have no dead peer detection (%s): a black hole lasts until the SA expires"
                 % (version.upper(), hint), version))
 
@@ -274,17 +268,17 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         label = "%s from %s to %s" % (flow.get("spi_hex") or spi_hex(flow["spi"]), flow["src"], flow["dst"])
         if (flow["spi"] >> 24) == 0xFF and flow["spi"] not in ff_reported:
             ff_reported.add(flow["spi"])
-            findings.append(_finding(
+            findings.append(finding(
                 "SPI_TOP_BYTE_FF", "SPI %s starts with 0xFF: matches the symptom of %s (ESP packets whose SPI starts "
                 "with 0xFF dropped as invalid SPI)" % (flow.get("spi_hex"), BUG_FF), flow["src"], bug=BUG_FF))
         status = flow.get("status")
         if status == "foreign":
-            findings.append(_finding(
+            findings.append(finding(
                 "FOREIGN_SENDER", "INV_SPI %s: %s is no configured or known peer (a scan or a foreign sender); "
                 "reported only, never remediated" % (label, flow["src"]), flow["src"]))
             continue
         if status == "transient":
-            findings.append(_finding(
+            findings.append(finding(
                 "SPI_TRANSIENT", "one INV_SPI message for %s: most likely a rekey race" % label, flow["src"]))
             continue
         tunnel = _tunnel_for(tunnels_in, flow["src"], sas, dmvpn)
@@ -298,7 +292,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
                 "no INV_SPI message for %s (the message repeats every minute while the desync lasts)" % _duration(age)])
             stale[(flow["src"], flow["spi"])] = verdict
         if v == RESOLVED:
-            findings.append(_finding(
+            findings.append(finding(
                 "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
                 % (label, "; ".join(verdict["evidence"])), flow["src"]))
             continue
@@ -311,7 +305,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
             where = "; remediation: %s on %s" % (action["command"], action["host"])
         elif tunnel is not None and tunnel.get("recovery") == "supported":
             where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
-        findings.append(_finding(
+        findings.append(finding(
             code, "%s %s black-holes traffic (%d messages over %s)%s: %s"
             % ("confirmed desync:" if v == CONFIRMED else "persistent INV_SPI, sender not in the inventory:",
                label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
@@ -320,7 +314,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         if len(sources) >= SCAN_SOURCES:
             message = "SPI %s arrived from %d different sources (%s): a scan" % (
                 spi_hex(spi), len(sources), ", ".join(sorted(sources)))
-            findings.append(_finding("SPI_SCAN", message, spi_hex(spi)))
+            findings.append(finding("SPI_SCAN", message, spi_hex(spi)))
 
     # Drop counters are per router: name the other senders that keep them
     # rising, so a clear is not judged by drops it cannot stop.
@@ -333,14 +327,14 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
 
     drops = _drops(facts)
     if drops["delta"]:
-        findings.append(_finding(
+        findings.append(finding(
             "DROPS_RISING", "invalid-SPI drops rose by %s packets in %ss" % (drops["delta"], (facts.get("drop_rate") or {}).get("interval")),
             host))
     for command in facts.get("unsupported_commands") or []:
-        findings.append(_finding("UNSUPPORTED_COMMAND", "the platform does not support '%s'" % command, command))
+        findings.append(finding("UNSUPPORTED_COMMAND", "the platform does not support '%s'" % command, command))
     unparsed = facts.get("unparsed") or []
     if unparsed:
-        findings.append(_finding(
+        findings.append(finding(
             "UNPARSED_OUTPUT", "%d line(s) of device output were not understood, e.g. %s line %s: %s"
             % (len(unparsed), unparsed[0].get("command"), unparsed[0].get("line"), unparsed[0].get("reason")), host))
 
@@ -377,84 +371,10 @@ def _plan_clear(host: str, flow: Mapping[str, Any], verdict: Optional[Mapping[st
             "sender_addr": flow["src"], "receiver_addr": flow["dst"], "verdict": verdict["verdict"]}
     if verdict.get("sender") and verdict["verdict"] == CONFIRMED:
         base.update({"action": "clear_sa", "host": verdict["sender"], "peer": flow["dst"],
-                     "command": "clear crypto sa peer %s" % flow["dst"],
+                     "command": clear_sa_command(flow["dst"]),
                      "reason": "%s; clearing on the sender %s re-creates the pair's SAs" % (reason, verdict["sender"])})
     else:
         base.update({"action": "clear_session", "host": host, "peer": flow["src"],
-                     "command": "clear crypto session remote %s" % flow["src"],
+                     "command": clear_session_command(flow["src"]),
                      "reason": "%s; the sender %s is not in the inventory, so the receiver clears" % (reason, flow["src"])})
     return base
-
-
-def _compile_waivers(waivers: List[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    compiled = []
-    for index, waiver in enumerate(waivers):
-        if not isinstance(waiver, Mapping) or not waiver.get("code") or not waiver.get("reason"):
-            raise ParseError("waiver %d must be a mapping with at least code and reason" % (index + 1))
-        if waiver["code"] not in SEVERITY:
-            raise ParseError("waiver %d: unknown finding code %r (known: %s)" % (index + 1, waiver["code"], ", ".join(SEVERITY)))
-        expression = None
-        if waiver.get("when"):
-            try:
-                import jmespath
-            except ImportError:
-                raise ParseError("waiver %d uses 'when', which needs the Python package jmespath" % (index + 1)) from None
-            try:
-                expression = jmespath.compile(str(waiver["when"]))
-            except Exception as exc:  # jmespath raises its own ParseError family
-                raise ParseError("waiver %d: bad JMESPath in 'when' (%s): %s" % (index + 1, waiver["when"], exc)) from None
-        expires = waiver.get("expires")
-        if expires is not None and not isinstance(expires, datetime.date):
-            try:
-                expires = datetime.date.fromisoformat(str(expires))
-            except ValueError:
-                raise ParseError("waiver %d: expires must be a date YYYY-MM-DD, not %r" % (index + 1, expires)) from None
-        compiled.append({"code": waiver["code"], "when": expression, "reason": str(waiver["reason"]),
-                         "expires": expires, "source": dict(waiver)})
-    return compiled
-
-
-def _apply_waivers(assessment: Dict[str, Any], waivers: List[Dict[str, Any]], today: datetime.date) -> None:
-    if not waivers:
-        return
-    tunnels = {t.get("name"): t for t in assessment.get("tunnels") or []}
-    for finding in assessment["findings"]:
-        for waiver in waivers:
-            if waiver["code"] != finding["code"]:
-                continue
-            if waiver["when"] is not None:
-                context = dict(finding, host=assessment["host"], tunnel=tunnels.get(finding.get("tunnel")))
-                if not waiver["when"].search(context):
-                    continue
-            expired = waiver["expires"] is not None and waiver["expires"] < today
-            finding["waiver"] = {"reason": waiver["reason"],
-                                 "expires": waiver["expires"].isoformat() if waiver["expires"] else None,
-                                 "expired": expired}
-            finding["waived"] = not expired
-            if not expired:
-                break
-
-
-def fleet_summary(assessments: Mapping[str, Mapping[str, Any]]) -> Dict[str, Any]:
-    """The small versioned summary that goes to set_stats for AWX workflows."""
-    codes: Dict[str, int] = {}
-    summary = {"schema_version": SCHEMA_VERSION, "routers": len(assessments), "assessed": 0, "compliant": 0,
-               "noncompliant": 0, "unreachable": 0, "confirmed_desyncs": 0, "planned_actions": 0,
-               "noncompliant_hosts": [], "unreachable_hosts": [], "findings_by_code": codes}
-    for host, assessment in sorted(assessments.items()):
-        if assessment.get("assessed"):
-            summary["assessed"] += 1
-        else:
-            summary["unreachable"] += 1
-            summary["unreachable_hosts"].append(host)
-        if assessment.get("compliant"):
-            summary["compliant"] += 1
-        else:
-            summary["noncompliant"] += 1
-            summary["noncompliant_hosts"].append(host)
-        summary["planned_actions"] += len(assessment.get("planned_actions") or [])
-        for finding in assessment.get("findings") or []:
-            codes[finding["code"]] = codes.get(finding["code"], 0) + 1
-            if finding["code"] == "SPI_DESYNC_CONFIRMED":
-                summary["confirmed_desyncs"] += 1
-    return summary

@@ -20,6 +20,7 @@ import datetime
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     UnsupportedCommand,
@@ -45,7 +46,6 @@ END = "=== netops.ipsec_spi capture end ==="
 CMD_MARK = "--- command: "
 MANAGED = "netops.ipsec_spi"
 
-CAPTURE_SEVERITY = {"CAPTURED_DESYNC": "error", "KNOWN_BUG_SYMPTOM": "warning"}
 BUG_FF = "CSCvp16730"
 BUG_NEW_SPI = "CSCvn31824"
 BUG_IKEV2_SYNTAX = "CSCvd40554"
@@ -1061,10 +1061,7 @@ def _judge(receiver: str, snap: Mapping[str, Any], snapshots: Mapping[str, List[
 
 
 def _finding(code: str, severity: str, message: str, subject: Optional[str], **extra: Any) -> Dict[str, Any]:
-    item = {"code": code, "severity": severity, "message": message, "subject": subject, "waived": False,
-            "waiver": None, "source": "capture"}
-    item.update(extra)
-    return item
+    return finding(code, message, subject, severity=severity, source="capture", **extra)
 
 
 def _group_findings(receiver: str, group: List[Dict[str, Any]], existing: List[Mapping[str, Any]]) -> List[Dict[str, Any]]:
@@ -1117,28 +1114,6 @@ def _group_findings(receiver: str, group: List[Dict[str, Any]], existing: List[M
     return findings
 
 
-def _compile_waivers(waivers: Optional[List[Mapping[str, Any]]]) -> Tuple[Any, List[Dict[str, Any]]]:
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import assess
-
-    compiled: List[Dict[str, Any]] = []
-    for index, waiver in enumerate(waivers or []):
-        if not isinstance(waiver, Mapping):
-            raise ParseError("waiver %d must be a mapping" % (index + 1))
-        code = waiver.get("code")
-        if code in assess.SEVERITY:
-            compiled.extend(assess._compile_waivers([waiver]))  # pylint: disable=protected-access
-        elif code in CAPTURE_SEVERITY:
-            # Compiled under a code assess knows, then given back its own code, so
-            # the same `when`/`expires` rules apply until assess lists these codes.
-            item = assess._compile_waivers([dict(waiver, code="UNREACHABLE")])[0]  # pylint: disable=protected-access
-            item["code"] = code
-            item["source"] = dict(waiver)
-            compiled.append(item)
-        else:
-            assess._compile_waivers([waiver])  # pylint: disable=protected-access
-    return assess, compiled
-
-
 def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = None,
                    addresses: Optional[Mapping[str, Any]] = None, tolerance: float = 90.0,
                    waivers: Optional[List[Mapping[str, Any]]] = None, year: Optional[int] = None,
@@ -1164,7 +1139,7 @@ def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = Non
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
         raise ParseError("tolerance must be a number of seconds >= 0, not %r" % (tolerance,))
     assessments = {str(k): v for k, v in (assessments or {}).items() if isinstance(v, Mapping)}
-    assess_mod, compiled = _compile_waivers(waivers)
+    compiled = compile_waivers(waivers)
     snapshots: Dict[str, List[Dict[str, Any]]] = {}
     files: Dict[str, List[str]] = {}
     for host, value in captures.items():
@@ -1219,10 +1194,7 @@ def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = Non
             "verdicts": [{k: v for k, v in item.items() if k not in ("log_lines",)}
                          for item in verdicts if item["receiver"] == host],
         }
-        if compiled:
-            assess_mod._apply_waivers(assessment, compiled, today)  # pylint: disable=protected-access
-        assessment["compliant"] = bool(assessment.get("assessed", True)) and not any(
-            f.get("severity") == "error" and not f.get("waived") for f in assessment["findings"])
+        settle(assessment, compiled, today)
         merged[host] = assessment
     return {
         "snapshots": snapshots,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF, ESSENTIAL, FILE_NAMES, GATHER, POLL_KEYS, parser_for
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     UnsupportedCommand,
@@ -21,27 +22,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
 
 FACTS_VERSION = 1
 
-# (key, command). The logging filter runs on the device: a month of buffer
-# stays there, only the INV_SPI lines cross the wire. `PKT_INV_SPI` matches
-# all three mnemonic spellings. The QFP `... clear` variants are never sent:
-# they would destroy the evidence.
-COMMANDS = [
-    ("version", "show version"),
-    ("clock", "show clock"),
-    ("running_config", "show running-config"),
-    ("logging", "show logging | include PKT_INV_SPI"),
-    ("qfp_drops", "show platform hardware qfp active statistics drop"),
-    ("qfp_ipsec_drops", "show platform hardware qfp active feature ipsec datapath drops all"),
-    ("ipsec_sa", "show crypto ipsec sa"),
-    ("isakmp_sa", "show crypto isakmp sa"),
-    ("ikev2_sa", "show crypto ikev2 sa"),
-    ("session", "show crypto session detail"),
-    ("dmvpn", "show dmvpn"),
-]
-COMMAND_OF = dict(COMMANDS)
-# Without these an assessment would be guesswork: a router that rejects one is
-# not assessed (unlike the QFP tables, IKEv2 or DMVPN, which platforms may lack).
-ESSENTIAL = ("running_config", "logging", "ipsec_sa")
+# The catalogue is commands.GATHER (one home for every command sent).
+COMMANDS = GATHER
 
 # What cliconf returns instead of output when the session itself failed
 # (with check_rc=False it does not raise).
@@ -59,13 +41,6 @@ class RejectedCommand(ParseError):
 def session_error(text: Optional[str]) -> bool:
     return bool(text) and bool(_SESSION_ERROR_RE.match(text))
 
-
-POLL_KEYS = ("qfp_drops", "qfp_ipsec_drops")
-
-# Captured files: <dir>/<host>/<key>.txt, or the command with spaces as
-# underscores (show_crypto_ipsec_sa.txt), whichever exists.
-FILE_NAMES = {key: (key + ".txt", re.sub(r"[^A-Za-z0-9]+", "_", cmd).strip("_") + ".txt") for key, cmd in COMMANDS}
-FILE_NAMES["logging"] = ("logging.txt", "show_logging.txt")
 
 _CLOCK_RE = re.compile(
     r"^[*.]?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?\s+(\S+)\s+\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{4})\s*$", re.MULTILINE)
@@ -143,21 +118,12 @@ def parse_version(text: str) -> Dict[str, Any]:
 
 
 def _parsers() -> Dict[str, Callable[..., Any]]:
-    # Imported here so a missing optional parser cannot break the module import.
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import dmvpn, ike, ipsec_sa, qfp, session, syslog
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import running_config as config
+    # Named here as well as routed by commands.parser_for: AnsiballZ (import_modules off)
+    # ships only the module_utils it sees imported.
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import dmvpn, ike, ipsec_sa, qfp, session, syslog  # noqa: F401
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import running_config  # noqa: F401
 
-    return {
-        "running_config": config.parse_crypto_inventory,
-        "logging": syslog.parse_events,
-        "qfp_drops": qfp.parse_qfp_drops,
-        "qfp_ipsec_drops": qfp.parse_qfp_ipsec_drops,
-        "ipsec_sa": ipsec_sa.parse_ipsec_sas,
-        "isakmp_sa": ike.parse_ike_sas,
-        "ikev2_sa": ike.parse_ike_sas,
-        "session": session.parse_crypto_sessions,
-        "dmvpn": dmvpn.parse_dmvpn,
-    }
+    return {key: parser_for(command) for key, command in GATHER if key not in ("version", "clock")}
 
 
 def known_peers(inventory: Mapping[str, Any], sas: List[Mapping[str, Any]], ike_sas: List[Mapping[str, Any]],

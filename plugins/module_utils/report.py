@@ -27,6 +27,15 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    FAMILIES,
+    FAMILY_OTHER,
+    SEVERITIES,
+    STATUS_COMPLIANT,
+    STATUS_NON_COMPLIANT,
+    STATUS_NOT_ASSESSED,
+    family_of,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_text
 
 REPORT_SCHEMA_VERSION = 1
@@ -36,11 +45,7 @@ MODE_DRY_RUN = "dry_run"
 MODE_APPLIED = "applied"
 MODES = ("auto", MODE_DRY_RUN, MODE_APPLIED)
 
-STATUS_COMPLIANT = "compliant"
-STATUS_NON_COMPLIANT = "non_compliant"
-STATUS_NOT_ASSESSED = "not_assessed"
 
-SEVERITIES = ("error", "warning", "info")
 
 # Only these assessment keys reach a report. A key the check role adds later
 # must be added here on purpose: that keeps raw device output or configuration
@@ -51,27 +56,6 @@ ASSESSMENT_KEYS = (
     "performed_actions", "unsupported_commands", "unparsed",
 )
 
-# The check families of junit.xml (one test case per router and family).
-FAMILIES = ("reachability", "desync", "knob", "dpd")
-FAMILY_OF_CODE = {
-    "UNREACHABLE": "reachability",
-    "UNSUPPORTED_COMMAND": "reachability",
-    "UNPARSED_OUTPUT": "reachability",
-    "SPI_DESYNC_CONFIRMED": "desync",
-    "SPI_DESYNC_SUSPECTED": "desync",
-    "SPI_DESYNC_RESOLVED": "desync",
-    "SPI_TRANSIENT": "desync",
-    "FOREIGN_SENDER": "desync",
-    "SPI_SCAN": "desync",
-    "SPI_TOP_BYTE_FF": "desync",
-    "DROPS_RISING": "desync",
-    "KNOB_MISSING": "knob",
-    "KNOB_IRRELEVANT": "knob",
-    "RECOVERY_UNSUPPORTED": "knob",
-    "DPD_MISSING": "dpd",
-    "IKE_SA_NOT_READY": "dpd",
-}
-FAMILY_OTHER = "other"
 
 MAX_EVENTS_PER_ROUTER = 500
 MAX_STRING = 4096
@@ -199,7 +183,7 @@ def _action_failed(action: Mapping[str, Any]) -> bool:
 
 
 def _finding_family(code: str) -> str:
-    return FAMILY_OF_CODE.get(code, FAMILY_OTHER)
+    return family_of(code)
 
 
 def _error_reason(error: Any) -> Tuple[str, str]:

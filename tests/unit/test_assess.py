@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import FINDING_CODES, assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import FINDING_CODES
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
 

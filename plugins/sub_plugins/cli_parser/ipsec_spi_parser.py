@@ -55,60 +55,10 @@ display = Display()
 
 _MU = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 
-# (canonical command words, module, function). Longer commands first so that
-# "show crypto ipsec sa" is not taken for a shorter one.
-ROUTES = (
-    (("show", "platform", "hardware", "qfp", "active", "statistics", "drop"), "parsers.qfp", "parse_qfp_drops"),
-    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "datapath", "drops"),
-     "parsers.qfp", "parse_qfp_ipsec_drops"),
-    # IOS XE accepts "data drop" for "datapath drops".
-    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "data", "drop"),
-     "parsers.qfp", "parse_qfp_ipsec_drops"),
-    (("show", "crypto", "ipsec", "sa"), "parsers.ipsec_sa", "parse_ipsec_sas"),
-    (("show", "crypto", "isakmp", "sa"), "parsers.ike", "parse_ike_sas"),
-    (("show", "crypto", "ikev2", "sa"), "parsers.ike", "parse_ike_sas"),
-    (("show", "crypto", "session"), "parsers.session", "parse_crypto_sessions"),
-    (("show", "dmvpn"), "parsers.dmvpn", "parse_dmvpn"),
-    (("show", "logging"), "parsers.syslog", "parse_events"),
-    (("show", "running-config"), "parsers.running_config", "parse_crypto_inventory"),
-)
-
-
-def normalise_command(command):
-    """Lower-case words of the command, without any ``| include ...`` style suffix."""
-    if not isinstance(command, str):
-        return []
-    return command.split("|", 1)[0].lower().split()
-
 
 def route(command):
-    """Return (module, function) for a command, or raise ValueError saying why not."""
-    words = normalise_command(command)
-    if not words:
-        raise ValueError("parser.command (or command) is required to choose the parser")
-    found = []
-    for canon, module, func in ROUTES:
-        if len(words) < len(canon):
-            continue
-        exact = all(w == c for w, c in zip(words, canon))
-        # IOS accepts any unambiguous prefix of each keyword; "datapath" vs "data" is the only clash here.
-        prefix = all(c.startswith(w) for w, c in zip(words, canon))
-        if exact:
-            return module, func
-        if prefix:
-            found.append((canon, module, func))
-    targets = {(m, f) for _c, m, f in found}
-    if len(targets) == 1:
-        return found[0][1], found[0][2]
-    if len(targets) > 1:
-        raise ValueError(
-            "command %r is ambiguous here: %s"
-            % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in found))))
-        )
-    raise ValueError(
-        "no netops.ipsec_spi parser for command %r; supported: %s"
-        % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in ROUTES))))
-    )
+    """(module, function) for a command, from the collection's one command table (module_utils/commands.py)."""
+    return import_module(_MU + "commands").route(command)
 
 
 class CliParser(CliParserBase):
@@ -126,7 +76,6 @@ class CliParser(CliParserBase):
         except ValueError as exc:
             return {"errors": ["netops.ipsec_spi.ipsec_spi: %s" % to_native(exc)]}
         try:
-            # Imported on use: syslog and config may be absent in older trees.
             module = import_module(_MU + module_name)
             func = getattr(module, func_name)
         except (ImportError, AttributeError) as exc:

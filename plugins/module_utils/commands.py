@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every command the collection sends to a router, and which parser reads its answer.
+
+One home: the gather (facts), the cli_parse sub-plugin, the EEM capture applet and the
+remediation all take their command strings and their command -> parser routing from here,
+so a command changes in one place. Nothing here talks to a device.
+
+Safety rules that live here on purpose (docs/domain.md):
+- the QFP ``... clear`` variants are never sent: they destroy the evidence;
+- a clear names exactly one peer; there is no builder for a global clear.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
+
+KNOB_COMMAND = "crypto isakmp invalid-spi-recovery"
+
+# The three spellings of the mnemonic seen in the field (domain notes, section 1).
+INV_SPI_MNEMONICS = ("RECVD_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECV_D_PKT_INV_SPI")
+# `PKT_INV_SPI` matches all three: the device filters its buffer, only INV_SPI lines cross the wire.
+LOG_INV_SPI = "show logging | include PKT_INV_SPI"
+# An EEM `event syslog pattern` (POSIX regex on the device) for the same three spellings.
+INV_SPI_EEM_PATTERN = "CRYPTO-[0-7]-(RECVD|RECV|RECV_D)_PKT_INV_SPI"
+
+SHOW_VERSION = "show version"
+SHOW_CLOCK = "show clock"
+SHOW_RUNNING = "show running-config"
+QFP_DROPS = "show platform hardware qfp active statistics drop"
+QFP_IPSEC_DROPS = "show platform hardware qfp active feature ipsec datapath drops all"
+IPSEC_SA = "show crypto ipsec sa"
+ISAKMP_SA = "show crypto isakmp sa"
+IKEV2_SA = "show crypto ikev2 sa"
+SESSION_DETAIL = "show crypto session detail"
+DMVPN = "show dmvpn"
+
+# What spi_facts gathers, in order: (key, command). The key names the facts and the captured file.
+GATHER = [
+    ("version", SHOW_VERSION),
+    ("clock", SHOW_CLOCK),
+    ("running_config", SHOW_RUNNING),
+    ("logging", LOG_INV_SPI),
+    ("qfp_drops", QFP_DROPS),
+    ("qfp_ipsec_drops", QFP_IPSEC_DROPS),
+    ("ipsec_sa", IPSEC_SA),
+    ("isakmp_sa", ISAKMP_SA),
+    ("ikev2_sa", IKEV2_SA),
+    ("session", SESSION_DETAIL),
+    ("dmvpn", DMVPN),
+]
+COMMAND_OF = dict(GATHER)
+# Without these an assessment would be guesswork: a router that rejects one is
+# not assessed (unlike the QFP tables, IKEv2 or DMVPN, which platforms may lack).
+ESSENTIAL = ("running_config", "logging", "ipsec_sa")
+# Read twice, `ipsec_spi_poll_interval` apart, for a drop rate.
+POLL_KEYS = ("qfp_drops", "qfp_ipsec_drops")
+
+# Captured files: <dir>/<host>/<key>.txt, or the command with spaces as
+# underscores (show_crypto_ipsec_sa.txt), whichever exists.
+FILE_NAMES = {key: (key + ".txt", re.sub(r"[^A-Za-z0-9]+", "_", cmd).strip("_") + ".txt") for key, cmd in GATHER}
+FILE_NAMES["logging"] = ("logging.txt", "show_logging.txt")
+
+# The EEM capture applet's commands (capture role).
+CAPTURE_LOG = "show logging | include CRYPTO|IKEV2|INVALID_SYNTAX"
+CAPTURE_SA_OF_TRIGGER = IPSEC_SA + " peer $src"
+
+
+def capture_sa_of(peer: str) -> str:
+    """The SA table towards one peer, as the twin applet captures it."""
+    return "%s peer %s" % (IPSEC_SA, _peer(peer))
+
+
+# --------------------------------------------------------------------------------------------------
+# Command -> parser. Keyword words as IOS spells them in full; a user may abbreviate each
+# (IOS accepts any unambiguous prefix), `| include ...` and the like are ignored.
+# --------------------------------------------------------------------------------------------------
+
+_MU = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
+ROUTES: List[Tuple[Tuple[str, ...], str, str]] = [
+    (("show", "platform", "hardware", "qfp", "active", "statistics", "drop"), "parsers.qfp", "parse_qfp_drops"),
+    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "datapath", "drops"),
+     "parsers.qfp", "parse_qfp_ipsec_drops"),
+    # IOS XE accepts "data drop" for "datapath drops".
+    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "data", "drop"),
+     "parsers.qfp", "parse_qfp_ipsec_drops"),
+    (("show", "crypto", "ipsec", "sa"), "parsers.ipsec_sa", "parse_ipsec_sas"),
+    (("show", "crypto", "isakmp", "sa"), "parsers.ike", "parse_ike_sas"),
+    (("show", "crypto", "ikev2", "sa"), "parsers.ike", "parse_ike_sas"),
+    (("show", "crypto", "session"), "parsers.session", "parse_crypto_sessions"),
+    (("show", "dmvpn"), "parsers.dmvpn", "parse_dmvpn"),
+    (("show", "logging"), "parsers.syslog", "parse_events"),
+    (("show", "running-config"), "parsers.running_config", "parse_crypto_inventory"),
+]
+
+
+def command_words(command: Any) -> List[str]:
+    """Lower-case words of the command, without any ``| include ...`` style suffix."""
+    if not isinstance(command, str):
+        return []
+    return command.split("|", 1)[0].lower().split()
+
+
+def route(command: Any) -> Tuple[str, str]:
+    """(module under module_utils, function) that parses this command's output; ValueError says why not."""
+    words = command_words(command)
+    if not words:
+        raise ValueError("a command is required to choose the parser")
+    found = []
+    for canon, module, func in ROUTES:
+        if len(words) < len(canon):
+            continue
+        if all(w == c for w, c in zip(words, canon)):
+            return module, func
+        # IOS accepts any unambiguous prefix of each keyword; "datapath" vs "data" is the only clash here.
+        if all(c.startswith(w) for w, c in zip(words, canon)):
+            found.append((canon, module, func))
+    targets = {(m, f) for _c, m, f in found}
+    if len(targets) == 1:
+        return found[0][1], found[0][2]
+    if len(targets) > 1:
+        raise ValueError("command %r is ambiguous here: %s"
+                         % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in found)))))
+    raise ValueError("no netops.ipsec_spi parser for command %r; supported: %s"
+                     % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in ROUTES)))))
+
+
+def parser_for(command: str) -> Callable[..., Any]:
+    """The parser function for a command (imported on first use: a module pays only for what it reads)."""
+    module, func = route(command)
+    return getattr(importlib.import_module(_MU + module), func)
+
+
+# --------------------------------------------------------------------------------------------------
+# Changes. Builders return the exact line sent; the remediation records the action it came
+# from beside it, so a result is matched to its action by identity, never by re-parsing text.
+# --------------------------------------------------------------------------------------------------
+
+def _peer(peer: Any) -> str:
+    addr = maybe_addr(peer) if isinstance(peer, str) else None
+    if addr is None:
+        raise ParseError("a clear needs one peer address, not %r" % (peer,))
+    return addr
+
+
+_VRF_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,32}$")
+
+
+def _vrf(vrf: Optional[str]) -> Optional[str]:
+    if vrf in (None, ""):
+        return None
+    if not isinstance(vrf, str) or not _VRF_RE.match(vrf):
+        raise ParseError("a VRF name is 1-32 letters, digits or _.:-, not %r" % (vrf,))
+    return vrf
+
+
+def clear_sa_command(peer: Any, vrf: Optional[str] = None) -> str:
+    """``clear crypto sa peer [vrf V] X``: the IPsec SAs with one peer; the IKE SA stays."""
+    vrf = _vrf(vrf)
+    return "clear crypto sa peer %s%s" % ("vrf %s " % vrf if vrf else "", _peer(peer))
+
+
+def clear_session_command(peer: Any, fvrf: Optional[str] = None) -> str:
+    """``clear crypto session remote X [fvrf V]``: IKE and IPsec SAs with one remote peer."""
+    fvrf = _vrf(fvrf)
+    return "clear crypto session remote %s%s" % (_peer(peer), " fvrf %s" % fvrf if fvrf else "")
+
+
+CLEAR_BUILDERS: Dict[str, Callable[..., str]] = {"sa": clear_sa_command, "session": clear_session_command}
+CLEAR_SCOPE_OF_ACTION = {"clear_sa": "sa", "clear_session": "session"}
