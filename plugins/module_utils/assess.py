@@ -172,7 +172,7 @@ def assess_fleet(
         seen.add(key)
         assessments[runner]["planned_actions"].append(action)
 
-    pass  # _flag_senders(assessments, verdicts)
+    _flag_senders(assessments, verdicts)
     for assessment in assessments.values():
         settle(assessment, compiled, today)
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments)}

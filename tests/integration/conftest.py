@@ -35,6 +35,16 @@ LAB_SPEED = float(os.environ.get("LAB_SPEED", "60"))
 COMMAND_TIMEOUT = int(os.environ.get("LAB_COMMAND_TIMEOUT", "30"))
 
 
+def expected_non_compliant(truth: Dict[str, Any]) -> List[str]:
+    """Who the ground truth says is not compliant: both ends of a live desync, and where the knob is needed."""
+    live = [d for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")]
+    receivers = {d["receiver"] for d in live}
+    # The sender of a confirmed desync is the other half of the black hole (STALE_OUTBOUND_SA).
+    senders = {d["sender"] for d in live if d["verdict"] == "confirmed" and d.get("sender")}
+    knob = {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
+    return sorted(receivers | senders | knob)
+
+
 def ansible_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """Environment for ansible / ansible-playbook against the lab (on top of scripts/env.sh's)."""
     env = dict(os.environ)

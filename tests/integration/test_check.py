@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from conftest import expected_non_compliant  # noqa: E402  (tests/integration is on sys.path)
+
 CHECK_PLAY = """
 - name: Check
   hosts: all
@@ -73,11 +75,13 @@ def test_assessment_matches_ground_truth(audited, lab):
 def test_compliance_and_findings(audited, lab):
     found = audited[0]
     truth = lab.ground_truth
-    confirmed_receivers = {d["receiver"] for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")}
     knob_needed = {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
+    non_compliant = set(expected_non_compliant(truth))
+    senders = {d["sender"] for d in truth["desync"] if d["verdict"] == "confirmed" and d.get("sender")}
     for host, a in found.items():
         codes = {f["code"] for f in a["findings"]}
-        assert a["compliant"] == (host not in confirmed_receivers | knob_needed), (host, codes)
+        assert a["compliant"] == (host not in non_compliant), (host, codes)
+        assert ("STALE_OUTBOUND_SA" in codes) == (host in senders), (host, codes)
         if host in knob_needed:
             assert "KNOB_MISSING" in codes
         r = truth["routers"][host]

@@ -10,6 +10,8 @@ import json
 
 import pytest
 
+from conftest import expected_non_compliant  # noqa: E402  (tests/integration is on sys.path)
+
 PLAYBOOK = "netops.ipsec_spi.remediate"
 CONFIG_MODE = ("configure", "conf t", "config t")
 
@@ -91,9 +93,7 @@ def test_check_mode_changes_nothing(rlab, run_playbook):
     # The dry-run report flags the right routers and lists the right actions.
     truth = lab.ground_truth
     flagged = {r["host"] for r in report["routers"] if r["status"] == "non_compliant"}
-    want_flagged = {d["receiver"] for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")}
-    want_flagged |= {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
-    assert flagged == want_flagged
+    assert flagged == set(expected_non_compliant(truth))
     assert {(a["host"], a["command"]) for a in report["actions"]["planned"]} == expected
     assert report["summary"]["confirmed_desyncs"] == sum(1 for d in truth["desync"] if d["verdict"] == "confirmed")
 

@@ -24,6 +24,8 @@ import ansible_runner
 import pytest
 import yaml
 
+from conftest import expected_non_compliant  # noqa: E402  (tests/integration is on sys.path)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AWX = os.path.join(ROOT, "extensions", "awx")
 COLLECTIONS = os.path.join(ROOT, ".tmp", "collections")
@@ -164,12 +166,6 @@ def marks_of(lab) -> Dict[str, int]:
     return {r: len(lab.commands(r)) for r in lab.ground_truth["routers"]}
 
 
-def expected_noncompliant(truth) -> List[str]:
-    receivers = {d["receiver"] for d in truth["desync"] if d["verdict"] in ("confirmed", "unverified")}
-    knob = {h for h, r in truth["routers"].items() if r["knob"]["needed"]}
-    return sorted(receivers | knob)
-
-
 @pytest.fixture(scope="module")
 def awx_lab(lab_factory):
     return lab_factory()
@@ -231,16 +227,18 @@ def test_audit_job_publishes_the_summary_artifact(audit_job, awx_lab):
     assert summary["schema_version"] == 1
     assert summary["routers"] == summary["assessed"] == len(truth["routers"])
     assert summary["unreachable"] == 0 and summary["unreachable_hosts"] == []
-    assert summary["noncompliant_hosts"] == expected_noncompliant(truth)
-    assert summary["noncompliant"] == len(summary["noncompliant_hosts"])
-    assert summary["compliant"] + summary["noncompliant"] == summary["routers"]
+    assert summary["non_compliant_hosts"] == expected_non_compliant(truth)
+    assert summary["non_compliant"] == len(summary["non_compliant_hosts"])
+    assert summary["compliant"] + summary["non_compliant"] == summary["routers"]
+    # The pre-1.1 spelling stays one release (deprecated).
+    assert summary["noncompliant_hosts"] == summary["non_compliant_hosts"]
     assert summary["confirmed_desyncs"] == sum(1 for d in truth["desync"] if d["verdict"] == "confirmed")
     assert summary["planned_actions"] == len(truth["actions"])
     assert summary["findings_by_code"]["SPI_DESYNC_CONFIRMED"] == summary["confirmed_desyncs"]
     # The same numbers as the report written by the job.
     report = job.report()
     assert report["mode"] == "dry_run"
-    assert report["summary"]["non_compliant"] == summary["noncompliant"]
+    assert report["summary"]["non_compliant"] == summary["non_compliant"]
 
 
 def test_audit_job_only_reads_and_leaks_no_credential(audit_job, awx_lab):

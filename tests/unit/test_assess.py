@@ -51,13 +51,36 @@ def test_confirmed_desync_on_unsupported_kind_plans_clear_on_sender():
     result = assess_fleet(dmvpn_pair())
     hub, spoke = result["assessments"]["hub"], result["assessments"]["spoke"]
     assert "SPI_DESYNC_CONFIRMED" in codes(hub)
-    assert hub["compliant"] is False and spoke["compliant"] is True
+    # The sender is half of the black hole: not "compliant" with a clear planned beside it.
+    assert hub["compliant"] is False and spoke["compliant"] is False
+    (stale,) = [f for f in spoke["findings"] if f["code"] == "STALE_OUTBOUND_SA"]
+    assert stale["severity"] == "error" and stale["subject"] == "10.0.0.1" and stale["receiver"] == "hub"
+    assert "0x1DB73BBB" in stale["message"] and "clear crypto sa peer 10.0.0.1 on spoke" in stale["message"]
+    assert "STALE_OUTBOUND_SA" not in codes(hub)
     assert hub["planned_actions"] == []
     (action,) = spoke["planned_actions"]
     assert action["action"] == "clear_sa" and action["command"] == "clear crypto sa peer 10.0.0.1"
     assert action["receiver"] == "hub" and action["spi"] == 0x1DB73BBB
     assert hub["flows"][0]["verdict"] == "confirmed" and hub["flows"][0]["sender"] == "spoke"
     assert result["summary"]["confirmed_desyncs"] == 1
+
+
+def test_stale_outbound_sa_only_for_a_confirmed_sender_and_waivable():
+    # Knob path: the sender still gets the finding, naming the receiver's fix.
+    a = facts(["10.1.1.1"], [tunnel("VPN 10", "static_crypto_map", ["10.10.1.2"])],
+              sas=[sa("10.10.1.2", "10.1.1.1", [1], [0x1DB73BBB])])
+    b = facts(["10.10.1.2"], [tunnel("VPN 10", "static_crypto_map", ["10.1.1.1"])],
+              sas=[sa("10.1.1.1", "10.10.1.2", [2], [1])], flows=[flow("10.1.1.1", "10.10.1.2", 0x1DB73BBB)])
+    out = assess_fleet({"a": a, "b": b})["assessments"]
+    (stale,) = [f for f in out["a"]["findings"] if f["code"] == "STALE_OUTBOUND_SA"]
+    assert "remediation acts on b" in stale["message"]
+    waived = assess_fleet({"a": a, "b": b}, waivers=[{"code": "STALE_OUTBOUND_SA", "reason": "lab", "when": "receiver == 'b'"},
+                                                     {"code": "KNOB_MISSING", "reason": "lab"}])["assessments"]
+    assert waived["a"]["compliant"] is True
+    # Once the sender no longer uses the SPI the verdict is resolved: no finding on the sender.
+    a_fixed = dict(a, ipsec_sas=[sa("10.10.1.2", "10.1.1.1", [1], [7])])
+    out = assess_fleet({"a": a_fixed, "b": b})["assessments"]
+    assert "STALE_OUTBOUND_SA" not in codes(out["a"])
 
 
 def test_supported_kind_with_knob_missing_plans_knob_not_clear():
