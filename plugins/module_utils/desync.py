@@ -25,16 +25,62 @@ RESOLVED = "resolved"
 UNVERIFIED = "unverified"
 
 
-def _sa_spis(sas: Iterable[Mapping[str, Any]], peer: Optional[str], direction: str) -> Set[int]:
-    """SPIs of one direction, from the SA blocks facing ``peer`` (all blocks when peer is None)."""
-    spis: Set[int] = set()
+def sa_spis(sas: Iterable[Mapping[str, Any]], peer: Optional[str], direction: str) -> List[int]:
+    """The SPI index of an SA table: SPIs of one direction, in table order, without repeats.
+
+    Only the blocks facing ``peer`` (all blocks when peer is None). Outbound includes each
+    block's ``current outbound spi``. The one index every judge of a desync uses.
+    """
+    out: List[int] = []
+    seen: Set[int] = set()
     for sa in sas:
-        if peer is not None and maybe_addr(sa.get("peer")) != peer:
+        if peer is not None and maybe_addr(str(sa.get("peer") or "")) != peer:
             continue
-        spis.update(sa.get(direction + "_spis") or ())
-        if direction == "outbound" and sa.get("current_outbound_spi"):
-            spis.add(sa["current_outbound_spi"])
-    return spis
+        values = list(sa.get(direction + "_spis") or ())
+        if direction == "outbound":
+            values.append(sa.get("current_outbound_spi"))
+        for spi in values:
+            if isinstance(spi, int) and spi not in seen:
+                seen.add(spi)
+                out.append(spi)
+    return out
+
+
+def judge(spi: int, receiver_inbound: Iterable[int], sender_outbound: Optional[Iterable[int]]) -> str:
+    """The desync rule (domain.md 4.1), for a live read, a capture and the last-moment re-check alike.
+
+    ``sender_outbound`` is None when the sender's side could not be read. CONFIRMED: the sender
+    still sends with ``spi`` and the receiver lacks it. RESOLVED: the receiver has it now, or the
+    sender no longer uses it. UNVERIFIED: the receiver lacks it and the sender was not read.
+    """
+    if spi in set(receiver_inbound):
+        return RESOLVED
+    if sender_outbound is None:
+        return UNVERIFIED
+    return CONFIRMED if spi in set(sender_outbound) else RESOLVED
+
+
+def address_book(primary: Iterable[Tuple[Any, str]], secondary: Iterable[Tuple[Any, str]] = ()) -> Dict[str, str]:
+    """Address -> the one router that owns it.
+
+    ``primary`` pairs are the routers' own addresses; ``secondary`` ones (an SA's local
+    address, a logged destination) only fill addresses no primary pair names. An address
+    claimed by two routers (anycast, a lab copy) names no one: it cannot prove a sender.
+    """
+    book: Dict[str, str] = {}
+    ambiguous: Set[str] = set()
+    for pairs, fill_only in ((primary, False), (secondary, True)):
+        claimed = set(book) if fill_only else set()
+        for raw, host in pairs:
+            addr = maybe_addr(str(raw)) if raw is not None else None
+            if addr is None or addr in claimed:
+                continue
+            if addr in book and book[addr] != host:
+                ambiguous.add(addr)
+            book.setdefault(addr, host)
+    for addr in ambiguous:
+        book.pop(addr, None)
+    return book
 
 
 def _check_host(host: str, data: Any) -> Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]:
@@ -62,20 +108,14 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
         raise ParseError("fleet must be a mapping of host -> {addresses, sas, flows}, not %s" % type(fleet).__name__)
 
     checked: Dict[str, Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]] = {}
-    owner: Dict[str, str] = {}
     for host, data in fleet.items():
         checked[host] = _check_host(str(host), data)
-        for addr in checked[host][0]:
-            # An address on two routers (anycast, a lab copy) cannot name one sender.
-            owner[addr] = host if addr not in owner or owner[addr] == host else ""
-        for sa in checked[host][1]:
-            local = maybe_addr(sa.get("local_addr"))
-            if local and local not in owner:
-                owner[local] = host
+    owner = address_book(((addr, host) for host, (addrs, _s, _f) in checked.items() for addr in addrs),
+                         ((sa.get("local_addr"), host) for host, (_a, sas, _f) in checked.items() for sa in sas))
 
     verdicts: Dict[Tuple[str, str, int], Dict[str, Any]] = {}
     for receiver, (_addrs, r_sas, flows) in checked.items():
-        r_inbound_all: Optional[Set[int]] = None
+        r_inbound_all: Optional[List[int]] = None
         for flow in flows:
             src = maybe_addr(flow.get("src"))
             dst = maybe_addr(flow.get("dst"))
@@ -86,36 +126,34 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
             if key in verdicts:
                 continue
             if r_inbound_all is None:
-                r_inbound_all = _sa_spis(r_sas, None, "inbound")
+                r_inbound_all = sa_spis(r_sas, None, "inbound")
             sender = owner.get(src) or None
             evidence: List[str] = []
             on_receiver = spi in r_inbound_all
             if sender is None or sender == receiver:
-                verdict = UNVERIFIED
-                evidence.append("sender %s is not a router of this inventory: its SAs cannot be read" % src)
                 sender = None
+                verdict = judge(spi, r_inbound_all, None)
+                evidence.append("sender %s is not a router of this inventory: its SAs cannot be read" % src)
                 if on_receiver:
-                    verdict = RESOLVED
                     evidence.append("%s is now an inbound SPI on %s" % (spi_hex(spi), receiver))
                 else:
                     evidence.append("%s is not among %s's inbound SPIs" % (spi_hex(spi), receiver))
             else:
                 s_sas = checked[sender][1]
                 towards = dst if dst else None
-                s_outbound = _sa_spis(s_sas, towards, "outbound")
+                s_outbound = sa_spis(s_sas, towards, "outbound")
                 if not s_outbound and towards is not None:
                     # The sender may show the receiver under another of its addresses.
-                    s_outbound = _sa_spis(s_sas, None, "outbound")
-                on_sender = spi in s_outbound
+                    s_outbound = sa_spis(s_sas, None, "outbound")
+                verdict = judge(spi, r_inbound_all, s_outbound)
                 evidence.append(
                     "%s %s among %s's outbound SPIs towards %s"
-                    % (spi_hex(spi), "is" if on_sender else "is no longer", sender, dst or "the receiver")
+                    % (spi_hex(spi), "is" if spi in s_outbound else "is no longer", sender, dst or "the receiver")
                 )
                 evidence.append(
                     "%s %s %s's inbound SPIs"
                     % (spi_hex(spi), "is among" if on_receiver else "is absent from", receiver)
                 )
-                verdict = CONFIRMED if on_sender and not on_receiver else RESOLVED
             verdicts[key] = {
                 "receiver": receiver,
                 "sender": sender,

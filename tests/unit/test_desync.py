@@ -62,3 +62,28 @@ def test_shared_address_does_not_name_a_sender():
 def test_bad_input_is_a_parse_error(bad):
     with pytest.raises(ParseError):
         spi_desync(bad)
+
+
+def test_judge_is_the_one_rule():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, judge
+    assert judge(5, [1, 2], [5, 6]) == CONFIRMED
+    assert judge(5, [5], [5]) == RESOLVED          # the receiver has it now
+    assert judge(5, [1], [6]) == RESOLVED          # the sender no longer uses it
+    assert judge(5, [1], None) == UNVERIFIED       # the sender was not read
+    assert judge(5, [5], None) == RESOLVED
+
+
+def test_sa_spis_keeps_table_order_and_the_current_outbound_spi():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import sa_spis
+    sas = [{"peer": "10.0.0.1", "inbound_spis": [3, 1, 3], "outbound_spis": [9], "current_outbound_spi": 8},
+           {"peer": "10.0.0.2", "inbound_spis": [7], "outbound_spis": [], "current_outbound_spi": None}]
+    assert sa_spis(sas, None, "inbound") == [3, 1, 7]
+    assert sa_spis(sas, "10.0.0.1", "outbound") == [9, 8]
+    assert sa_spis(sas, "10.0.0.9", "outbound") == []
+
+
+def test_address_book_ambiguity_and_fill_only_secondary():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import address_book
+    book = address_book([("10.0.0.1", "a"), ("10.0.0.9", "a"), ("10.0.0.9", "b")],
+                        [("10.0.0.1", "c"), ("10.0.0.2", "b"), ("10.0.0.3", "b"), ("10.0.0.3", "c")])
+    assert book == {"10.0.0.1": "a", "10.0.0.2": "b"}
