@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
@@ -23,9 +24,14 @@ def _gather_error(result):
     return None
 
 
-def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var="_ipsec_spi_gathered",
-               active_window=300):
-    """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.ipsec_spi``."""
+def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var=None,
+               active_window=300, run_id=None, max_age=None, now=None):
+    """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.<facts_var>``.
+
+    ``result_var`` names the caller's registered gather result (failure reasons); with
+    ``source='cache'`` there is none: facts come from Ansible's fact cache and ``run_id`` /
+    ``max_age`` decide whether they still speak for this run.
+    """
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("netops.ipsec_spi.spi_assess: input must be a list of inventory hosts")
     facts, errors = {}, {}
@@ -36,14 +42,22 @@ def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_sp
             raise AnsibleFilterError("netops.ipsec_spi.spi_assess: %s is not in hostvars" % host) from None
         gathered = (hv.get("ansible_facts") or {}).get(facts_var) if isinstance(hv, Mapping) else None
         facts[host] = gathered
-        error = _gather_error(hv.get(result_var)) if isinstance(hv, Mapping) else None
+        error = _gather_error(hv.get(result_var)) if result_var and isinstance(hv, Mapping) else None
         if gathered is None and error is None:
-            error = {"kind": "unreachable", "message": "no facts were gathered for this host"}
+            if source == "cache":
+                error = {"kind": "missing", "message": "no cached %s facts for this router: never gathered, its gather "
+                                                       "failed, or the fact cache expired (fact_caching_timeout)" % facts_var}
+            else:
+                error = {"kind": "unreachable", "message": "no facts were gathered for this host"}
         if error:
             errors[host] = error
             facts[host] = None
+    freshness = None
+    if source == "cache" and (run_id or max_age):
+        freshness = {"run_id": run_id or None, "max_age": float(max_age) if max_age else None,
+                     "now": float(now) if now is not None else time.time()}
     return call_filter("spi_assess", assess_fleet, facts, errors=errors, waivers=waivers or [], source=source,
-                       active_window=float(active_window))
+                       active_window=float(active_window), freshness=freshness)
 
 
 class FilterModule(object):

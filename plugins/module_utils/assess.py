@@ -117,6 +117,27 @@ def _unassessed(host: str, error: Any, now: str) -> Dict[str, Any]:
     }
 
 
+def stale_reason(facts: Any, freshness: Mapping[str, Any]) -> Optional[str]:
+    """Why cached facts cannot speak for this run, or None when they can."""
+    if not isinstance(facts, Mapping):
+        return None
+    run_id = freshness.get("run_id")
+    max_age = freshness.get("max_age")
+    now = freshness.get("now")
+    gathered = facts.get("gathered_epoch")
+    when = facts.get("gathered_at") or "an unknown time"
+    if run_id and facts.get("run_id") != run_id:
+        return ("the cached facts are from run %s (gathered %s), not from this run %s: the router's gather in this "
+                "run failed or did not run" % (facts.get("run_id") or "unknown", when, run_id))
+    if max_age:
+        if not isinstance(gathered, (int, float)) or isinstance(gathered, bool):
+            return "the cached facts carry no gather time, so their age cannot be checked"
+        if isinstance(now, (int, float)) and now - gathered > float(max_age):
+            return ("the cached facts were gathered %s, %d s ago; the limit is %d s (ipsec_spi_max_fact_age)"
+                    % (when, now - gathered, float(max_age)))
+    return None
+
+
 def _error_kind(message: str) -> str:
     text = (message or "").lower()
     if "auth" in text or "password" in text or "permission denied" in text:
@@ -135,11 +156,23 @@ def assess_fleet(
     today: Optional[datetime.date] = None,
     source: str = "live",
     active_window: float = 300.0,
+    freshness: Optional[Mapping[str, Any]] = None,
 ) -> Dict[str, Any]:
-    """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}}``."""
+    """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}, plan: {host: [...]}}``.
+
+    ``freshness`` (facts read from a cache, e.g. AWX sliced gathers): ``{run_id, max_age, now}``.
+    Facts of another run, or older than ``max_age`` seconds at ``now``, are not assessed (kind
+    ``stale``) and take no part in the fleet's correlation: old SA tables would prove nothing.
+    """
     if not isinstance(facts_by_host, Mapping):
         raise ParseError("facts must be a mapping host -> ipsec_spi facts, not %s" % type(facts_by_host).__name__)
-    errors = errors or {}
+    errors = dict(errors or {})
+    if freshness:
+        for host, facts in facts_by_host.items():
+            reason = stale_reason(facts, freshness)
+            if reason and host not in errors:
+                errors[host] = {"kind": "stale", "message": reason}
+        facts_by_host = {h: (None if h in errors else f) for h, f in facts_by_host.items()}
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     today = today or datetime.date.today()
     compiled = compile_waivers(waivers or [])
@@ -175,7 +208,9 @@ def assess_fleet(
     _flag_senders(assessments, verdicts)
     for assessment in assessments.values():
         settle(assessment, compiled, today)
-    return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments)}
+    # The fleet plan a sliced remediation carries out, each slice its own hosts' part (docs/scale.md).
+    plan = {host: a["planned_actions"] for host, a in sorted(assessments.items()) if a["planned_actions"]}
+    return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan}
 
 
 def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: List[Mapping[str, Any]]) -> None:

@@ -55,11 +55,11 @@ def the_play() -> Dict[str, Any]:
     return plays[0]
 
 
-def task_args(module: str) -> Dict[str, Any]:
-    for task in the_play()["tasks"]:
-        if module in task:
-            return task[module]
-    raise AssertionError("no %s task in %s" % (module, PLAYBOOK))
+def task_args(module: str, index: int = 0) -> Dict[str, Any]:
+    found = [task[module] for task in the_play()["tasks"] if module in task]
+    if len(found) <= index:
+        raise AssertionError("no %s task number %d in %s" % (module, index + 1, PLAYBOOK))
+    return found[index]
 
 
 def no_omit(value: Any) -> Any:
@@ -82,6 +82,7 @@ def render(tmp_path, extra: Dict[str, Any]) -> Dict[str, Any]:
         "job_template": {k: v for k, v in task_args("awx.awx.job_template").items()
                          if "item" not in str(v)},
         "workflow": task_args("awx.awx.workflow_job_template"),
+        "fleet_workflow": task_args("awx.awx.workflow_job_template", 1),
         "schedule": task_args("awx.awx.schedule"),
         "project": task_args("awx.awx.project"),
         "inventory_source": task_args("awx.awx.inventory_source"),
@@ -166,6 +167,9 @@ def test_job_templates_run_collection_playbooks(machine):
         "IPsec SPI audit (dry run)": "run",   # the audit sends nothing in either job type
         "IPsec SPI remediate (dry run)": "check",
         "IPsec SPI remediate": "run",
+        "IPsec SPI gather (sliced)": "run",
+        "IPsec SPI assess and report (fact cache)": "run",
+        "IPsec SPI remediate (sliced)": "run",
     }
     for name, template in templates.items():
         path = template["playbook"]
@@ -283,6 +287,52 @@ def test_workflow_audit_approval_remediate(machine):
         assert var in audit_survey and str(value) in audit_survey[var]["choices"], var
     assert machine["schedule"]["unified_job_template"] == wf["name"]
     assert "FREQ=DAILY" in machine["schedule"]["rrule"]
+
+
+def test_sliced_templates_use_the_fact_cache(machine):
+    templates = {t["name"]: t for t in machine["templates"]}
+    gather = templates["IPsec SPI gather (sliced)"]
+    assess = templates["IPsec SPI assess and report (fact cache)"]
+    remediate = templates["IPsec SPI remediate (sliced)"]
+    assert gather["playbook"] == "playbooks/gather.yml" and assess["playbook"] == "playbooks/assess.yml"
+    for template in (gather, assess, remediate):
+        assert template["use_fact_cache"] is True, template["name"]
+    assert int(gather["slices"]) > 1 and int(remediate["slices"]) == int(gather["slices"])
+    # The assessment correlates the whole fleet: it must never be sliced.
+    assert int(assess.get("slices", 1)) == 1
+    task = next(t["awx.awx.job_template"] for t in the_play()["tasks"] if "awx.awx.job_template" in t)
+    assert "item.slices" in task["job_slice_count"] and "item.use_fact_cache" in task["use_fact_cache"]
+
+
+def test_fleet_workflow_gather_assess_approve_remediate_gather_report(machine):
+    wf = machine["fleet_workflow"]
+    nodes = {n["identifier"]: n for n in wf["workflow_nodes"]}
+    templates = {t["name"]: t for t in machine["templates"]}
+
+    def playbook(node):
+        return templates[nodes[node]["unified_job_template"]["name"]]["playbook"]
+
+    def following(node, kind):
+        return [n["identifier"] for n in nodes[node].get("related", {}).get(kind, [])]
+
+    assert playbook("gather") == playbook("regather") == "playbooks/gather.yml"
+    assert playbook("assess") == playbook("report") == "playbooks/assess.yml"
+    assert playbook("remediate") == "playbooks/remediate.yml"
+    assert nodes["approve"]["unified_job_template"]["type"] == "workflow_approval"
+    # A failed slice still gets assessed (its routers come out not assessed); approval only when not compliant.
+    assert following("gather", "always_nodes") == ["assess"]
+    assert following("assess", "failure_nodes") == ["approve"]
+    assert following("approve", "success_nodes") == ["remediate"]
+    assert following("remediate", "always_nodes") == ["regather"]
+    assert following("regather", "always_nodes") == ["report"]
+    assert "related" not in nodes["report"]
+
+
+def test_the_plan_artifact_is_published_by_the_assess_playbook():
+    plays = load(os.path.join(ROOT, "playbooks", "assess.yml"))
+    stats = [t["ansible.builtin.set_stats"] for play in plays for t in play["tasks"] if "ansible.builtin.set_stats" in t]
+    assert len(stats) == 1 and list(stats[0]["data"]) == ["ipsec_spi_plan"]
+    assert stats[0]["per_host"] is False and stats[0]["aggregate"] is False
 
 
 def test_the_summary_artifact_is_what_the_check_role_publishes():
