@@ -76,6 +76,13 @@ options:
       - The router's name in events and flows when a log line does not name its origin host.
         The check role passes C(inventory_hostname).
     type: str
+  run_id:
+    description:
+      - The run's identity, stamped into the facts as C(run_id) beside the gather time (C(gathered_at),
+        C(gathered_epoch)), so that facts read back from a fact cache can be told from an earlier run's
+        (the check role's O(netops.ipsec_spi.check#role:ipsec_spi_source=cache)).
+    type: str
+    default: ""
 notes:
   - Uses C(ansible.netcommon.network_cli) with C(ansible_network_os=cisco.ios.ios). Enable mode is needed for
     C(show running-config).
@@ -108,7 +115,8 @@ ansible_facts:
       description:
         - C(platform) (os, version, model, qfp), C(inventory) (see the crypto_inventory filter), C(addresses),
           C(known_peers), C(events), C(events_total), C(flows), C(qfp_drops), C(qfp_ipsec_drops), C(ipsec_sas),
-          C(ike_sas), C(sessions), C(dmvpn), C(drop_rate), C(commands), C(unsupported_commands), C(unparsed).
+          C(ike_sas), C(sessions), C(dmvpn), C(drop_rate), C(commands), C(unsupported_commands), C(unparsed),
+          C(gathered_at) (ISO 8601, UTC), C(gathered_epoch) and C(run_id).
       type: dict
       returned: always
 """
@@ -152,6 +160,7 @@ def main():
             poll_interval=dict(type="float", default=0),
             source_dir=dict(type="path"),
             host=dict(type="str"),
+            run_id=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -191,6 +200,12 @@ def main():
     except ParseError as exc:
         module.fail_json(msg="netops.ipsec_spi.spi_facts: %s" % exc)
     facts["source"] = "files" if params["source_dir"] else "live"
+    # Stamped here, at the edge: the core stays free of clocks. Facts read back from a
+    # fact cache are judged by these (assess: freshness).
+    gathered = time.time()
+    facts["gathered_epoch"] = round(gathered, 3)
+    facts["gathered_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(gathered))
+    facts["run_id"] = params["run_id"] or None
     module.exit_json(changed=False, ansible_facts={"ipsec_spi": facts})
 
 
