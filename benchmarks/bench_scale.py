@@ -67,8 +67,10 @@ def write_cache(cache: str, facts: Dict[str, Any], run_id: str) -> None:
     now = time.time()
     for host, item in facts.items():
         stamped = dict(item, run_id=run_id, gathered_epoch=now, gathered_at="bench")
-        with open(os.path.join(cache, host), "w", encoding="utf-8") as handle:
-            json.dump({"ipsec_spi": stamped}, handle)
+        # ansible-core 2.19's jsonfile layout (what a gather with fact caching writes): "s1_" + host,
+        # the facts as a JSON string under __payload__.
+        with open(os.path.join(cache, "s1_" + host), "w", encoding="utf-8") as handle:
+            json.dump({"__payload__": json.dumps({"ipsec_spi": stamped})}, handle)
 
 
 def write_inventory(path: str, hosts: List[str], extra: str = "") -> None:

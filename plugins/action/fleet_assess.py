@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""netops.ipsec_spi.fleet_assess: the fleet-wide assessment from Ansible's fact cache, on the controller.
+
+Reads each router's cached ``ipsec_spi`` facts straight from the configured cache plugin
+(the one a sliced gather wrote to), not through ``hostvars``: building a host's variables
+costs milliseconds, which on 10,000 routers is the whole budget. Connects to no router.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from ansible import constants as C
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import cache_loader
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+
+ARGUMENT_SPEC = {
+    "hosts": {"type": "list", "elements": "str", "required": True},
+    "waivers": {"type": "list", "elements": "dict", "default": []},
+    "run_id": {"type": "str", "default": ""},
+    "max_age": {"type": "float", "default": 3600},
+    "active_window": {"type": "float", "default": 300},
+    "facts_var": {"type": "str", "default": "ipsec_spi"},
+    "assessments": {"type": "bool", "default": True},
+}
+
+
+def _cache():
+    if not C.CACHE_PLUGIN or C.CACHE_PLUGIN.rsplit(".", 1)[-1] == "memory":
+        raise AnsibleActionFail(
+            "netops.ipsec_spi.fleet_assess: no persistent fact cache is configured (fact_caching, ANSIBLE_CACHE_PLUGIN); "
+            "the gather's facts cannot be read back (AWX: enable use_fact_cache on both job templates)")
+    return cache_loader.get(C.CACHE_PLUGIN)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        del tmp
+        result = super().run(task_vars=task_vars)
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validated.error_messages:
+            raise AnsibleActionFail("netops.ipsec_spi.fleet_assess: %s" % "; ".join(validated.error_messages))
+        args = validated.validated_parameters
+        cache = _cache()
+        facts, errors = {}, {}
+        for host in args["hosts"]:
+            try:
+                cached = cache.get(host)
+            except KeyError:
+                cached = None
+            item = cached.get(args["facts_var"]) if isinstance(cached, Mapping) else None
+            facts[host] = item if isinstance(item, Mapping) else None
+            if facts[host] is None:
+                errors[host] = {"kind": "missing", "message": (
+                    "no cached %s facts for this router: never gathered, its gather failed, or the fact cache "
+                    "expired (fact_caching_timeout)" % args["facts_var"])}
+        freshness = {"run_id": args["run_id"] or None, "max_age": args["max_age"] or None, "now": time.time()}
+        try:
+            fleet = assess_fleet(facts, errors=errors, waivers=args["waivers"], source="cache",
+                                 active_window=args["active_window"], freshness=freshness)
+        except ParseError as exc:
+            raise AnsibleActionFail("netops.ipsec_spi.fleet_assess: %s" % exc) from None
+        if not args["assessments"]:
+            fleet.pop("assessments")
+        result.update(fleet, changed=False)
+        return result

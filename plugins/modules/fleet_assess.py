@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of the fleet_assess action (it runs on the controller only)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fleet_assess
+short_description: Assess the whole fleet from Ansible's fact cache, once, on the controller
+version_added: 1.1.0
+author: netops.ipsec_spi maintainers (@netops)
+description:
+  - The fleet-wide half of a sliced audit. A separate, possibly sliced, gather (P(netops.ipsec_spi.gather#playbook),
+    AWX C(job_slice_count) with C(use_fact_cache)) leaves each router's C(ipsec_spi) facts in the fact cache;
+    this action reads them for every listed host straight from the configured cache plugin, proves desyncs across
+    the whole fleet (both ends of a pair, wherever each was gathered) and returns the assessments, the summary and
+    the fleet plan.
+  - A router without cached facts is not assessed (error kind C(missing)); facts of another run (O(run_id)) or older
+    than O(max_age) are not assessed either (C(stale)) and take no part in the correlation. Neither is ever
+    reported compliant.
+  - Connects to no router. Needs a persistent fact cache (C(fact_caching) / C(ANSIBLE_CACHE_PLUGIN), e.g.
+    C(ansible.builtin.jsonfile)); fails with a clear message without one.
+options:
+  hosts:
+    description: Inventory hostnames to assess, e.g. C(query('ansible.builtin.inventory_hostnames', 'all')).
+    type: list
+    elements: str
+    required: true
+  waivers:
+    description: Accepted exceptions, as the check role's C(ipsec_spi_waivers).
+    type: list
+    elements: dict
+    default: []
+  run_id:
+    description: Only facts stamped with this run id (P(netops.ipsec_spi.spi_facts#module) C(run_id)) are assessed.
+    type: str
+    default: ""
+  max_age:
+    description: Facts gathered more than this many seconds ago are not assessed; C(0) turns the check off.
+    type: float
+    default: 3600
+  active_window:
+    description: As the check role's C(ipsec_spi_active_window).
+    type: float
+    default: 300
+  facts_var:
+    description: Name of the fact under C(ansible_facts).
+    type: str
+    default: ipsec_spi
+  assessments:
+    description: Return every router's assessment (C(false) returns only summary, plan and verdicts).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+    description: Runs on the controller.
+notes:
+  - Action plugin only; it reads the fact cache of the controller that runs the play.
+seealso:
+  - module: netops.ipsec_spi.spi_facts
+  - module: netops.ipsec_spi.fleet_report
+"""
+
+EXAMPLES = r"""
+- name: Assess the fleet from the fact cache
+  netops.ipsec_spi.fleet_assess:
+    hosts: "{{ query('ansible.builtin.inventory_hostnames', 'all') }}"
+    max_age: 7200
+  register: fleet
+"""
+
+RETURN = r"""
+assessments:
+  description: host -> C(ipsec_spi_assessment) (docs/assessment.md).
+  returned: when O(assessments=true)
+  type: dict
+summary:
+  description: The fleet summary (as C(ipsec_spi_summary)).
+  returned: always
+  type: dict
+plan:
+  description: host -> planned actions, for the hosts that have any.
+  returned: always
+  type: dict
+desync:
+  description: The fleet's desync verdicts (as P(netops.ipsec_spi.spi_desync#filter)).
+  returned: always
+  type: list
+  elements: dict
+"""
