@@ -42,7 +42,10 @@ options:
   reasons:
     description:
       - Mapping of host name to the reason it has no assessment, for example the message of its failed
-        task or C(unreachable). A value may also be a failed task result, of which only C(msg) is used.
+        task. A plain string is reported with kind V(failed); its words are not read for a kind.
+      - A value may also be a failed task result, of which only C(msg) is used (kind V(unreachable) when it
+        has C(unreachable=true), else V(failed)), or a mapping with C(kind) and C(message), the shape of an
+        assessment's C(error), whose kind is reported as given.
     type: dict
     default: {}
   active_hosts:

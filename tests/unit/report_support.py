@@ -35,7 +35,8 @@ def load_fleet():
 def fixture_report(**kwargs):
     fleet = load_fleet()
     fleet["lab-3"] = None
-    kwargs.setdefault("reasons", {"lab-3": "host unreachable (no assessment)"})
+    # A reason that says its kind, as an assessment's error does (a plain string would be kind failed).
+    kwargs.setdefault("reasons", {"lab-3": {"kind": "unreachable", "message": "host unreachable (no assessment)"}})
     kwargs.setdefault("generated_at", "2025-11-29T18:15:00+00:00")
     return build_report(fleet, **kwargs)
 

@@ -92,11 +92,29 @@ def test_reasons_from_failed_results_and_play_hosts():
     kinds = {u["host"]: (u["kind"], u["reason"]) for u in report["unassessed"]}
     assert kinds == {
         "a": ("failed", "Authentication failed"),
-        "b": ("unreachable", "no assessment: the host failed or was unreachable earlier in the run"),
+        # Ansible drops failed and unreachable hosts alike from the play: the report cannot tell which.
+        "b": ("failed", "no assessment: the host failed or was unreachable earlier in the run"),
         "c": ("unreachable", "unreachable: timed out"),
         "d": ("missing", "no assessment"),
     }
     assert "secret stuff" not in render_json(report)
+
+
+def test_error_kinds_come_from_structure_not_from_text():
+    report = build_report(
+        {"plain": None, "typed": None, "err-str": {"assessed": False, "error": "host unreachable: ssh timeout"},
+         "err-map": {"assessed": False, "error": {"kind": "auth", "message": "Authentication failed"}},
+         "err-none": {"assessed": False}, "err-nokind": {"assessed": False, "error": {"message": "boom"}}},
+        reasons={"plain": "UNREACHABLE: ssh timed out", "typed": {"kind": "timeout", "message": "no answer"}})
+    kinds = {u["host"]: u["kind"] for u in report["unassessed"]}
+    assert kinds == {"plain": "failed", "typed": "timeout", "err-str": "failed", "err-map": "auth",
+                     "err-none": "failed", "err-nokind": "failed"}
+    assert report["summary"]["not_assessed_by_kind"] == {"auth": 1, "failed": 4, "timeout": 1}
+    routers = by_host(report)
+    assert routers["typed"]["reason"] == "no answer"
+    unreachable = [f for f in routers["err-map"]["assessment"]["findings"] if f["code"] == "UNREACHABLE"]
+    assert unreachable[0]["message"] == "auth: Authentication failed" and unreachable[0]["severity"] == "error"
+    validate(report)
 
 
 def test_reasons_are_masked():
@@ -172,6 +190,27 @@ def test_compliant_flag_is_checked_against_findings():
     router = build_report({"branch-7": a})["routers"][0]
     assert router["status"] == "non_compliant"
     assert any("says compliant" in p for p in router["problems"])
+
+
+def test_compliant_false_is_never_turned_into_compliant():
+    a = load_fleet()["core-1"]
+    a["compliant"] = False  # a rule the report does not know (say, a newer collection's)
+    router = build_report({"core-1": a})["routers"][0]
+    assert router["status"] == "non_compliant" and router["compliant"] is False
+    assert any("says non-compliant without" in p for p in router["problems"])
+    # Agreeing assessments carry no note.
+    assert build_report({"core-1": load_fleet()["core-1"]})["routers"][0]["problems"] == []
+
+
+def test_finding_without_severity_reads_as_its_code():
+    a = load_fleet()["core-1"]
+    a["findings"] = [{"code": "KNOB_MISSING", "message": "no knob"}, {"code": "NEW_CODE", "message": "?"}]
+    a.pop("compliant")
+    router = build_report({"core-1": a})["routers"][0]
+    severities = [f["severity"] for f in router["assessment"]["findings"]]
+    assert severities == [codes.SEVERITY["KNOB_MISSING"], "warning"] == ["error", "warning"]
+    assert router["status"] == "non_compliant"
+    assert sum("has no severity" in p for p in router["problems"]) == 2
 
 
 def test_hosts_in_natural_order():

@@ -46,17 +46,24 @@ class ReportError(ValueError):
 # --------------------------------------------------------------------------- the fleet
 
 def _reason(value: Any) -> Optional[Tuple[str, str]]:
-    """(kind, message) of a reason: a string, or a failed task result (only its msg is used)."""
+    """(kind, message) of a reason as given, or None when it gives none.
+
+    A reason is a mapping like an assessment's error (``kind``, ``message``), a failed task result
+    (only its ``msg`` is used, results carry output; ``unreachable: true`` makes it unreachable), or
+    a plain message, whose kind is ``failed``: the text is not read for words like "unreachable".
+    """
     if isinstance(value, Mapping):
-        msg = value.get("msg") or value.get("message")
+        msg = value.get("message") or value.get("msg")
+        if value.get("kind"):
+            return str(value["kind"]), masked_message(msg or "no message")
         if not msg:
             return None
-        text = ("unreachable: " if value.get("unreachable") else "") + str(msg)
-    elif value is None or value == "":
+        if value.get("unreachable"):
+            return KIND_UNREACHABLE, masked_message("unreachable: %s" % msg)
+        return KIND_FAILED, masked_message(msg)
+    if value is None or value == "":
         return None
-    else:
-        text = str(value)
-    return (KIND_UNREACHABLE if "unreachable" in text.lower() else KIND_FAILED), masked_message(text)
+    return KIND_FAILED, masked_message(value)
 
 
 def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[Mapping[str, Any]] = None,
@@ -100,7 +107,8 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     for host in sorted((str(h) for h in assessments), key=natural_key):
         reason = _reason(reasons.get(host))
         if reason is None and active is not None and host not in active:
-            reason = _reason(LEFT_PLAY_REASON)
+            # Ansible drops failed and unreachable hosts alike from the play: which one is not known.
+            reason = (KIND_FAILED, LEFT_PLAY_REASON)
         routers.append(router_entry(host, assessments.get(host), reason))
 
     planned: List[Dict[str, Any]] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    CODES,
     FAMILIES,
     FAMILY_OTHER,
     SEVERITIES,
@@ -98,8 +99,13 @@ def _findings(value: Any, problems: List[str]) -> List[Dict[str, Any]]:
             problems.append("findings[%d] has no code: ignored" % index)
             continue
         code = str(item["code"])
-        severity = str(item.get("severity") or "info").lower()
-        if severity not in SEVERITIES:
+        severity = str(item.get("severity") or "").lower()
+        if not severity:
+            # Read as its code would be raised (codes.CODES), so a finding cannot dodge compliance
+            # by leaving its severity out.
+            severity = CODES[code][0] if code in CODES else "warning"
+            problems.append("findings[%d] has no severity: read as %s" % (index, severity))
+        elif severity not in SEVERITIES:
             problems.append("findings[%d] severity %r read as warning" % (index, severity))
             severity = "warning"
         out.append(dict(item, code=code, severity=severity, message=str(item.get("message") or ""),
@@ -110,11 +116,11 @@ def _findings(value: Any, problems: List[str]) -> List[Dict[str, Any]]:
 def _error_reason(error: Any) -> Tuple[str, str]:
     """kind and message of an assessment with assessed: false."""
     if isinstance(error, Mapping):
-        kind = str(error.get("kind") or KIND_UNREACHABLE)
-        return kind, masked_message(error.get("message") or "no message")
+        kind = str(error.get("kind") or KIND_FAILED)
+        return kind, masked_message(error.get("message") or error.get("msg") or "no message")
     if error:
-        return KIND_UNREACHABLE, masked_message(error)
-    return KIND_UNREACHABLE, "no assessment"
+        return KIND_FAILED, masked_message(error)
+    return KIND_FAILED, "the assessment says not assessed and gives no error"
 
 
 def router_entry(host: str, raw: Any, reason: Optional[Tuple[str, str]]) -> Dict[str, Any]:
@@ -161,6 +167,8 @@ def router_entry(host: str, raw: Any, reason: Optional[Tuple[str, str]]) -> Dict
     given = assessment.get("compliant")
     if given is True and not by_rule:
         problems.append("the assessment says compliant but has un-waived error findings: reported non-compliant")
+    elif given is False and by_rule:
+        problems.append("the assessment says non-compliant without an un-waived error finding: reported non-compliant")
     compliant = by_rule and given is not False
 
     entry.update(_router_counts(assessment, findings))
