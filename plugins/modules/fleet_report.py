@@ -42,7 +42,10 @@ options:
   reasons:
     description:
       - Mapping of host name to the reason it has no assessment, for example the message of its failed
-        task or C(unreachable). A value may also be a failed task result, of which only C(msg) is used.
+        task. A plain string is reported with kind V(failed); its words are not read for a kind.
+      - A value may also be a failed task result, of which only C(msg) is used (kind V(unreachable) when it
+        has C(unreachable=true), else V(failed)), or a mapping with C(kind) and C(message), the shape of an
+        assessment's C(error), whose kind is reported as given.
     type: dict
     default: {}
   active_hosts:
@@ -93,7 +96,8 @@ notes:
     content is the same as in the existing C(report.json) of O(dest), the earlier C(generated_at) time is
     kept, so an unchanged fleet leaves all four files untouched and C(changed) false. Live assessments
     carry their C(assessed_at) time, so a new live run normally changes the report.
-  - The rendering lives in the pure Python core C(plugins/module_utils/report.py), with no Ansible imports.
+  - The rendering lives in the pure Python core C(plugins/module_utils/report/) (model, one module per
+    output format), with no Ansible imports.
 seealso:
   - name: The report format
     description: docs/report.md in the collection.
@@ -166,19 +170,12 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
+    FILES,
+    FORMATS,
+    MODES,
     ReportError,
     build_report,
-    render_html,
     render_json,
-    render_junit,
-    render_markdown,
-)
-
-FILES = (
-    ("json", "report.json", render_json),
-    ("markdown", "report.md", render_markdown),
-    ("html", "report.html", render_html),
-    ("junit", "junit.xml", render_junit),
 )
 
 
@@ -237,10 +234,9 @@ def main():
             assessments=dict(type="dict", required=True),
             reasons=dict(type="dict", default={}),
             active_hosts=dict(type="list", elements="str"),
-            run_mode=dict(type="str", choices=["auto", "dry_run", "applied"], default="auto"),
+            run_mode=dict(type="str", choices=list(MODES), default="auto"),
             meta=dict(type="dict", default={}),
-            formats=dict(type="list", elements="str", choices=["json", "markdown", "html", "junit"],
-                         default=["json", "markdown", "html", "junit"]),
+            formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
         ),
         supports_check_mode=True,
     )

@@ -206,7 +206,7 @@ def test_links_open_details_and_screenshot(driver, page):
 
 
 def test_applied_run_and_large_fleet_render(driver, tmp_path):
-    from test_report import make_fleet  # the 200-router generator shared with the unit tests
+    from report_support import make_fleet  # the 200-router generator shared with the unit tests
 
     fleet = make_fleet(200, applied=True)
     report = build_report(fleet, mode="auto")

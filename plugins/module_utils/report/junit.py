@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""junit.xml: one testsuite; one test case per router and check family (codes.family_of)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import Any, Mapping
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import blocking, family_of
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
+    action_failed,
+    action_ran,
+    router_findings,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import clean_text
+
+
+def render_junit(report: Mapping[str, Any]) -> str:
+    """junit.xml: one testsuite; one test case per router and check family.
+
+    A family fails when the router has a blocking finding (codes.blocking: an
+    un-waived error) of that family; waived and lower-severity findings are
+    listed in system-out. Families of a router that could not be assessed are
+    skipped. Routers with performed actions get a ``remediation`` case that
+    fails when an action failed or could not be verified.
+    """
+    suite = ET.Element("testsuite", {"name": "netops.ipsec_spi", "timestamp": clean_text(report["generated_at"])})
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("mode", report["mode"]), ("mode_reason", report.get("mode_reason") or ""),
+                        ("report_schema_version", report["schema_version"])):
+        ET.SubElement(props, "property", {"name": name, "value": clean_text(value)})
+    tests = failures = skipped = 0
+    for router in report["routers"]:
+        findings = router_findings(router)
+        for family, state in router["families"].items():
+            tests += 1
+            case = ET.SubElement(suite, "testcase", {"classname": clean_text(router["host"]), "name": family,
+                                                     "time": "0"})
+            mine = [f for f in findings if family_of(str(f.get("code"))) == family]
+            if state == "fail":
+                failures += 1
+                failing = [f for f in mine if blocking(f)]
+                failure = ET.SubElement(case, "failure", {
+                    "type": clean_text(failing[0].get("code")),
+                    "message": clean_text("; ".join("%s: %s" % (f.get("code"), f.get("message")) for f in failing))[:1000],
+                })
+                failure.text = clean_text("\n".join(
+                    "%s [%s] %s%s" % (f.get("code"), f.get("severity"), f.get("message"),
+                                      " (subject: %s)" % f.get("subject") if f.get("subject") else "")
+                    for f in failing))
+            elif state == "skip":
+                skipped += 1
+                ET.SubElement(case, "skipped", {"message": clean_text("not assessed: %s" % router.get("reason"))})
+            rest = [f for f in mine if not blocking(f)]
+            if rest:
+                out = ET.SubElement(case, "system-out")
+                out.text = clean_text("\n".join(
+                    "%s%s [%s] %s" % ("WAIVED " if f.get("waived") else "", f.get("code"), f.get("severity"),
+                                      f.get("message")) for f in rest))
+        performed = (router["assessment"] or {}).get("performed_actions") or []
+        if any(action_ran(p) for p in performed):
+            tests += 1
+            case = ET.SubElement(suite, "testcase", {"classname": clean_text(router["host"]),
+                                                     "name": "remediation", "time": "0"})
+            bad = [p for p in performed if action_failed(p)]
+            if bad:
+                failures += 1
+                failure = ET.SubElement(case, "failure", {"type": "ACTION_FAILED", "message": clean_text(
+                    "; ".join("%s: %s" % (p.get("command"), p.get("message") or p.get("result")) for p in bad))[:1000]})
+                failure.text = clean_text("\n".join(json.dumps(p, sort_keys=True) for p in bad))
+            out = ET.SubElement(case, "system-out")
+            out.text = clean_text("\n".join(
+                "%s -> %s (verified: %s)" % (p.get("command"), p.get("result"), p.get("verified")) for p in performed))
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    suite.set("time", "0")
+    root = ET.Element("testsuites", {"name": "netops.ipsec_spi", "tests": str(tests), "failures": str(failures),
+                                     "errors": "0", "skipped": str(skipped), "time": "0"})
+    root.append(suite)
+    _indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _indent(elem: ET.Element, level: int = 0) -> None:
+    # ET.indent exists only from Python 3.9.
+    pad = "\n" + "  " * level
+    if len(elem):
+        if not elem.text or not elem.text.strip():
+            elem.text = pad + "  "
+        child = elem[0]
+        for child in elem:
+            _indent(child, level + 1)
+        if not child.tail or not child.tail.strip():
+            child.tail = pad
+    if level and (not elem.tail or not elem.tail.strip()):
+        elem.tail = pad

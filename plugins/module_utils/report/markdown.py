@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""report.md: a summary table, the router table, then one section per affected router.
+
+Router text is made inert (md_escape, fenced blocks that the text cannot close), because a
+Markdown renderer passes raw HTML and links through.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import SEVERITIES, SEVERITY
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model import MODE_DRY_RUN
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import router_findings
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
+    DEFAULT_TITLE,
+    STATUS_LABEL,
+    affected,
+    clean_text,
+    findings_in_order,
+    fmt_int,
+    lines_of,
+    mode_banner,
+    routers_worst_first,
+    spi_text,
+    waiver_reason,
+)
+
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]{}|~#!])")
+_MD_AUTOLINK_RE = re.compile(r"(?i)\b(https?|ftp)(:)(//)")
+_MD_WWW_RE = re.compile(r"(?i)\b(www)(\.)")
+# Block markers only count at the start of a line and before a space (or alone).
+_MD_LEADING_RE = re.compile(r"^([ \t]*)([-+=]|[0-9]{1,9}[.)])(?=[ \t]|$)")
+_MD_CODE_SAFE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+_MD_FENCE_RUN_RE = re.compile(r"`+|~+")
+
+
+def md_escape(value: Any) -> str:
+    """Router text as inert inline Markdown: no markup, no HTML, no autolinks, one line."""
+    text = clean_text(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    text = _MD_SPECIAL_RE.sub(r"\\\1", text)
+    # Entities rather than backslashes: a Markdown renderer passes raw HTML through.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_AUTOLINK_RE.sub(r"\1\\\2\3", text)
+    text = _MD_WWW_RE.sub(r"\1\\\2", text)
+    return _MD_LEADING_RE.sub(lambda m: m.group(1) + "\\" + m.group(2) if len(m.group(2)) == 1
+                              else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+
+
+def md_code(value: Any) -> str:
+    """Identifiers we define (finding codes, actions) as code spans; anything else escaped."""
+    text = clean_text(value)
+    return "`%s`" % text if _MD_CODE_SAFE_RE.match(text) else md_escape(text)
+
+
+def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: Optional[Sequence[str]] = None) -> List[str]:
+    align = align or ["l"] * len(headers)
+    lines = ["| " + " | ".join(headers) + " |",
+             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(cell if cell != "" else " " for cell in row) + " |")
+    return lines
+
+
+def _md_fence(lines: Sequence[Any]) -> List[str]:
+    body = [clean_text(line).replace("\r", " ").replace("\n", " ") for line in lines]
+    longest = max([len(run) for text in body for run in _MD_FENCE_RUN_RE.findall(text)] + [2])
+    fence = "`" * (longest + 1)
+    return [fence + "text"] + body + [fence]
+
+
+def _md_list(values: Iterable[Any]) -> str:
+    return ", ".join(md_escape(v) for v in values) or "-"
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """report.md: a summary table, the router table, then one section per affected router."""
+    summary = report["summary"]
+    meta = report.get("meta") or {}
+    out: List[str] = []
+    out.append("# " + md_escape(meta.get("title") or DEFAULT_TITLE))
+    out.append("")
+    out.append("> **%s**" % md_escape(mode_banner(report)))
+    out.append("")
+    out.append("Generated %s by netops.ipsec_spi (report schema %s)." % (
+        md_escape(report["generated_at"]), report["schema_version"]))
+    out.append("")
+    out.append("## Summary")
+    out.append("")
+    out.extend(_md_table(
+        ["Routers", "Assessed", "Compliant", "Non-compliant", "Not assessed", "Confirmed desyncs",
+         "Planned actions", "Performed actions", "Invalid-SPI drops"],
+        [[str(summary["routers"]), str(summary["assessed"]), str(summary["compliant"]),
+          str(summary["non_compliant"]), str(summary["unreachable"]), str(summary["confirmed_desyncs"]),
+          str(summary["planned_actions"]),
+          "%d (%d failed)" % (summary["performed_actions"], summary["failed_actions"])
+          if summary["failed_actions"] else str(summary["performed_actions"]),
+          fmt_int(summary["invalid_spi_packets"])]],
+        ["r"] * 9))
+    out.append("")
+    if summary["findings_by_code"]:
+        out.extend(_md_codes(report))
+
+    out.append("## Routers")
+    out.append("")
+    routers = routers_worst_first(report)
+    out.extend(_md_table(
+        ["Router", "Status", "Platform", "Tunnels", "Desyncs", "Errors", "Warnings", "Drops", "Planned", "Performed"],
+        [[md_escape(r["host"]), STATUS_LABEL[r["status"]], md_escape(r["platform"]) or "-",
+          str(r["counts"]["tunnels"]), str(r["counts"]["confirmed_desyncs"]), str(r["counts"]["errors"]),
+          str(r["counts"]["warnings"]), fmt_int(r["counts"]["invalid_spi_packets"]),
+          str(r["counts"]["planned_actions"]), str(r["counts"]["performed_actions"])] for r in routers],
+        ["l", "l", "l", "r", "r", "r", "r", "r", "r", "r"]))
+    out.append("")
+
+    if report["unassessed"]:
+        out.append("## Not assessed")
+        out.append("")
+        out.extend(_md_table(["Router", "Kind", "Reason"],
+                             [[md_escape(u["host"]), md_escape(u["kind"]), md_escape(u["reason"])]
+                              for u in report["unassessed"]]))
+        out.append("")
+
+    details = [r for r in routers if affected(r) and r["assessed"]]
+    if details:
+        out.append("## Affected routers")
+        out.append("")
+        for router in details:
+            out.extend(_md_router(router, report["mode"]))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_codes(report: Mapping[str, Any]) -> List[str]:
+    summary = report["summary"]
+    # The severity the findings carry (a code may be raised weaker than its default), else the code's.
+    severity_of: Dict[str, str] = {}
+    for router in report["routers"]:
+        for f in router_findings(router):
+            severity_of.setdefault(str(f.get("code")), str(f.get("severity")))
+    for code in summary["findings_by_code"]:
+        severity_of.setdefault(code, SEVERITY.get(code, ""))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    codes = sorted(summary["findings_by_code"], key=lambda c: (order.get(severity_of[c], 9), c))
+    out = ["### Findings by code", ""]
+    out.extend(_md_table(
+        ["Code", "Severity", "Findings", "Waived"],
+        [[md_code(c), md_escape(severity_of[c]), str(summary["findings_by_code"][c]),
+          str(summary["waived_by_code"].get(c, 0))] for c in codes],
+        ["l", "l", "r", "r"]))
+    out.append("")
+    return out
+
+
+def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
+    a = router["assessment"] or {}
+    knob = a.get("knob") or {}
+    dpd = a.get("dpd") or {}
+    out = ["### %s: %s" % (md_escape(router["host"]), STATUS_LABEL[router["status"]]), ""]
+    facts = []
+    if router["platform"]:
+        facts.append("platform " + md_escape(router["platform"]))
+    if knob:
+        state = knob.get("status") or ("present" if knob.get("present") else "absent")
+        facts.append("invalid-spi-recovery %s" % md_escape(state))
+    if dpd:
+        facts.append("DPD " + ", ".join("%s %s" % (md_escape(k), "yes" if v else "no") for k, v in sorted(dpd.items())))
+    if router["counts"]["invalid_spi_packets"] is not None:
+        facts.append("invalid-SPI drops %s" % fmt_int(router["counts"]["invalid_spi_packets"]))
+    if facts:
+        out.append("- " + "; ".join(facts))
+        out.append("")
+
+    tunnels = a.get("tunnels") or []
+    if tunnels:
+        out.append("**Tunnels**")
+        out.append("")
+        out.extend(_md_table(
+            ["Kind", "Name", "Interfaces", "Peers", "IKE", "Recovery", "Description"],
+            [[md_escape(t.get("kind")), md_escape(t.get("name")), _md_list(t.get("interfaces") or []),
+              _md_list(t.get("peers") or []), md_escape(t.get("ike_version")) or "-",
+              md_escape(t.get("recovery")), md_escape(t.get("description") or "")] for t in tunnels]))
+        out.append("")
+
+    findings = a.get("findings") or []
+    if findings:
+        out.append("**Findings**")
+        out.append("")
+        for f in findings_in_order(findings):
+            line = "- **%s** %s: %s" % (md_escape(str(f.get("severity")).upper()), md_code(f.get("code")),
+                                        md_escape(f.get("message")))
+            if f.get("subject"):
+                line += " (subject: %s)" % md_escape(f.get("subject"))
+            if f.get("waived"):
+                why = waiver_reason(f)
+                line += " *waived%s*" % (": " + md_escape(why) if why else "")
+            out.append(line)
+        out.append("")
+
+    flows = a.get("flows") or []
+    if flows:
+        out.append("**INV_SPI flows**")
+        out.append("")
+        out.extend(_md_table(
+            ["Source", "Destination", "SPI", "Messages", "Span (s)", "Status", "Verdict", "Sender"],
+            [[md_escape(f.get("src")), md_escape(f.get("dst")), md_escape(spi_text(f.get("spi"))),
+              fmt_int(f.get("count")), md_escape(f.get("span_seconds")) if f.get("span_seconds") is not None else "-",
+              md_escape(f.get("status")), md_escape(f.get("verdict")) or "-", md_escape(f.get("sender")) or "-"]
+             for f in flows],
+            ["l", "l", "l", "r", "r", "l", "l", "l"]))
+        out.append("")
+
+    evidence = [d for d in a.get("desync") or [] if d.get("evidence")]
+    if evidence:
+        out.append("**Desync evidence**")
+        out.append("")
+        for verdict in evidence:
+            out.append("- %s from %s, SPI %s:" % (
+                md_escape(verdict.get("verdict")), md_escape(verdict.get("sender") or verdict.get("sender_addr")),
+                md_escape(spi_text(verdict.get("spi")))))
+            out.append("")
+            out.extend("  " + line for line in _md_fence(lines_of(verdict["evidence"])))
+            out.append("")
+
+    out.extend(_md_actions(router, mode))
+
+    tunnel_evidence = [t for t in tunnels if t.get("evidence")]
+    if tunnel_evidence:
+        out.append("<details><summary>Configuration evidence</summary>")
+        out.append("")
+        for tunnel in tunnel_evidence:
+            out.append("%s %s:" % (md_escape(tunnel.get("kind")), md_escape(tunnel.get("name"))))
+            out.append("")
+            out.extend(_md_fence(lines_of(tunnel["evidence"])))
+            out.append("")
+        out.append("</details>")
+        out.append("")
+    if router.get("problems"):
+        out.append("*Report notes:* " + "; ".join(md_escape(p) for p in router["problems"]))
+        out.append("")
+    return out
+
+
+def _md_actions(router: Mapping[str, Any], mode: str) -> List[str]:
+    a = router["assessment"] or {}
+    planned = a.get("planned_actions") or []
+    performed = a.get("performed_actions") or []
+    out: List[str] = []
+    if planned:
+        out.append("**Planned actions**%s" % (" (dry run: not sent)" if mode == MODE_DRY_RUN else ""))
+        out.append("")
+        out.extend(_md_table(
+            ["Action", "On router", "Command", "Reason"],
+            [[md_escape(p.get("action")), md_escape(p.get("host") or router["host"]), md_escape(p.get("command")),
+              md_escape(p.get("reason"))] for p in planned]))
+        out.append("")
+    if performed:
+        out.append("**Remediation results**")
+        out.append("")
+        out.extend(_md_table(
+            ["Action", "On router", "Command", "Result", "Verified", "Message"],
+            [[md_escape(p.get("action")), md_escape(p.get("host") or router["host"]), md_escape(p.get("command")),
+              md_escape(p.get("result")), md_escape(p.get("verified")), md_escape(p.get("message") or "")]
+             for p in performed]))
+        out.append("")
+    return out

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report dict: what report.json holds and every renderer reads.
+
+``build_report`` turns the per-router assessments (docs/assessment.md) into one dict
+(docs/schemas/report-v1.schema.json): one entry per router (report.router), the fleet's
+actions, run mode and summary. The renderers only read that dict, so every output tells the
+same story. This module knows no output format.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    SEVERITIES,
+    STATUS_COMPLIANT,
+    STATUS_NON_COMPLIANT,
+    STATUS_NOT_ASSESSED,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
+    KIND_FAILED,
+    KIND_UNREACHABLE,
+    action_failed,
+    action_ran,
+    router_entry,
+    router_findings,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.sanitize import jsonable, masked_message
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import natural_key, now_iso
+
+REPORT_SCHEMA_VERSION = 1
+
+MODE_DRY_RUN = "dry_run"
+MODE_APPLIED = "applied"
+MODES = ("auto", MODE_DRY_RUN, MODE_APPLIED)
+
+LEFT_PLAY_REASON = "no assessment: the host failed or was unreachable earlier in the run"
+
+
+class ReportError(ValueError):
+    """Input build_report cannot accept at all (the message names what and where)."""
+
+
+# --------------------------------------------------------------------------- the fleet
+
+def _reason(value: Any) -> Optional[Tuple[str, str]]:
+    """(kind, message) of a reason as given, or None when it gives none.
+
+    A reason is a mapping like an assessment's error (``kind``, ``message``), a failed task result
+    (only its ``msg`` is used, results carry output; ``unreachable: true`` makes it unreachable), or
+    a plain message, whose kind is ``failed``: the text is not read for words like "unreachable".
+    """
+    if isinstance(value, Mapping):
+        msg = value.get("message") or value.get("msg")
+        if value.get("kind"):
+            return str(value["kind"]), masked_message(msg or "no message")
+        if not msg:
+            return None
+        if value.get("unreachable"):
+            return KIND_UNREACHABLE, masked_message("unreachable: %s" % msg)
+        return KIND_FAILED, masked_message(msg)
+    if value is None or value == "":
+        return None
+    return KIND_FAILED, masked_message(value)
+
+
+def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[Mapping[str, Any]] = None,
+                 reasons: Optional[Mapping[str, Any]] = None, generated_at: Optional[str] = None,
+                 active_hosts: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+    """Build the fleet report dict (the content of report.json).
+
+    ``assessments`` maps an inventory host to its ``ipsec_spi_assessment``, or to
+    None / {} when the host has none (unreachable, failed earlier). A list of
+    assessments is accepted too (keyed by their ``host``). ``mode`` is
+    ``dry_run`` (check mode: forced), ``applied`` or ``auto``: the report says
+    applied only when some router has performed actions. ``reasons`` maps a
+    host without an assessment to why (see ``_reason``). A host left out of
+    ``active_hosts`` (the play's remaining hosts) without an assessment or a
+    reason is reported as failed earlier in the run. ``meta`` is free-form run
+    information (title, playbook, user, collection version) copied into the report.
+    """
+    if mode is None:
+        mode = "auto"
+    if mode not in MODES:
+        raise ReportError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+    if isinstance(assessments, (list, tuple)):
+        keyed: Dict[str, Any] = {}
+        for index, item in enumerate(assessments):
+            if not isinstance(item, Mapping) or not item.get("host"):
+                raise ReportError("assessments[%d] has no host; pass a mapping host -> assessment" % index)
+            keyed[str(item["host"])] = item
+        assessments = keyed
+    if not isinstance(assessments, Mapping):
+        raise ReportError("assessments must be a mapping host -> assessment, not %s" % type(assessments).__name__)
+    if reasons is not None and not isinstance(reasons, Mapping):
+        raise ReportError("reasons must be a mapping host -> reason, not %s" % type(reasons).__name__)
+    if meta is not None and not isinstance(meta, Mapping):
+        raise ReportError("meta must be a mapping, not %s" % type(meta).__name__)
+    if active_hosts is not None and not isinstance(active_hosts, (list, tuple, set, frozenset)):
+        raise ReportError("active_hosts must be a list of host names, not %s" % type(active_hosts).__name__)
+    reasons = reasons or {}
+    active = None if active_hosts is None else {str(a) for a in active_hosts}
+
+    routers = []
+    for host in sorted((str(h) for h in assessments), key=natural_key):
+        reason = _reason(reasons.get(host))
+        if reason is None and active is not None and host not in active:
+            # Ansible drops failed and unreachable hosts alike from the play: which one is not known.
+            reason = (KIND_FAILED, LEFT_PLAY_REASON)
+        routers.append(router_entry(host, assessments.get(host), reason))
+
+    planned: List[Dict[str, Any]] = []
+    performed: List[Dict[str, Any]] = []
+    for router in routers:
+        assessment = router["assessment"] or {}
+        for action in assessment.get("planned_actions") or []:
+            planned.append(dict(action, host=action.get("host") or router["host"]))
+        for action in assessment.get("performed_actions") or []:
+            performed.append(dict(action, host=action.get("host") or router["host"]))
+
+    ran = sum(1 for a in performed if action_ran(a))
+    if mode == MODE_DRY_RUN:
+        effective, why = MODE_DRY_RUN, "check mode"
+    elif ran:
+        effective, why = MODE_APPLIED, "%d action(s) performed" % ran
+    else:
+        effective, why = MODE_DRY_RUN, "no action was performed"
+
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "generated_at": generated_at or now_iso(),
+        "mode": effective,
+        "mode_reason": why,
+        "meta": jsonable(dict(meta or {}), None),
+        "summary": _summary(routers, planned, performed),
+        "routers": routers,
+        "actions": {"planned": planned, "performed": performed},
+        "unassessed": [
+            {"host": r["host"], "kind": r["error_kind"], "reason": r["reason"]}
+            for r in routers if not r["assessed"]
+        ],
+    }
+
+
+def _summary(routers: Sequence[Mapping[str, Any]], planned: Sequence[Mapping[str, Any]],
+             performed: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+    """The report's fleet summary: codes.fleet_summary's spelling, more counts (docs/report.md)."""
+    by_code: Dict[str, int] = {}
+    by_code_waived: Dict[str, int] = {}
+    by_severity = {s: 0 for s in SEVERITIES}
+    not_assessed_by_kind: Dict[str, int] = {}
+    drops_total = 0
+    drops_known = 0
+    for router in routers:
+        for f in router_findings(router):
+            code = str(f.get("code"))
+            by_code[code] = by_code.get(code, 0) + 1
+            if f.get("waived"):
+                by_code_waived[code] = by_code_waived.get(code, 0) + 1
+            else:
+                by_severity[f["severity"]] += 1
+        if not router["assessed"]:
+            kind = router["error_kind"]
+            not_assessed_by_kind[kind] = not_assessed_by_kind.get(kind, 0) + 1
+        packets = router["counts"]["invalid_spi_packets"]
+        if packets is not None:
+            drops_known += 1
+            drops_total += packets
+    assessed = sum(1 for r in routers if r["assessed"])
+    return {
+        "routers": len(routers),
+        "assessed": assessed,
+        "compliant": sum(1 for r in routers if r["status"] == STATUS_COMPLIANT),
+        "non_compliant": sum(1 for r in routers if r["status"] == STATUS_NON_COMPLIANT),
+        "unreachable": sum(1 for r in routers if r["status"] == STATUS_NOT_ASSESSED),
+        "not_assessed_by_kind": dict(sorted(not_assessed_by_kind.items())),
+        "confirmed_desyncs": sum(r["counts"]["confirmed_desyncs"] for r in routers),
+        "persistent_flows": sum(r["counts"]["persistent_flows"] for r in routers),
+        "planned_actions": len(planned),
+        "performed_actions": sum(1 for a in performed if action_ran(a)),
+        "skipped_actions": sum(1 for a in performed if not action_ran(a)),
+        "failed_actions": sum(1 for a in performed if action_failed(a)),
+        "findings_by_code": dict(sorted(by_code.items())),
+        "waived_by_code": dict(sorted(by_code_waived.items())),
+        "findings_by_severity": by_severity,
+        "waived_findings": sum(by_code_waived.values()),
+        "invalid_spi_packets": drops_total if drops_known else None,
+        "routers_with_drops": sum(1 for r in routers if (r["counts"]["invalid_spi_packets"] or 0) > 0),
+    }

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright: netops.ipsec_spi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inline SVG plots of report.html: INV_SPI messages per flow over time, drop counters per router.
+
+Plain SVG text, no library: the page must stay one self-contained file. Styling is by class
+(html_assets.CSS), so the plots follow the page's colours.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import (
+    int_or_none,
+    natural_key,
+    num_or_none,
+    utc_iso,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import fmt_int, flow_category, h, spi_text
+
+TIMELINE_MAX_FLOWS = 40
+DROPS_MAX_BARS = 30
+
+_CATEGORY_LABEL = (
+    ("persistent", "persistent (desync)"),
+    ("resolved", "persistent, since resolved"),
+    ("transient", "transient (rekey race)"),
+    ("foreign", "foreign sender"),
+    ("other", "unclassified"),
+)
+_CATEGORY_PRIORITY = {"persistent": 0, "foreign": 1, "resolved": 2, "transient": 3, "other": 4}
+
+
+def _flow_key(src: Any, dst: Any, spi: Any) -> Tuple[str, str, Optional[int]]:
+    return (str(src or ""), str(dst or ""), int_or_none(spi))
+
+
+def timeline_rows(routers: Sequence[Mapping[str, Any]], with_host: bool) -> List[Dict[str, Any]]:
+    """One row per flow with its messages' times; events of no known flow get a row of their own."""
+    rows: List[Dict[str, Any]] = []
+    for router in routers:
+        a = router["assessment"] or {}
+        by_key: Dict[Tuple[str, str, Optional[int]], Dict[str, Any]] = {}
+        for flow in a.get("flows") or []:
+            key = _flow_key(flow.get("src"), flow.get("dst"), flow.get("spi"))
+            by_key[key] = {"host": router["host"], "flow": flow, "category": flow_category(flow), "points": []}
+        for event in a.get("events") or []:
+            epoch = num_or_none(event.get("epoch"))
+            if epoch is None:
+                continue
+            key = _flow_key(event.get("src"), event.get("dst"), event.get("spi"))
+            row = by_key.get(key)
+            if row is None:
+                row = by_key[key] = {"host": router["host"], "category": "other", "points": [],
+                                     "flow": {"src": key[0], "dst": key[1], "spi": key[2]}}
+            row["points"].append((epoch, event.get("time")))
+        for row in by_key.values():
+            if row["points"]:
+                row["points"].sort(key=lambda p: p[0])
+                row["with_host"] = with_host
+                rows.append(row)
+    rows.sort(key=lambda r: (_CATEGORY_PRIORITY[r["category"]], -len(r["points"]), natural_key(r["host"]),
+                             r["flow"].get("src") or ""))
+    return rows
+
+
+def _time_ticks(lo: float, hi: float) -> List[float]:
+    span = hi - lo
+    steps = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
+    step = next((s for s in steps if span / s <= 7), 604800 * max(1, int(span / (604800 * 7)) + 1))
+    first = math.ceil(lo / step) * step
+    ticks: List[float] = []
+    t = float(first)
+    while t <= hi and len(ticks) < 12:
+        ticks.append(t)
+        t += step
+    return ticks
+
+
+def _tick_label(epoch: float, span: float) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
+    return moment.strftime("%d %b %H:%M" if span > 86400 else "%H:%M")
+
+
+def svg_timeline(rows: Sequence[Mapping[str, Any]], max_rows: int = TIMELINE_MAX_FLOWS, label: str = "") -> str:
+    """INV_SPI messages per flow over time, one row per flow, coloured by flow status."""
+    shown = list(rows[:max_rows])
+    if not shown:
+        return '<p class="muted">No INV_SPI messages were logged.</p>'
+    epochs: List[float] = [p[0] for r in shown for p in r["points"]]
+    lo, hi = min(epochs), max(epochs)
+    if hi - lo < 60:
+        lo, hi = lo - 30, hi + 30
+    pad = (hi - lo) * 0.02
+    lo, hi = lo - pad, hi + pad
+    left, right, top, row_h = 300, 20, 14, 20
+    width = 980
+    plot_w = width - left - right
+    height = top + row_h * len(shown) + 34
+
+    def x(epoch: float) -> float:
+        return left + (epoch - lo) / (hi - lo) * plot_w
+
+    title = h(label or "Timeline of INV_SPI messages per flow")
+    parts = ['<svg class="timeline" role="img" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" '
+             'aria-label="%s">' % (width, height, title), '<title>%s</title>' % title]
+    axis_y = top + row_h * len(shown) + 4
+    for tick in _time_ticks(lo, hi):
+        tx = x(tick)
+        parts.append('<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (tx, top - 4, tx, axis_y))
+        parts.append('<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>'
+                     % (tx, axis_y + 16, h(_tick_label(tick, hi - lo))))
+    parts.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, axis_y, width - right, axis_y))
+    for index, row in enumerate(shown):
+        y = top + row_h * index + row_h / 2
+        flow = row["flow"]
+        name = "%s \u2192 %s  %s" % (flow.get("src"), flow.get("dst"), spi_text(flow.get("spi")))
+        if row.get("with_host"):
+            name = "%s: %s" % (row["host"], name)
+        short = name if len(name) <= 46 else name[:45] + "\u2026"
+        cat = row["category"]
+        if index % 2 == 0:
+            parts.append('<rect class="band" x="0" y="%.1f" width="%d" height="%d"/>' % (y - row_h / 2, width, row_h))
+        parts.append('<text class="flow-label" x="%d" y="%.1f"><title>%s</title>%s</text>'
+                     % (left - 8, y + 4, h(name), h(short)))
+        pts = row["points"]
+        if len(pts) > 1:
+            parts.append('<line class="span span-%s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>'
+                         % (cat, x(pts[0][0]), y, x(pts[-1][0]), y))
+        # Messages closer than 2 px share one dot (its title says how many): a router can bring 500.
+        clusters: List[List[Tuple[float, Any]]] = []
+        for point in pts:
+            if clusters and x(point[0]) - x(clusters[-1][0][0]) < 2.0:
+                clusters[-1].append(point)
+            else:
+                clusters.append([point])
+        for cluster in clusters:
+            epoch, when = cluster[0]
+            if len(cluster) == 1:
+                tip = "%s  %s (%s)" % (when or utc_iso(epoch), name, cat)
+            else:
+                tip = "%d messages %s to %s  %s (%s)" % (len(cluster), when or utc_iso(epoch),
+                                                         cluster[-1][1] or utc_iso(cluster[-1][0]), name, cat)
+            parts.append('<circle class="pt pt-%s" cx="%.1f" cy="%.1f" r="4" data-epoch="%.3f" data-count="%d">'
+                         '<title>%s</title></circle>' % (cat, x(epoch), y, epoch, len(cluster), h(tip)))
+    parts.append("</svg>")
+    legend = ['<ul class="legend">']
+    present = {r["category"] for r in shown}
+    for cat, text in _CATEGORY_LABEL:
+        if cat in present or cat in ("persistent", "transient", "foreign"):
+            legend.append('<li><svg width="12" height="12" aria-hidden="true"><circle class="pt pt-%s" cx="6" cy="6" r="4.5"/>'
+                          '</svg>%s</li>' % (cat, h(text)))
+    legend.append("</ul>")
+    note = ""
+    if len(rows) > len(shown):
+        note = '<p class="muted">Showing %d of %d flows (persistent first).</p>' % (len(shown), len(rows))
+    return "".join(parts) + "".join(legend) + note
+
+
+def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BARS) -> str:
+    """Invalid-SPI drop counters per router, largest first."""
+    data = [(r, r["counts"]["invalid_spi_packets"]) for r in routers
+            if (r["counts"]["invalid_spi_packets"] or 0) > 0]
+    unknown = sum(1 for r in routers if r["assessed"] and r["counts"]["invalid_spi_packets"] is None)
+    if not data:
+        text = "No invalid-SPI drops were counted on any router."
+        if unknown:
+            text += " %d router(s) have no drop counters (no QFP or the command failed)." % unknown
+        return '<p class="muted">%s</p>' % h(text)
+    data.sort(key=lambda item: (-item[1], natural_key(item[0]["host"])))
+    shown = data[:max_bars]
+    peak = max(value for _router, value in shown)
+    left, right, top, bar_h, gap = 170, 90, 8, 16, 6
+    width = 980
+    plot_w = width - left - right
+    height = top + (bar_h + gap) * len(shown) + 8
+    parts = ['<svg class="drops" role="img" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" '
+             'aria-label="Invalid-SPI drop counters per router">' % (width, height),
+             "<title>Invalid-SPI drop counters per router</title>"]
+    for index, (router, value) in enumerate(shown):
+        y = top + index * (bar_h + gap)
+        w = max(2.0, value / peak * plot_w)
+        cls = "bar bar-desync" if router["counts"]["confirmed_desyncs"] else "bar"
+        host = router["host"] if len(router["host"]) <= 24 else router["host"][:23] + "\u2026"
+        parts.append('<text class="bar-label" x="%d" y="%.1f">%s</text>' % (left - 8, y + bar_h - 4, h(host)))
+        parts.append('<rect class="%s" x="%d" y="%d" width="%.1f" height="%d" data-value="%d">'
+                     '<title>%s: %s invalid-SPI packets dropped</title></rect>'
+                     % (cls, left, y, w, bar_h, value, h(router["host"]), fmt_int(value)))
+        parts.append('<text class="bar-value" x="%.1f" y="%.1f">%s</text>'
+                     % (left + w + 6, y + bar_h - 4, h(fmt_int(value))))
+    parts.append("</svg>")
+    legend = ('<ul class="legend"><li><span class="swatch swatch-desync"></span>router with a confirmed desync</li>'
+              '<li><span class="swatch swatch-bar"></span>other routers</li></ul>')
+    notes = []
+    if len(data) > len(shown):
+        notes.append("Showing the %d largest of %d routers with drops." % (len(shown), len(data)))
+    if unknown:
+        notes.append("%d router(s) have no drop counters (no QFP or the command failed)." % unknown)
+    note = "".join('<p class="muted">%s</p>' % h(n) for n in notes)
+    return "".join(parts) + legend + note
