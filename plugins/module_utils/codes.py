@@ -160,10 +160,6 @@ def settle(assessment: Dict[str, Any], waivers: List[Dict[str, Any]], today: dat
 # The fleet summary (set_stats for AWX workflows; the report's summary counts more, from the same rule).
 # --------------------------------------------------------------------------------------------------
 
-# Spelled `noncompliant` before 1.1.0; kept one release for workflows that read it.
-_DEPRECATED_ALIASES = {"noncompliant": "non_compliant", "noncompliant_hosts": "non_compliant_hosts"}
-
-
 def fleet_summary(assessments: Mapping[str, Mapping[str, Any]]) -> Dict[str, Any]:
     """The small versioned summary that goes to set_stats for AWX workflows."""
     codes: Dict[str, int] = {}
@@ -179,7 +175,8 @@ def fleet_summary(assessments: Mapping[str, Mapping[str, Any]]) -> Dict[str, Any
             summary["unreachable_hosts"].append(host)
         if assessment.get("compliant"):
             summary["compliant"] += 1
-        else:
+        elif assessment.get("assessed"):
+            # As in report.json: compliant + non_compliant + unreachable = routers.
             summary["non_compliant"] += 1
             summary["non_compliant_hosts"].append(host)
         summary["planned_actions"] += len(assessment.get("planned_actions") or [])
@@ -187,6 +184,7 @@ def fleet_summary(assessments: Mapping[str, Mapping[str, Any]]) -> Dict[str, Any
             codes[item["code"]] = codes.get(item["code"], 0) + 1
             if item["code"] == "SPI_DESYNC_CONFIRMED":
                 summary["confirmed_desyncs"] += 1
-    for old, new in _DEPRECATED_ALIASES.items():
-        summary[old] = summary[new]
+    # The deprecated keys keep their old meaning: every router that is not compliant, assessed or not.
+    summary["noncompliant"] = summary["non_compliant"] + summary["unreachable"]
+    summary["noncompliant_hosts"] = sorted(summary["non_compliant_hosts"] + summary["unreachable_hosts"])
     return summary

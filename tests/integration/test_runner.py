@@ -229,9 +229,9 @@ def test_audit_job_publishes_the_summary_artifact(audit_job, awx_lab):
     assert summary["unreachable"] == 0 and summary["unreachable_hosts"] == []
     assert summary["non_compliant_hosts"] == expected_non_compliant(truth)
     assert summary["non_compliant"] == len(summary["non_compliant_hosts"])
-    assert summary["compliant"] + summary["non_compliant"] == summary["routers"]
+    assert summary["compliant"] + summary["non_compliant"] + summary["unreachable"] == summary["routers"]
     # The pre-1.1 spelling stays one release (deprecated).
-    assert summary["noncompliant_hosts"] == summary["non_compliant_hosts"]
+    assert summary["noncompliant_hosts"] == sorted(summary["non_compliant_hosts"] + summary["unreachable_hosts"])
     assert summary["confirmed_desyncs"] == sum(1 for d in truth["desync"] if d["verdict"] == "confirmed")
     assert summary["planned_actions"] == len(truth["actions"])
     assert summary["findings_by_code"]["SPI_DESYNC_CONFIRMED"] == summary["confirmed_desyncs"]

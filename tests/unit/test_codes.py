@@ -75,7 +75,9 @@ def test_summary_spells_non_compliant_and_keeps_the_old_alias():
               "planned_actions": [{}]},
         "c": {"assessed": False, "compliant": False, "findings": [codes.finding("UNREACHABLE", "m")]},
     })
-    assert summary["non_compliant"] == 2 and summary["non_compliant_hosts"] == ["b", "c"]
-    assert summary["noncompliant"] == summary["non_compliant"]
-    assert summary["noncompliant_hosts"] == summary["non_compliant_hosts"]
+    # As report.json counts: compliant + non_compliant + unreachable = routers.
+    assert summary["non_compliant"] == 1 and summary["non_compliant_hosts"] == ["b"]
+    assert summary["compliant"] + summary["non_compliant"] + summary["unreachable"] == summary["routers"]
+    # The deprecated spelling keeps its old meaning: every router not compliant.
+    assert summary["noncompliant"] == 2 and summary["noncompliant_hosts"] == ["b", "c"]
     assert summary["confirmed_desyncs"] == 1 and summary["unreachable_hosts"] == ["c"] and summary["planned_actions"] == 1

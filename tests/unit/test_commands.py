@@ -10,7 +10,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import Par
 def test_gather_never_sends_a_clear_or_a_counter_reset():
     for _key, command in commands.GATHER:
         assert command.startswith("show "), command
-        assert "clear" not in command.split("|")[0], command
+        assert "clear" not in command.split("|", 1)[0], command
 
 
 def test_every_gathered_command_but_version_and_clock_has_a_parser():
