@@ -127,16 +127,18 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import buil
 ALWAYS = ("version", "clock")
 
 
-def run_device(connection, keys):
+def run_device(connection, keys, probe=True):
     """The answers to the GATHER commands named by ``keys``, as text, in one connection."""
     wanted = [pair for pair in GATHER if pair[0] in keys]
     if not wanted:
         return {}
-    # The first command with check_rc so that a session that cannot be opened
-    # (refused, bad credentials, timeout) fails here instead of coming back as text;
-    # the rest without, so that a platform lacking one (QFP, IKEv2) is recorded, not fatal.
-    answers = device.run(connection, [wanted[0][1]], check_rc=True)
-    answers += device.run(connection, [pair[1] for pair in wanted[1:]], check_rc=False)
+    # With ``probe``, the first command runs with check_rc so that a session that cannot be
+    # opened (refused, bad credentials, timeout) fails here instead of coming back as text.
+    # The rest, and a second poll on a session already open, run without, so that a command
+    # the platform lacks (QFP on classic IOS, IKEv2) is recorded as unsupported, not fatal.
+    first = 1 if probe else 0
+    answers = device.run(connection, [pair[1] for pair in wanted[:first]], check_rc=True)
+    answers += device.run(connection, [pair[1] for pair in wanted[first:]], check_rc=False)
     return dict(zip([pair[0] for pair in wanted], answers))
 
 
@@ -172,7 +174,7 @@ def main():
             outputs = run_device(connection, wanted)
             if params["poll_interval"] > 0:
                 time.sleep(params["poll_interval"])
-                second = run_device(connection, [k for k in POLL_KEYS if k in wanted])
+                second = run_device(connection, [k for k in POLL_KEYS if k in wanted], probe=False)
     except (ConnectionError, device.SessionDropped) as exc:
         module.fail_json(msg="netops.ipsec_spi.spi_facts: could not read the router: %s" % exc, code=getattr(exc, "code", None))
     except ParseError as exc:

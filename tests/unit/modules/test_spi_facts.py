@@ -43,6 +43,15 @@ def test_gather_subset_and_a_second_poll_of_nothing(run_module):
     assert result["ansible_facts"]["ipsec_spi"]["drop_rate"] is None
 
 
+def test_second_poll_of_a_platform_without_qfp(run_module):
+    # The first read probes the session with check_rc; the second poll must not, or classic IOS fails.
+    conn = FakeCliconf(_answers(qfp_drops=INVALID, qfp_ipsec_drops=INVALID))
+    result = run_module(spi_facts, {"poll_interval": 0.01}, conn)
+    assert not result.get("failed"), result.get("msg")
+    assert result["ansible_facts"]["ipsec_spi"]["drop_rate"] is None
+    assert conn.sent[-2:] == [COMMAND_OF["qfp_drops"], COMMAND_OF["qfp_ipsec_drops"]]
+
+
 def test_broken_sessions_fail_with_the_reason(run_module):
     result = run_module(spi_facts, {}, FakeCliconf(_answers(clock=None)))
     assert result["failed"] and result["msg"] == ("netops.ipsec_spi.spi_facts: could not read the router: the session "
