@@ -24,13 +24,15 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import Rej
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
 # Imported by name as well as routed by commands.parser_for: AnsiballZ (import_modules off)
 # ships only the module_utils it sees imported.
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import dmvpn, ike, ipsec_sa, qfp, running_config, session, syslog  # noqa: F401
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import (  # noqa: F401 pylint: disable=unused-import
+    dmvpn, ike, ipsec_sa, qfp, running_config, session, syslog,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.platform import parse_clock, parse_version
 
 # Re-exported for callers that imported them from here before the split (eem_applet,
 # capture_fetch, tests/integration, tests/unit/golden); new code imports them from their homes.
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files import read_capture_dir  # noqa: F401
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response  # noqa: F401
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files import read_capture_dir  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response  # noqa: F401 pylint: disable=unused-import
 
 FACTS_VERSION = 1
 

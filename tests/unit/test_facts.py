@@ -81,8 +81,8 @@ def test_drop_rate_from_a_second_poll():
 
 
 def test_known_peers_from_every_table():
-    inventory = {"tunnels": [{"peers": ["10.0.0.1"], "nhrp": {"static_maps": [{"nbma": "10.0.0.2"}],
-                                                                "nhs": [{"nbma": "10.0.0.3"}, "10.0.0.4"]}}]}
+    nhrp = {"static_maps": [{"nbma": "10.0.0.2"}], "nhs": [{"nbma": "10.0.0.3"}, "10.0.0.4"]}
+    inventory = {"tunnels": [{"peers": ["10.0.0.1"], "nhrp": nhrp}]}
     peers = known_peers(inventory, [{"peer": "2001:DB8::1"}], [{"remote": "10.0.0.5"}], [{"peer": "10.0.0.6"}],
                         [{"nbma": "bogus"}, {"nbma": None}])
     assert peers == ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "2001:db8::1"]

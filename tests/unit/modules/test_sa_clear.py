@@ -34,7 +34,8 @@ def test_plan_uses_the_builders_and_merges_duplicates():
         ("10.0.0.1", commands.clear_session_command("10.0.0.1", fvrf="INET")),
         ("2001:db8::1", commands.clear_session_command("2001:db8::1", fvrf="INET"))]
     assert results[0]["command"] == "clear crypto session remote 10.0.0.1 fvrf INET"
-    (sa,), _ = sa_clear.plan(["10.0.0.1"], "sa", "INET")
+    (sa,), error = sa_clear.plan(["10.0.0.1"], "sa", "INET")
+    assert error is None
     assert sa["command"] == commands.clear_sa_command("10.0.0.1", vrf="INET") == "clear crypto sa peer vrf INET 10.0.0.1"
     assert sa_clear.plan(["10.0.0.1"], "sa", "bad vrf")[1].startswith("a VRF name is")
 
