@@ -21,6 +21,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
 
 KNOB_COMMAND = "crypto isakmp invalid-spi-recovery"
+# Reads back only the knob's line: `| include` keeps the answer small on routers with large configs.
+KNOB_READ = "show running-config | include invalid-spi-recovery"
 
 # The three spellings of the mnemonic seen in the field (domain notes, section 1).
 INV_SPI_MNEMONICS = ("RECVD_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECV_D_PKT_INV_SPI")
@@ -145,6 +147,9 @@ def _peer(peer: Any) -> str:
     addr = maybe_addr(peer) if isinstance(peer, str) else None
     if addr is None:
         raise ParseError("a clear needs one peer address, not %r" % (peer,))
+    # 0.0.0.0 / :: read as "any peer": the one address that must never reach a clear.
+    if addr in ("0.0.0.0", "::"):
+        raise ParseError("a clear needs one peer address, not the unspecified address %s" % addr)
     return addr
 
 

@@ -79,23 +79,30 @@ after:
   type: bool
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
-LINE = "crypto isakmp invalid-spi-recovery"
-_PRESENT_RE = re.compile(r"^crypto isakmp invalid-spi-recovery\s*$", re.MULTILINE)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import device
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, KNOB_READ
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config import parse_crypto_inventory
+
+NAME = "netops.ipsec_spi.invalid_spi_recovery"
 
 
 def is_present(config):
-    return bool(_PRESENT_RE.search(config or ""))
+    """Whether the knob is configured: the crypto inventory's rule, so the check role and this module agree."""
+    return bool(parse_crypto_inventory(config or "")["invalid_spi_recovery"])
 
 
 def read_running(connection):
-    # `| include` keeps the answer small on routers with large configs.
-    (out,) = connection.run_commands(commands=["show running-config | include invalid-spi-recovery"], check_rc=True)
+    (out,) = device.run(connection, [KNOB_READ], check_rc=True)
     return out
+
+
+def change_for(want):
+    """The one configuration line that brings the router to ``want``."""
+    return KNOB_COMMAND if want else "no " + KNOB_COMMAND
 
 
 def main():
@@ -113,12 +120,12 @@ def main():
         if config is None:
             config = read_running(connection)
         before = is_present(config)
-        commands = [] if before == want else [LINE if want else "no " + LINE]
+        commands = [] if before == want else [change_for(want)]
         result = {"changed": bool(commands), "commands": commands, "before": before, "after": want}
         if module._diff:
             result["diff"] = {
-                "before": (LINE + "\n") if before else "",
-                "after": (LINE + "\n") if want else "",
+                "before": (KNOB_COMMAND + "\n") if before else "",
+                "after": (KNOB_COMMAND + "\n") if want else "",
                 "before_header": "running-config (global)",
                 "after_header": "running-config (global)",
             }
@@ -128,13 +135,14 @@ def main():
             result["after"] = after
             if after != want:
                 module.fail_json(
-                    msg="netops.ipsec_spi.invalid_spi_recovery: the router accepted '%s' but the running-config "
-                    "does not show the expected state" % commands[0],
+                    msg="%s: the router accepted '%s' but the running-config does not show the expected state"
+                    % (NAME, commands[0]),
                     **result
                 )
-    except ConnectionError as exc:
-        module.fail_json(msg="netops.ipsec_spi.invalid_spi_recovery: the router refused or did not answer: %s" % exc,
-                         commands=[LINE if want else "no " + LINE])
+    except (ConnectionError, device.SessionDropped) as exc:
+        module.fail_json(msg="%s: the router refused or did not answer: %s" % (NAME, exc), commands=[change_for(want)])
+    except ParseError as exc:
+        module.fail_json(msg="%s: %s" % (NAME, exc), commands=[change_for(want)])
     module.exit_json(**result)
 
 

@@ -47,7 +47,10 @@ options:
     choices: [sa, session]
     default: sa
   fvrf:
-    description: Front-door VRF of the peers, when they are not in the global table.
+    description:
+      - Front-door VRF of the peers, when they are not in the global table
+        (C(clear crypto sa peer vrf V X), C(clear crypto session remote X fvrf V)).
+      - 1-32 letters, digits or C(_.:-).
     type: str
 notes:
   - A router answer starting with C(%) (for example C(% Invalid input detected)) fails that peer; the other
@@ -67,23 +70,46 @@ EXAMPLES = r"""
   netops.ipsec_spi.sa_clear:
     peers: [198.51.100.7]
     scope: session
+
+- name: Clear peers reached through a front-door VRF, then list those the router refused
+  netops.ipsec_spi.sa_clear:
+    peers: [192.0.2.10, 192.0.2.11]
+    fvrf: INTERNET
+  register: cleared
+  ignore_errors: true
+
+- name: Show which peers were not cleared (matched by peer, not by command text)
+  ansible.builtin.debug:
+    msg: "{{ cleared.results | rejectattr('changed') | map(attribute='peer') | list }}"
 """
 
 RETURN = r"""
 commands:
-  description: The commands sent, or that would be sent in check mode.
+  description: The commands sent, or that would be sent in check mode, one per peer in the order of O(peers).
   returned: always
   type: list
   elements: str
   sample: ["clear crypto sa peer 10.0.0.1"]
+scope:
+  description: The O(scope) the commands were built for.
+  returned: always
+  type: str
+  sample: sa
 results:
-  description: One entry per peer.
+  description:
+    - One entry per peer (duplicates removed), in the order of O(peers).
+    - Match a result to what asked for it by C(peer) (and C(scope)), never by C(command), whose text depends on
+      O(fvrf).
   returned: always
   type: list
   elements: dict
   contains:
     peer:
-      description: The peer address.
+      description: The peer address, normalised (IPv6 compressed, lower case).
+      type: str
+      sample: 10.0.0.1
+    scope:
+      description: C(sa) or C(session), as given.
       type: str
     command:
       description: The command for this peer.
@@ -92,47 +118,66 @@ results:
       description: Whether the command was sent.
       type: bool
     ok:
-      description: Whether the router accepted it (null in check mode).
+      description: Whether the router accepted it (null when not sent).
+      type: bool
+    changed:
+      description:
+        - Whether this peer's SAs were cleared (the router accepted the command).
+        - In check mode C(true), since they would be.
       type: bool
     response:
-      description: What the router answered.
+      description: What the router answered (empty when nothing was sent; the reason when it could not be).
       type: str
 """
-
-import ipaddress
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import device
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CLEAR_BUILDERS
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
 
-_ERROR_RE = re.compile(r"^\s*%\s*\S", re.MULTILINE)
-_VRF_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,32}$")
+NAME = "netops.ipsec_spi.sa_clear"
 
 
-def validate_peers(peers):
-    """Normalised, de-duplicated peers, or an error message (never a global clear)."""
+def plan(peers, scope, fvrf=None):
+    """One result per distinct peer with its command, or an error message (never a global clear).
+
+    The command and what counts as one peer are commands.CLEAR_BUILDERS' rules;
+    this only refuses the empty list and merges duplicates.
+    """
     if not peers:
         return None, "peers is empty: refusing, sa_clear never clears all SAs"
-    out = []
+    build = CLEAR_BUILDERS[scope]
+    results = []
+    seen = set()
     for raw in peers:
-        text = str(raw).strip()
         try:
-            addr = ipaddress.ip_address(text)
-        except ValueError:
-            return None, "peer %r is not a single IP address (wildcards, ranges and names are refused)" % text
-        if addr.is_unspecified:
-            return None, "peer %s is the unspecified address: refusing what would match every SA" % text
-        if str(addr) not in out:
-            out.append(str(addr))
-    return out, None
+            command = build(str(raw), fvrf)
+        except ParseError as exc:
+            return None, str(exc)
+        peer = maybe_addr(str(raw))
+        if peer in seen:
+            continue
+        seen.add(peer)
+        results.append({"peer": peer, "scope": scope, "command": command, "sent": False, "ok": None,
+                        "changed": False, "response": ""})
+    return results, None
 
 
-def command_for(peer, scope, fvrf):
-    if scope == "sa":
-        return "clear crypto sa peer %s%s" % ("vrf %s " % fvrf if fvrf else "", peer)
-    return "clear crypto session remote %s%s" % (peer, " fvrf %s" % fvrf if fvrf else "")
+def clear(connection, results):
+    """Send each peer's clear in turn; stop at the first peer whose session broke."""
+    for item in results:
+        try:
+            (response,) = device.run(connection, [item["command"]], check_rc=False)
+        except (ConnectionError, device.RejectedCommand) as exc:
+            item.update(sent=True, ok=False, changed=False, response="no answer: %s" % exc)
+            # The session is gone: the remaining peers cannot be attempted safely.
+            break
+        response = response.strip()
+        ok = not device.router_error(response)
+        item.update(sent=True, ok=ok, changed=ok, response=response)
+    return results
 
 
 def main():
@@ -144,37 +189,26 @@ def main():
         ),
         supports_check_mode=True,
     )
-    peers, error = validate_peers(module.params["peers"])
-    if error:
-        module.fail_json(msg="netops.ipsec_spi.sa_clear: %s" % error)
-    fvrf = module.params["fvrf"]
-    if fvrf is not None and not _VRF_RE.match(fvrf):
-        module.fail_json(msg="netops.ipsec_spi.sa_clear: fvrf %r is not a VRF name" % fvrf)
     scope = module.params["scope"]
-    commands = [command_for(peer, scope, fvrf) for peer in peers]
-    results = [{"peer": p, "command": c, "sent": False, "ok": None, "response": ""} for p, c in zip(peers, commands)]
+    results, error = plan(module.params["peers"], scope, module.params["fvrf"])
+    if error:
+        module.fail_json(msg="%s: %s" % (NAME, error))
+    commands = [item["command"] for item in results]
     if module.check_mode:
-        module.exit_json(changed=True, commands=commands, results=results)
+        for item in results:
+            item["changed"] = True
+        module.exit_json(changed=True, commands=commands, scope=scope, results=results)
 
-    connection = Connection(module._socket_path)
-    for item in results:
-        try:
-            (response,) = connection.run_commands(commands=[item["command"]], check_rc=False)
-        except ConnectionError as exc:
-            item.update(sent=True, ok=False, response="no answer: %s" % exc)
-            # The session is gone: the remaining peers cannot be attempted safely.
-            break
-        response = (normalize_response(response) or "").strip()
-        item.update(sent=True, response=response, ok=not _ERROR_RE.search(response))
-    failed = [r for r in results if r["ok"] is False or not r["sent"]]
-    changed = any(r["ok"] for r in results)
+    clear(Connection(module._socket_path), results)
+    failed = [r for r in results if not r["ok"]]
+    changed = any(r["changed"] for r in results)
     if failed:
         module.fail_json(
-            msg="netops.ipsec_spi.sa_clear: %d of %d peer(s) not cleared: %s"
-            % (len(failed), len(results), "; ".join("%s: %s" % (r["peer"], r["response"] or "not attempted") for r in failed)),
-            changed=changed, commands=commands, results=results,
+            msg="%s: %d of %d peer(s) not cleared: %s"
+            % (NAME, len(failed), len(results), "; ".join("%s: %s" % (r["peer"], r["response"] or "not attempted") for r in failed)),
+            changed=changed, commands=commands, scope=scope, results=results,
         )
-    module.exit_json(changed=changed, commands=commands, results=results)
+    module.exit_json(changed=changed, commands=commands, scope=scope, results=results)
 
 
 if __name__ == "__main__":

@@ -126,30 +126,32 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import device
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files import read_capture_dir
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER, POLL_KEYS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS, POLL_KEYS, build_facts, read_capture_dir
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import build_facts
 
 ALWAYS = ("version", "clock")
 
 
-def run_device(module, keys):
-    """One RPC over the persistent connection for all commands; errors come back as text."""
-    connection = Connection(module._socket_path)
-    wanted = [pair for pair in COMMANDS if pair[0] in keys]
-    # The first command with check_rc so that a session that cannot be opened
-    # (refused, bad credentials, timeout) fails here instead of coming back as text.
-    first = connection.run_commands(commands=[wanted[0][1]], check_rc=True)
-    rest = connection.run_commands(commands=[pair[1] for pair in wanted[1:]], check_rc=False) if len(wanted) > 1 else []
-    responses = list(first) + list(rest)
-    for (_key, cmd), response in zip(wanted, responses):
-        # A session dropped mid-command comes back from netcommon as None / "None".
-        if response is None or str(response).strip() == "None":
-            raise ConnectionError("the session was dropped while running '%s'" % cmd)
-    return dict(zip([pair[0] for pair in wanted], responses))
+def run_device(connection, keys, probe=True):
+    """The answers to the GATHER commands named by ``keys``, as text, in one connection."""
+    wanted = [pair for pair in GATHER if pair[0] in keys]
+    if not wanted:
+        return {}
+    # With ``probe``, the first command runs with check_rc so that a session that cannot be
+    # opened (refused, bad credentials, timeout) fails here instead of coming back as text.
+    # The rest, and a second poll on a session already open, run without, so that a command
+    # the platform lacks (QFP on classic IOS, IKEv2) is recorded as unsupported, not fatal.
+    first = 1 if probe else 0
+    answers = device.run(connection, [pair[1] for pair in wanted[:first]], check_rc=True)
+    answers += device.run(connection, [pair[1] for pair in wanted[first:]], check_rc=False)
+    return dict(zip([pair[0] for pair in wanted], answers))
 
 
 def main():
-    keys = [pair[0] for pair in COMMANDS]
+    keys = [pair[0] for pair in GATHER]
     module = AnsibleModule(
         argument_spec=dict(
             gather=dict(type="list", elements="str", choices=keys, default=keys),
@@ -166,9 +168,9 @@ def main():
     )
     params = module.params
     if params["min_repeats"] < 1:
-        module.fail_json(msg="min_repeats must be at least 1, got %d" % params["min_repeats"])
+        module.fail_json(msg="netops.ipsec_spi.spi_facts: min_repeats must be at least 1, got %d" % params["min_repeats"])
     if params["min_span"] < 0 or params["poll_interval"] < 0:
-        module.fail_json(msg="min_span and poll_interval cannot be negative")
+        module.fail_json(msg="netops.ipsec_spi.spi_facts: min_span and poll_interval cannot be negative")
     wanted = set(params["gather"]) | set(ALWAYS)
     host = params["host"]
     second = None
@@ -177,11 +179,12 @@ def main():
             outputs = read_capture_dir(params["source_dir"])
             outputs = {k: v for k, v in outputs.items() if k in wanted}
         else:
-            outputs = run_device(module, wanted)
+            connection = Connection(module._socket_path)
+            outputs = run_device(connection, wanted)
             if params["poll_interval"] > 0:
                 time.sleep(params["poll_interval"])
-                second = run_device(module, [k for k in POLL_KEYS if k in wanted])
-    except ConnectionError as exc:
+                second = run_device(connection, [k for k in POLL_KEYS if k in wanted], probe=False)
+    except (ConnectionError, device.SessionDropped) as exc:
         module.fail_json(msg="netops.ipsec_spi.spi_facts: could not read the router: %s" % exc, code=getattr(exc, "code", None))
     except ParseError as exc:
         module.fail_json(msg="netops.ipsec_spi.spi_facts: %s" % exc)

@@ -160,3 +160,97 @@ def test_faults_give_real_router_errors(lab_factory, run_playbook):
     # The fault is gone once cleared: the same router answers again.
     assert lab.cli("br1", ["show privilege"]) == ["Current privilege level is 15"]
     assert any(h.get("fault") == "reject" for h in lab.history("gre1"))
+
+
+MODULES_PLAY = """
+- hosts: all
+  gather_facts: false
+  vars:
+    # One router runs the modules inside the worker (netcommon's network action), the other as
+    # AnsiballZ payloads, which carry only the module_utils they import (device, commands, parsers).
+    ansible_network_import_modules: "{{ inventory_hostname not in ansiballz }}"
+  tasks:
+    - name: facts
+      netops.ipsec_spi.spi_facts:
+        host: "{{ inventory_hostname }}"
+        gather: [running_config, ipsec_sa, qfp_drops, qfp_ipsec_drops]
+        poll_interval: 1
+    - name: knob check
+      netops.ipsec_spi.invalid_spi_recovery:
+        state: present
+      check_mode: true
+      diff: true
+    - name: knob apply
+      netops.ipsec_spi.invalid_spi_recovery:
+        state: present
+    - name: knob reapply
+      netops.ipsec_spi.invalid_spi_recovery:
+        state: present
+    - name: knob remove
+      netops.ipsec_spi.invalid_spi_recovery:
+        state: absent
+    - name: clear check
+      netops.ipsec_spi.sa_clear:
+        peers: "{{ ansible_facts.ipsec_spi.ipsec_sas | map(attribute='peer') | unique | list }}"
+      check_mode: true
+    - name: clear in a vrf
+      netops.ipsec_spi.sa_clear:
+        peers: "{{ ansible_facts.ipsec_spi.ipsec_sas | map(attribute='peer') | unique | list }}"
+        fvrf: INET
+      ignore_errors: true
+    - name: clear
+      netops.ipsec_spi.sa_clear:
+        peers: "{{ ansible_facts.ipsec_spi.ipsec_sas | map(attribute='peer') | unique | list }}"
+        scope: session
+"""
+
+
+def test_collection_modules_over_network_cli(lab_factory, run_playbook):
+    """spi_facts, invalid_spi_recovery and sa_clear against the lab, in the worker and as AnsiballZ."""
+    lab = lab_factory()
+    truth = lab.ground_truth["routers"]
+    hosts = ["hub1", "br4"]  # IOS XE and classic IOS, both without the knob
+    assert not any(truth[h]["knob"]["present"] for h in hosts)
+    res = run_playbook(MODULES_PLAY, lab.inventory, limit=",".join(hosts), extra_vars={"ansiballz": ["br4"]})
+    assert res.rc == 0, res
+    for host in hosts:
+        facts = res.task("facts")[host]["ansible_facts"]["ipsec_spi"]
+        assert facts["platform"]["version"].replace(".0", ".") == truth[host]["version"]
+        peers = sorted({sa["peer"] for sa in facts["ipsec_sas"]})
+        assert peers and facts["source"] == "live"
+        if truth[host]["qfp"]:
+            assert facts["unsupported_commands"] == [] and facts["drop_rate"]["interval"] == 1
+        else:
+            # Rejected over the real cliconf (a bytes repr with check_rc off), recorded, not fatal.
+            assert len(facts["unsupported_commands"]) == 2 and facts["drop_rate"] is None
+
+        check = res.task("knob check")[host]
+        assert (check["changed"], check["commands"]) == (True, ["crypto isakmp invalid-spi-recovery"])
+        assert check["diff"]["after"] == "crypto isakmp invalid-spi-recovery\n"
+        assert res.task("knob apply")[host]["changed"] is True and res.task("knob apply")[host]["after"] is True
+        assert res.task("knob reapply")[host]["changed"] is False
+        assert res.task("knob remove")[host]["commands"] == ["no crypto isakmp invalid-spi-recovery"]
+        assert "invalid-spi-recovery" not in lab.state(host)["running_config"]
+
+        dry = res.task("clear check")[host]
+        assert dry["changed"] is True and [r["peer"] for r in dry["results"]] == peers
+        assert not any(r["sent"] for r in dry["results"])
+
+        # The lab, like a router without that VRF, rejects the fvrf form: each peer fails on its own,
+        # and the results still say which peer is which.
+        vrf = res.task("clear in a vrf")[host]
+        assert vrf["failed"] is True and vrf["changed"] is False
+        assert [r["peer"] for r in vrf["results"]] == peers
+        for item in vrf["results"]:
+            assert (item["sent"], item["ok"], item["changed"]) == (True, False, False)
+            assert item["command"] == "clear crypto sa peer vrf INET %s" % item["peer"]
+            assert "% Invalid input detected" in item["response"]
+
+        done = res.task("clear")[host]
+        assert done["changed"] is True and done["scope"] == "session"
+        assert [(r["peer"], r["ok"], r["changed"]) for r in done["results"]] == [(p, True, True) for p in peers]
+
+        sent = lab.commands(host)
+        assert sent.count("configure terminal") == 2, sent
+        assert [c for c in sent if c.startswith("clear ")] == (
+            ["clear crypto sa peer vrf INET %s" % p for p in peers] + ["clear crypto session remote %s" % p for p in peers])

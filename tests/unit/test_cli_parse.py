@@ -10,7 +10,9 @@ import textwrap
 
 import pytest
 
-from ansible_collections.netops.ipsec_spi.plugins.sub_plugins.cli_parser.ipsec_spi_parser import route
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import parser_for, route
+from ansible_collections.netops.ipsec_spi.plugins.sub_plugins.cli_parser import ipsec_spi_parser
+from ansible_collections.netops.ipsec_spi.plugins.sub_plugins.cli_parser.ipsec_spi_parser import CliParser
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -66,6 +68,46 @@ def test_route(command, target):
 def test_route_refuses(command, message):
     with pytest.raises(ValueError, match=message):
         route(command)
+
+
+def test_the_sub_plugin_has_no_routing_of_its_own():
+    # commands.route is the one command -> parser table; the sub-plugin only asks it.
+    assert not hasattr(ipsec_spi_parser, "route") and not hasattr(ipsec_spi_parser, "ROUTES")
+    assert ipsec_spi_parser.parser_for is parser_for
+
+
+def _parse(parser_command, text, **task_args):
+    task_args = dict(task_args, text=text)
+    if parser_command is not None:
+        task_args["parser"] = {"command": parser_command}
+    return CliParser(task_args=task_args, task_vars={}, debug=False).parse()
+
+
+def _fixture(name):
+    with open(os.path.join(FIX, name)) as handle:
+        return handle.read()
+
+
+def test_parse_picks_the_parser_from_the_command():
+    assert _parse("sh plat hard qfp act stat drop | inc Ipsec", _fixture("qfp/drops_inc_ipsec.txt")) == {
+        "parsed": {"IpsecInput": {"packets": 4388, "octets": 528004}}}
+    parsed = _parse("show crypto ipsec sa detail", _fixture("ipsec_sa/detail_crypto_map.txt"))["parsed"]
+    assert [sa["peer"] for sa in parsed] == ["10.1.1.1", "10.1.1.1", "10.2.2.9"]
+    # The task's own command is used when the parser names none (cli_parse running it on the router).
+    assert _parse(None, _fixture("qfp/drops_inc_ipsec.txt"),
+                  command="show platform hardware qfp active statistics drop")["parsed"]["IpsecInput"]["packets"] == 4388
+
+
+def test_parse_errors_name_the_sub_plugin():
+    (unknown,) = _parse("show version", "anything")["errors"]
+    assert unknown.startswith("netops.ipsec_spi.ipsec_spi: no netops.ipsec_spi parser for command 'show version'")
+    (missing,) = _parse(None, "anything")["errors"]
+    assert "a command is required" in missing
+    (unsupported,) = _parse("show platform hardware qfp active statistics drop",
+                            _fixture("qfp/unsupported_classic_ios.txt"))["errors"]
+    assert "device does not support this command (show platform hardware qfp active statistics drop)" in unsupported
+    (bad,) = _parse("show crypto ipsec sa", 42)["errors"]
+    assert bad.startswith("netops.ipsec_spi.ipsec_spi: show crypto ipsec sa: ")
 
 
 def _play(tmp_path, tasks):

@@ -1,13 +1,14 @@
+"""facts: from the router's answers (live or captured) to the ipsec_spi facts of one router."""
+from __future__ import annotations
+
 import pytest
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import captured_files, commands, device
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import (
     RejectedCommand,
     build_facts,
     invalid_spi_packets,
-    normalize_response,
-    parse_version,
-    read_capture_dir,
+    known_peers,
 )
 
 XE_VERSION = """Cisco IOS XE Software, Version 17.09.04a
@@ -16,25 +17,21 @@ hub-1 uptime is 3 weeks, 2 days, 4 hours, 1 minute
 cisco C8000V (VXE) processor (revision VXE) with 1987213K/3075K bytes of memory.
 """
 INVALID = "show platform hardware qfp active statistics drop\n                  ^\n% Invalid input detected at '^' marker.\n"
+LOG = ("000412: Nov 29 17:58:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for "
+       "destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=10.1.1.1, input interface=GigabitEthernet1\n"
+       "000413: Nov 29 17:59:10.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for "
+       "destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=10.1.1.1, input interface=GigabitEthernet1\n")
+CONFIG = "hostname r\ncrypto map CMAP 10 ipsec-isakmp\n set peer 10.1.1.1\n"
 
 
-def test_normalize_response_undoes_cliconf_bytes_repr():
-    raw = 'b"show crypto ipsec sa\\r\\n ^\\r\\n% Invalid input detected at \'^\' marker.\\r\\n"'
-    assert normalize_response(raw) == "show crypto ipsec sa\n ^\n% Invalid input detected at '^' marker.\n"
-    assert normalize_response("plain") == "plain" and normalize_response(None) is None
-    assert normalize_response(b"x\r\ny") == "x\r\ny"
+def test_the_pre_split_import_paths_still_work():
+    # eem_applet, capture_fetch, tests/integration and the golden pipeline import these from facts.
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import facts
 
-
-def test_parse_version():
-    v = parse_version(XE_VERSION)
-    assert v == {"os": "ios-xe", "version": "17.09.04a", "model": "C8000V", "uptime": "3 weeks, 2 days, 4 hours, 1 minute",
-                 "hostname": "hub-1"}
-    assert parse_version("")["os"] is None
-
-
-def test_session_failure_is_not_output():
-    with pytest.raises(RejectedCommand, match="session failed"):
-        build_facts("r", {"version": XE_VERSION, "ipsec_sa": "command timeout triggered, timeout value is 30 secs."})
+    assert facts.COMMANDS is commands.GATHER and facts.POLL_KEYS is commands.POLL_KEYS
+    assert facts.read_capture_dir is captured_files.read_capture_dir
+    assert facts.normalize_response is device.normalize_response
+    assert facts.RejectedCommand is device.RejectedCommand
 
 
 def test_rejected_essential_command_is_not_an_unsupported_one():
@@ -53,28 +50,47 @@ def test_unreadable_output_is_reported_not_dropped():
     assert facts["unparsed"][0]["command"] == "show logging | include PKT_INV_SPI"
 
 
+def test_platform_facts_from_version_clock_and_config():
+    facts = build_facts("r", {"version": XE_VERSION, "clock": "*18:00:00.000 UTC Sun Nov 29 2026",
+                              "running_config": CONFIG, "logging": LOG}, year=2026)
+    assert facts["platform"] == {"os": "ios-xe", "version": "17.09.04a", "model": "C8000V",
+                                 "uptime": "3 weeks, 2 days, 4 hours, 1 minute", "hostname": "hub-1", "qfp": False}
+    assert facts["device_epoch"] == 1795975200.0
+    (flow,) = facts["flows"]
+    assert flow["status"] == "persistent" and flow["age_seconds"] == 49.9
+    assert facts["known_peers"] == ["10.1.1.1"] and facts["unparsed"] == []
+    assert facts["commands"] == ["show version", "show clock", "show running-config", "show logging | include PKT_INV_SPI"]
+
+
+def test_platform_outputs_not_understood_are_reported():
+    facts = build_facts("r", {"version": "Huawei VRP (R) software\n", "clock": "% Invalid input detected at '^' marker.\n",
+                              "running_config": CONFIG})
+    assert facts["platform"]["os"] is None and facts["platform"]["hostname"] == "r"
+    assert facts["unsupported_commands"] == ["show clock"] and facts["device_epoch"] is None
+    assert [(p["command"], p["text"]) for p in facts["unparsed"]] == [("show version", "Huawei VRP (R) software")]
+    assert build_facts("r", {"clock": "sometime"})["unparsed"][0]["command"] == "show clock"
+
+
+def test_drop_rate_from_a_second_poll():
+    first = "IpsecInput 10 1200\n"
+    facts = build_facts("r", {"version": XE_VERSION, "qfp_drops": first}, second_poll={"qfp_drops": "IpsecInput 40 4800\n"},
+                        poll_interval=10)
+    assert facts["drop_rate"] == {"interval": 10, "before": 10, "after": 40, "delta": 30, "pps": 3.0}
+    # A second poll the router rejected gives no rate rather than a wrong one.
+    assert build_facts("r", {"qfp_drops": first}, second_poll={"qfp_drops": INVALID}, poll_interval=10)["drop_rate"] is None
+
+
+def test_known_peers_from_every_table():
+    nhrp = {"static_maps": [{"nbma": "10.0.0.2"}], "nhs": [{"nbma": "10.0.0.3"}, "10.0.0.4"]}
+    inventory = {"tunnels": [{"peers": ["10.0.0.1"], "nhrp": nhrp}]}
+    peers = known_peers(inventory, [{"peer": "2001:DB8::1"}], [{"remote": "10.0.0.5"}], [{"peer": "10.0.0.6"}],
+                        [{"nbma": "bogus"}, {"nbma": None}])
+    assert peers == ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "2001:db8::1"]
+
+
 def test_invalid_spi_packets_prefers_datapath_rows():
     datapath = {"IN_US_V4_PKT_SA_NOT_FOUND_SPI": {"packets": 7}, "IN_US_V6_PKT_SA_NOT_FOUND_SPI": {"packets": 1}}
     assert invalid_spi_packets({"IpsecInput": {"packets": 5}}, datapath) == 8
     assert invalid_spi_packets({"IpsecInput": {"packets": 5}}, None) == 5
     assert invalid_spi_packets({}, None) == 0
     assert invalid_spi_packets(None, None) is None
-
-
-def test_capture_dir(tmp_path):
-    with pytest.raises(ParseError, match="does not exist"):
-        read_capture_dir(str(tmp_path / "nope"))
-    with pytest.raises(ParseError, match="none of the expected files"):
-        read_capture_dir(str(tmp_path))
-    (tmp_path / "show_crypto_ipsec_sa.txt").write_text("x")
-    (tmp_path / "version.txt").write_text(XE_VERSION)
-    out = read_capture_dir(str(tmp_path))
-    assert out["ipsec_sa"] == "x" and out["version"] == XE_VERSION and out["logging"] is None
-
-
-def test_parse_clock_matches_log_epochs():
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import parse_clock
-
-    assert parse_clock("*18:00:01.123 UTC Sun Nov 29 2026") == 1795975201.0
-    assert parse_clock(".19:00:01.123 CET Sun Nov 29 2026") == 1795975201.0
-    assert parse_clock("% Invalid input") is None and parse_clock(None) is None

@@ -43,26 +43,18 @@ EXAMPLES = r"""
   register: drops
 """
 
-import inspect
-from importlib import import_module
-
 from ansible.module_utils._text import to_native
-from ansible.utils.display import Display
 
 from ansible_collections.ansible.utils.plugins.plugin_utils.base.cli_parser import CliParserBase
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import parser_for
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
+from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import warn_unparsed
 
-display = Display()
-
-_MU = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
-
-
-def route(command):
-    """(module, function) for a command, from the collection's one command table (module_utils/commands.py)."""
-    return import_module(_MU + "commands").route(command)
+NAME = "netops.ipsec_spi.ipsec_spi"
 
 
 class CliParser(CliParserBase):
-    """Dispatch to the netops.ipsec_spi core parsers."""
+    """The netops.ipsec_spi core parsers, chosen by commands.parser_for (the collection's one routing table)."""
 
     DEFAULT_TEMPLATE_EXTENSION = None
     PROVIDE_TEMPLATE_CONTENTS = False
@@ -72,29 +64,17 @@ class CliParser(CliParserBase):
         command = parser_args.get("command") or self._task_args.get("command")
         text = self._task_args.get("text")
         try:
-            module_name, func_name = route(command)
+            func = parser_for(command)
         except ValueError as exc:
-            return {"errors": ["netops.ipsec_spi.ipsec_spi: %s" % to_native(exc)]}
-        try:
-            module = import_module(_MU + module_name)
-            func = getattr(module, func_name)
+            return {"errors": ["%s: %s" % (NAME, to_native(exc))]}
         except (ImportError, AttributeError) as exc:
-            return {"errors": ["netops.ipsec_spi.ipsec_spi: parser for %r is not available (%s)"
-                               % (command, to_native(exc))]}
-        common = import_module(_MU + "common")
+            return {"errors": ["%s: parser for %r is not available (%s)" % (NAME, command, to_native(exc))]}
         problems = []
         try:
-            if "problems" in inspect.signature(func).parameters:
-                parsed = func(text, problems=problems)
-            else:
-                parsed = func(text)
-        except common.UnsupportedCommand as exc:
-            return {"errors": ["netops.ipsec_spi.ipsec_spi: device does not support this command (%s): %s"
-                               % (command, to_native(exc))]}
-        except (common.ParseError, TypeError, ValueError) as exc:
-            return {"errors": ["netops.ipsec_spi.ipsec_spi: %s: %s" % (command, to_native(exc))]}
-        if problems:
-            shown = "; ".join("line %s: %s" % (p.get("line"), p.get("reason")) for p in problems[:5])
-            display.warning("netops.ipsec_spi.ipsec_spi (%s): %d line(s) not understood: %s"
-                            % (command, len(problems), shown))
+            parsed = func(text, problems=problems)
+        except UnsupportedCommand as exc:
+            return {"errors": ["%s: device does not support this command (%s): %s" % (NAME, command, to_native(exc))]}
+        except (ParseError, TypeError, ValueError) as exc:
+            return {"errors": ["%s: %s: %s" % (NAME, command, to_native(exc))]}
+        warn_unparsed("ipsec_spi (%s)" % command, problems)
         return {"parsed": parsed}
