@@ -65,6 +65,7 @@ class FileFollower(object):
             stat = None
         if self.handle is None:
             if stat is None:
+                self.first = False
                 return lines
             # Only the file found at start begins at its end; one that appears later is new: all of it.
             if not self._open(at_end=self.first and not self.from_beginning):

@@ -47,8 +47,9 @@ STAT_KEYS = ("messages", "inv_spi", "duplicates", "malformed", "flows_created", 
 class HostMap(object):
     """Inventory names for what syslog shows: a message's host (name or address) and a sender address.
 
-    ``hosts``: inventory name -> list of addresses, or -> ``{addresses: [...], hostname: str}``.
-    ``peers``: a list of known peer addresses (fleet-wide), or inventory name -> list (per receiver).
+    ``hosts``: inventory name -> list of addresses, or -> ``{addresses: [...], hostname: str, peers: [...]}``
+    (the peer map's shape). ``peers``: a list of known peer addresses (fleet-wide), or inventory name ->
+    list (per receiver); by default the hosts' own ``peers``.
     """
 
     def __init__(self, hosts: Optional[Mapping[str, Any]] = None, peers: Any = None) -> None:
@@ -68,6 +69,8 @@ class HostMap(object):
                     self.addresses.setdefault(norm, name)
         self.global_peers: Optional[Set[str]] = None
         self.peers: Dict[str, Set[str]] = {}
+        if peers is None and any(isinstance(v, Mapping) and "peers" in v for v in (hosts or {}).values()):
+            peers = {name: v.get("peers") or [] for name, v in (hosts or {}).items() if isinstance(v, Mapping)}
         if isinstance(peers, Mapping):
             for name, addrs in peers.items():
                 self.peers[str(name)] = {a for a in (maybe_addr(str(x)) for x in addrs or []) if a}

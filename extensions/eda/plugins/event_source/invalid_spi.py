@@ -164,8 +164,6 @@ class Source(object):
                 raise ValueError("invalid_spi: hosts must be a mapping of inventory host -> addresses")
             hosts.update(given)
         peers = self.args.get("peers")
-        if peers is None and any(isinstance(v, dict) and "peers" in v for v in hosts.values()):
-            peers = {name: v.get("peers") or [] for name, v in hosts.items() if isinstance(v, dict)}
         if peers is not None and not isinstance(peers, (list, dict)):
             raise ValueError("invalid_spi: peers must be a list of addresses or a mapping host -> list")
         return _flows.HostMap(hosts if (self.peer_map or given is not None) else None, peers)
