@@ -415,3 +415,17 @@ def test_the_plugin_finds_its_collection_when_run_by_path_like_ansible_rulebook(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["ansible_collections.netops.ipsec_spi.extensions.eda.plugin_utils.invalid_spi_flows",
                                    "True"]
+
+
+def test_file_lines_are_read_together_so_a_wrapped_message_counts():
+    t = tracker()
+    first = rfc3164(1, 1)[5:]
+    head, tail = first.split(" destaddr=")
+    lines = ["Nov 29 18:01:00 hub " + head, "destaddr=" + tail, "Nov 29 18:02:00 hub " + rfc3164(2, 2)[5:],
+             "Nov 29 18:02:01 hub %SYS-5-CONFIG_I: Configured from console"]
+    events = t.lines(lines, "file x", arrival=0.0)
+    assert [e["ipsec_spi"]["count"] for e in events] == [2]
+    assert t.snapshot()["malformed"] == 0 and t.snapshot()["messages"] == 4
+    # one message at a time the wrapped one cannot be read: counted, skipped
+    t = tracker()
+    assert t.message(lines[0], None, "udp") == [] and t.snapshot()["malformed"] == 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from sys import intern
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
@@ -177,12 +178,42 @@ class FlowTracker(object):
                 out.append(raised)
         return out
 
+    def lines(self, lines: List[str], via: str = "", arrival: Optional[float] = None) -> List[Dict[str, Any]]:
+        """Feed the lines of a syslog-server file read in one go (a message wrapped onto two lines is
+        read whole, as parse_events reads it); returns the events raised. Never raises."""
+        self.stats["messages"] += len(lines)
+        if not any(NEEDLE in line for line in lines):
+            return []
+        now = self.clock() if arrival is None else arrival
+        problems: List[Dict[str, Any]] = []
+        converted = []
+        for line in lines:
+            try:
+                converted.append(to_core(line, None)[0] if NEEDLE in line else line)
+            except FrameError:
+                self.stats["malformed"] += 1
+                converted.append("")
+        try:
+            events = parse_events(converted, problems=problems)
+        except (ParseError, ValueError, TypeError, OverflowError):
+            self.stats["malformed"] += 1
+            return []
+        self.stats["malformed"] += len(problems)
+        out: List[Dict[str, Any]] = []
+        for event in events:
+            raised = self.event(event, via, now, stamp_missing=False)
+            if raised is not None:
+                out.append(raised)
+        return out
+
     def event(self, ev: Dict[str, Any], via: str, now: float, stamp_missing: bool = True) -> Optional[Dict[str, Any]]:
         """Feed one parsed event (from parse_events); returns the event to raise, if any."""
         self.stats["inv_spi"] += 1
         if ev.get("epoch") is None and stamp_missing:
             ev = dict(ev, epoch=float(now), time=_iso(now))
-        key = (ev.get("host"), ev["src"], ev["dst"], ev["spi"])
+        # Names and addresses repeat across flows (one receiver, many senders): keep one copy of each.
+        host = ev.get("host")
+        key = (None if host is None else intern(host), intern(ev["src"]), intern(ev["dst"]), ev["spi"])
         flow = self.flows.get(key)
         if flow is None:
             flow = self.flows[key] = _Flow(ev["prot"])
@@ -229,8 +260,10 @@ class FlowTracker(object):
         flow.recent.append((ev["prot"], ev.get("time"), ev.get("epoch"), ev.get("sequence")))
         if len(flow.recent) > RECENT:
             del flow.recent[0]
-        flow.interface = ev.get("interface") or flow.interface
-        flow.mnemonic = ev.get("mnemonic") or flow.mnemonic
+        if ev.get("interface"):
+            flow.interface = intern(ev["interface"])
+        if ev.get("mnemonic"):
+            flow.mnemonic = intern(ev["mnemonic"])
         flow.authoritative = flow.authoritative and bool(ev.get("clock_authoritative", True))
         epoch = ev.get("epoch")
         if epoch is None:

@@ -180,13 +180,17 @@ class Source(object):
                 logger.warning("invalid_spi: keeping the previous peer map: %s", exc)
 
     # -- messages -----------------------------------------------------------------------------------
-    def handle(self, text: str, peer: Optional[str], via: str, network: bool = True) -> None:
+    def handle(self, text: str, peer: Optional[str], via: str) -> None:
+        """One network message (a message without any stamp is timed by its arrival)."""
         try:
-            events = self.tracker.message(text, peer, via, time.time(), stamp_missing=network)
+            events = self.tracker.message(text, peer, via, time.time())
         except Exception:  # one message must never stop the source; it is counted and logged
             self.tracker.stats["malformed"] += 1
             logger.exception("invalid_spi: message from %s skipped", via)
             return
+        self._raise(events)
+
+    def _raise(self, events: List[Dict[str, Any]]) -> None:
         for event in events:
             data = event["ipsec_spi"]
             logger.info("invalid_spi: persistent flow %s -> %s spi %s on %s", data["src"], data["dst"],
@@ -196,6 +200,16 @@ class Source(object):
             except asyncio.QueueFull:
                 self.tracker.stats["dropped_events"] = self.tracker.stats.get("dropped_events", 0) + 1
                 logger.error("invalid_spi: %d events waiting for the rulebook; this one is dropped", PENDING)
+
+    def handle_lines(self, lines: List[str], via: str) -> None:
+        """A file's new lines, parsed together so that a message wrapped onto two lines is read whole."""
+        try:
+            events = self.tracker.lines(lines, via, time.time())
+        except Exception:  # as handle(): never stop the source
+            self.tracker.stats["malformed"] += 1
+            logger.exception("invalid_spi: lines from %s skipped", via)
+            return
+        self._raise(events)
 
     async def pump(self) -> None:
         """Hands the events to ansible-rulebook's queue (size 1: it waits while a rule's action runs)."""
@@ -249,8 +263,9 @@ class Source(object):
         via = "file %s" % path
         try:
             while True:
-                for text in follower.poll():
-                    self.handle(text, None, via, network=False)
+                lines = follower.poll()
+                if lines:
+                    self.handle_lines(lines, via)
                 self.tracker.stats["malformed"] += follower.malformed
                 follower.malformed = 0
                 await asyncio.sleep(float(self.args.get("poll_interval", 0.5)))
