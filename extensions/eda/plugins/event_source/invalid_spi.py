@@ -57,7 +57,9 @@ options:
         without O(hosts)), a message's host name is taken as the inventory name and no sender is known.
     type: str
   hosts:
-    description: Inventory host -> list of its addresses (or C({addresses, hostname, peers}), as in O(peer_map)), merged over O(peer_map).
+    description:
+      - Inventory host -> list of its addresses, or C({addresses, hostname, peers}) as in O(peer_map); merged
+        over O(peer_map).
     type: dict
   peers:
     description:
