@@ -73,6 +73,7 @@ for n, line in enumerate(lines, 1):
 print(len(lines), time.perf_counter() - start)
 """
 
+
 def say(message: str) -> None:
     sys.stderr.write("[bench_eda] %s\n" % message)
     sys.stderr.flush()
@@ -129,7 +130,7 @@ def bench_udp(lines: list, rate: float) -> dict:
         cpu, wall = time.process_time(), time.perf_counter()
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", _SENDER, str(port), path, str(rate),
                                                     stdout=asyncio.subprocess.PIPE)
-        out, _ = await proc.communicate()
+        out, _stderr = await proc.communicate()
         last, idle = -1, 0
         while idle < 5:  # until nothing more arrives for half a second
             await asyncio.sleep(0.1)

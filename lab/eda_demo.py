@@ -85,7 +85,7 @@ def main(argv=None) -> int:
         br_logins = _logins(lab, "br")
         desync = lab.start_desync("hub", "spoke")
         say("hub -> spoke, SPI 0x%08X; spoke logs %%CRYPTO-4-RECVD_PKT_INV_SPI once a minute" % desync["spi"])
-        eda_loop.wait_for(lambda: rulebook.persistent_events(), 60)
+        eda_loop.wait_for(rulebook.persistent_events, 60)
         event = rulebook.persistent_events()[0]
         say("source: %s (second message, >= 50 s apart: persistent)" % event.split("invalid_spi: ", 1)[1])
         say("rulebook: run_playbook netops.ipsec_spi.remediate, limited to spoke,hub")

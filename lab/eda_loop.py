@@ -37,7 +37,7 @@ def java_problem() -> Optional[str]:
 
 def free_port() -> int:
     """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = tcp.getsockname()[1]

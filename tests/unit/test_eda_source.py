@@ -27,8 +27,8 @@ HOSTS = {"hub": {"hostname": "hub", "addresses": ["198.51.100.1"], "peers": ["19
 
 def rfc3164(seq: int, minute: int, src: str = "198.51.100.2", dst: str = "198.51.100.1", spi: int = 0x1DB73BBB,
             host: str = "hub", second: str = "00.123") -> str:
-    return "<188>%06d: %s: *Nov 29 18:%02d:%s UTC: %s" % (seq, host, minute, second,
-                                                         BODY.format(dst=dst, spi=spi, src=src))
+    body = BODY.format(dst=dst, spi=spi, src=src)
+    return "<188>%06d: %s: *Nov 29 18:%02d:%s UTC: %s" % (seq, host, minute, second, body)
 
 
 def rfc5424(minute: int, src: str = "198.51.100.2", dst: str = "198.51.100.1", spi: int = 0x1DB73BBB,
@@ -110,8 +110,8 @@ def test_one_event_when_a_flow_becomes_persistent_not_one_per_message():
     data = ev["ipsec_spi"]
     assert (data["receiver"], data["sender"], data["targets"], data["count"], data["status"]) == (
         "hub", "spoke", "hub,spoke", 2, "persistent")
-    assert (data["src"], data["dst"], data["spi"], data["spi_hex"]) == ("198.51.100.2", "198.51.100.1", 0x1DB73BBB,
-                                                                       "0x1DB73BBB")
+    assert (data["src"], data["dst"], data["spi"], data["spi_hex"]) == (
+        "198.51.100.2", "198.51.100.1", 0x1DB73BBB, "0x1DB73BBB")
     assert data["span_seconds"] == 60.0 and data["first_seen"].endswith("18:01:00.123+00:00")
     assert data["clock_authoritative"] is False  # the '*' stamp
     for seq in range(3, 10):
@@ -288,7 +288,7 @@ def run_source(args: Dict[str, Any], send, expect: int, timeout: float = 10) -> 
         queue = _Queue()
         source = module["Source"](queue, dict(args, port=port))
         task = asyncio.ensure_future(source.run())
-        for _ in range(200):
+        for _attempt in range(200):
             if len(source.servers) == len(args.get("protocols", ["udp", "tcp"])):
                 break
             await asyncio.sleep(0.01)
