@@ -1,5 +1,5 @@
 # Entry points. Every target sets up its own virtualenv under .venv (see scripts/env.sh).
-.PHONY: test units sanity lint integration molecule bench demo clean
+.PHONY: test units sanity lint integration molecule bench demo demo-eda clean
 
 test:            ## everything CI runs: units, sanity, lint, lab integration
 	bash scripts/test.sh
@@ -21,6 +21,9 @@ molecule:        ## the molecule scenarios (check, remediate) against the lab
 
 demo:            ## start the lab, audit, remediate, audit again, write the reports, stop the lab
 	bash scripts/demo.sh
+
+demo-eda:        ## the Event-Driven Ansible loop on the lab: syslog -> ansible-rulebook -> remediation of one pair
+	bash scripts/demo-eda.sh
 
 bench:           ## parser and fleet benchmarks, printed as ratios against their peers
 	bash scripts/bench.sh

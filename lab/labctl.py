@@ -5,6 +5,10 @@
     labctl.py state ROUTER [--dir DIR]        JSON: running-config, SAs, counters, log, history, clock
     labctl.py advance SECONDS [--dir DIR]     move the virtual clock forward
     labctl.py fault ROUTER KIND [--match PREFIX] [--delay S]   KIND: none unreachable auth reject slow drop
+    labctl.py configure ROUTER|all LINE...    type configuration lines (e.g. a `logging host` collector)
+    labctl.py desync SENDER RECEIVER [--mode lost|replaced]   knock a healthy pair out of sync now
+    labctl.py inv-spi RECEIVER SRC SPI        log one INV_SPI message now (a transient)
+    labctl.py foreign RECEIVER SRC SPI [--once]   a non-peer sender starts hitting RECEIVER
     labctl.py truth | desyncs | clock [--dir DIR]
     labctl.py serve ...                       the background process itself (used by `up`)
 """
@@ -106,6 +110,23 @@ def main(argv=None) -> int:
     p.add_argument("--match", default=None, help="command prefix the fault applies to")
     p.add_argument("--delay", type=float, default=None, help="seconds of delay for `slow`")
     p.add_argument("--dir", default=argparse.SUPPRESS)
+    p = sub.add_parser("configure")
+    p.add_argument("router", help="a router name, or `all`")
+    p.add_argument("lines", nargs="+")
+    p.add_argument("--dir", default=argparse.SUPPRESS)
+    p = sub.add_parser("desync")
+    p.add_argument("sender")
+    p.add_argument("receiver")
+    p.add_argument("--mode", choices=["lost", "replaced"], default="lost")
+    p.add_argument("--dir", default=argparse.SUPPRESS)
+    for name in ("inv-spi", "foreign"):
+        p = sub.add_parser(name)
+        p.add_argument("receiver")
+        p.add_argument("src")
+        p.add_argument("spi", type=lambda v: int(v, 0))
+        if name == "foreign":
+            p.add_argument("--once", action="store_true", help="one message, not one a minute")
+        p.add_argument("--dir", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.dir = os.path.abspath(args.dir)
     try:
@@ -125,6 +146,17 @@ def main(argv=None) -> int:
             out = {"now": client.advance(args.seconds)}
         elif args.cmd == "fault":
             out = client.fault(args.router, args.kind, args.match, args.delay)
+        elif args.cmd == "configure":
+            names = [r["name"] for r in client.routers()] if args.router == "all" else [args.router]
+            for name in names:
+                client.configure(name, args.lines)
+            out = {"configured": names}
+        elif args.cmd == "desync":
+            out = client.start_desync(args.sender, args.receiver, args.mode)
+        elif args.cmd == "inv-spi":
+            out = {"time": client.log_inv_spi(args.receiver, args.src, args.spi)}
+        elif args.cmd == "foreign":
+            out = {"time": client.add_foreign(args.receiver, args.src, args.spi, live=not args.once)}
         elif args.cmd == "truth":
             out = client.ground_truth
         elif args.cmd == "desyncs":

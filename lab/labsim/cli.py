@@ -6,8 +6,8 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import render
-from .configtree import CliError, ConfigSession, filter_section
-from .eem import flash_path
+from .configtree import CliError, ConfigSession, filter_section, normalize_ifname
+from .flash import flash_path
 
 # (pattern, handler, privilege).  [x] is optional; <addr>, <num>, <word>, <rest> are arguments.
 EXEC_GRAMMAR: List[Tuple[str, str, int]] = [
@@ -332,7 +332,6 @@ class Session:
         if len(words) > 2:
             rest = words[2].split()
             if rest[0].startswith("int") and len(rest) >= 2:
-                from .configtree import normalize_ifname
                 name = normalize_ifname(" ".join(rest[1:]))
                 sect = self.router.config.sections("interface %s" % name) if name else []
                 if not sect:

@@ -92,6 +92,22 @@ class LabClient:
     def desyncs(self) -> List[Dict[str, Any]]:
         return self.call("desyncs")["desyncs"]
 
+    def configure(self, router: str, lines: List[str]) -> str:
+        """Type configuration lines on a router (configuration mode, then `end`); LabError on an IOS error."""
+        return self.call("configure", router=router, lines=list(lines))["output"]
+
+    def start_desync(self, sender: str, receiver: str, mode: str = "lost") -> Dict[str, Any]:
+        """Knock a healthy pair out of sync now (the receiver loses its SAs); returns the desync."""
+        return self.call("start_desync", sender=sender, receiver=receiver, mode=mode)["desync"]
+
+    def log_inv_spi(self, receiver: str, src: str, spi: int) -> float:
+        """One INV_SPI message on receiver now (a transient); returns its simulated time."""
+        return self.call("inv_spi", router=receiver, src=src, spi=spi)["time"]
+
+    def add_foreign(self, receiver: str, src: str, spi: int, live: bool = True) -> float:
+        """A non-peer sender starts hitting receiver now (live: a message a minute from then on)."""
+        return self.call("foreign", router=receiver, src=src, spi=spi, live=live)["time"]
+
     def stop(self, timeout: float = 20) -> None:
         stop_lab(self.dir, timeout)
 

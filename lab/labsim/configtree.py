@@ -98,6 +98,7 @@ SINGLE_VALUED = [
     "ip nhrp holdtime", "ip nhrp authentication", "keepalive", "bandwidth", "encryption", "hash",
     "authentication", "group", "lifetime", "dpd", "mode", "virtual-template", "keyring", "connect", "peer",
     "integrity", "crypto map", "ip unnumbered", "logging buffered", "address", "pre-shared-key",
+    "logging trap", "logging facility", "logging origin-id", "logging source-interface",
 ]
 
 INTERFACE_NAMES = [
@@ -250,6 +251,10 @@ def _child_ok(mode: str, words: List[str]) -> bool:
 
 
 def _single_key(text: str) -> Optional[str]:
+    if text.startswith("logging host "):
+        # one line per collector: `logging host X transport udp port N` again replaces X's line
+        words = text.split()
+        return " ".join(words[:4] if len(words) > 3 and words[2] == "ipv6" else words[:3])
     for key in SINGLE_VALUED:
         if text == key or text.startswith(key + " "):
             if key == "crypto map" and len(text.split()) != 3:

@@ -1,4 +1,4 @@
-"""Embedded Event Manager applets and a finite flash: file system for the lab's routers.
+"""Embedded Event Manager applets for the lab's routers.
 
 The lab's own reading of EEM (independent of the collection's checker, so each can catch the other's
 mistakes): applets are read from the running-config (`event manager applet NAME`), syslog applets run when
@@ -6,7 +6,7 @@ the router logs a message their `event syslog pattern` matches (honouring `ratel
 watchdog` applets run every `time` seconds, and the actions run in ascending string order of their labels,
 as IOS does.  `cli command` runs through the router's own command line at that simulated moment, `file
 open|puts|close` write to `flash:`, which is finite: a write that does not fit fails, and the applet stops
-there with `%HA_EM-3-FMPD_ERROR`, as on IOS.
+there with `%HA_EM-3-FMPD_ERROR`, as on IOS (flash: itself is labsim.flash).
 """
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ import datetime
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-FLASH_SIZE = 8 * 1024 * 1024
+from .cli import Session
+from .flash import flash_path
+
 EEM_STEP = 1.0            # simulated seconds between applet dispatches while any applet is configured
 CLI_SECONDS = 0.25        # simulated run time of one `cli command` (for maxrun)
 DEFAULT_MAXRUN = 20.0
@@ -56,74 +58,6 @@ def tokenize(line: str) -> List[str]:
         out.append(line[i:j])
         i = j
     return out
-
-
-# ----- flash ---------------------------------------------------------------------------------------------
-class Flash:
-    """flash: of one router: a few files, 8 MB in all."""
-
-    def __init__(self, boot: float, size: int = FLASH_SIZE) -> None:
-        self.size = size
-        self.files: Dict[str, Dict[str, Any]] = {
-            "packages.conf": {"data": "#! /usr/binos/bin/packages_conf.sh\n" + "# lab image\n" * 560, "mtime": boot},
-            "pnp-info": {"data": None, "mtime": boot},      # a directory
-            "tracelogs": {"data": None, "mtime": boot},
-        }
-        self.next_index = 14
-
-    def used(self) -> int:
-        return sum(4096 if f["data"] is None else len(f["data"].encode("utf-8")) for f in self.files.values())
-
-    def free(self) -> int:
-        return max(0, self.size - self.used())
-
-    def exists(self, name: str) -> bool:
-        return name in self.files and self.files[name]["data"] is not None
-
-    def write(self, name: str, text: str, now: float, append: bool = True) -> bool:
-        """False (nothing written) when it does not fit."""
-        old = self.files.get(name)
-        base = old["data"] if old and append and old["data"] is not None else ""
-        replaced = 0 if append or old is None or old["data"] is None else len(old["data"].encode("utf-8"))
-        grow = len(text.encode("utf-8")) - replaced
-        if grow > self.free():
-            return False
-        self.files[name] = {"data": base + text, "mtime": now, "index": (old or {}).get("index") or self._index()}
-        return True
-
-    def _index(self) -> int:
-        self.next_index += 1
-        return self.next_index
-
-    def delete(self, name: str) -> bool:
-        if not self.exists(name):
-            return False
-        del self.files[name]
-        return True
-
-    def dir_text(self, now: float, name: Optional[str] = None) -> str:
-        rows = []
-        for i, (fname, f) in enumerate(sorted(self.files.items())):
-            if name is not None and fname != name:
-                continue
-            size = 4096 if f["data"] is None else len(f["data"].encode("utf-8"))
-            when = datetime.datetime.fromtimestamp(f["mtime"], tz=datetime.timezone.utc)
-            rows.append("%6d  %s %16d  %s  %s" % (f.get("index") or (11 + i), "drwx" if f["data"] is None else "-rw-",
-                                                  size, when.strftime("%b %d %Y %H:%M:%S +00:00"), fname))
-        if name is not None and not rows:
-            return "%%Error opening flash:/%s (No such file or directory)" % name
-        head = "Directory of flash:/%s" % (name or "")
-        return "\n".join([head, ""] + rows + ["", "%d bytes total (%d bytes free)" % (self.size, self.free())])
-
-    def state(self) -> Dict[str, Any]:
-        return {"size": self.size, "free": self.free(),
-                "files": {n: len(f["data"].encode("utf-8")) for n, f in self.files.items() if f["data"] is not None}}
-
-
-def flash_path(arg: str) -> Optional[str]:
-    """`flash:name`, `flash:/name`, `bootflash:name` -> name; None for another file system."""
-    m = re.match(r"^(?:boot)?flash:/?([A-Za-z0-9_.-]*)$", arg.strip())
-    return m.group(1) if m else None
 
 
 # ----- applets -------------------------------------------------------------------------------------------
@@ -267,8 +201,6 @@ class Run:
     """One execution of an applet."""
 
     def __init__(self, engine: Engine, router: Any, applet: Applet, at: float, line: Optional[str]) -> None:
-        from .cli import Session  # local: cli imports render which imports sim
-
         self.engine = engine
         self.router = router
         self.applet = applet

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from typing import TYPE_CHECKING, List, Optional
+from typing import List, Optional
 
 from .build import _mask
-
-if TYPE_CHECKING:
-    from .sim import Fleet, Link, Router, Side
+from .model import FleetView, Link, Router, Side
 
 CODENAMES = {"17.3": "Amsterdam", "17.6": "Bengaluru", "17.9": "Cupertino", "17.12": "Dublin"}
 IMAGES = {"c8000v": "Virtual XE Software", "asr1001x": "ASR1000 Software", "isr4451": "ISR Software"}
@@ -40,7 +38,7 @@ def hms(seconds: float) -> str:
     return "%02d:%02d:%02d" % (s // 3600, (s % 3600) // 60, s % 60)
 
 
-def show_version(r: "Router", now: float) -> str:
+def show_version(r: Router, now: float) -> str:
     spec = r.spec
     ver = spec.plat["version"]
     up = uptime_words(now - r.boot)
@@ -135,7 +133,7 @@ def show_version(r: "Router", now: float) -> str:
     return "\n".join(lines)
 
 
-def running_config(fleet: "Fleet", r: "Router", now: float, tree=None) -> str:
+def running_config(fleet: FleetView, r: Router, now: float, tree=None) -> str:
     body = (tree or r.config).lines()
     text_len = sum(len(x) + 1 for x in body)
     head = ["Building configuration...", "", "Current configuration : %d bytes" % text_len, "!"]
@@ -145,13 +143,13 @@ def running_config(fleet: "Fleet", r: "Router", now: float, tree=None) -> str:
     return "\n".join(head + body[1:] + ["end"])
 
 
-def show_clock(now: float, r: "Router") -> str:
+def show_clock(now: float, r: Router) -> str:
     star = "*" if r.spec.log_style == "sequence" else ""
     d = _dt(now)
     return "%s%s.%03d UTC %s" % (star, d.strftime("%H:%M:%S"), d.microsecond // 1000, d.strftime("%a %b %d %Y"))
 
 
-def show_logging(r: "Router") -> str:
+def show_logging(r: Router) -> str:
     n = r.logged_total
     head = [
         "Syslog logging: enabled (0 messages dropped, %d messages rate-limited, 0 flushes, 0 overruns, xml disabled, "
@@ -186,7 +184,7 @@ def show_logging(r: "Router") -> str:
 
 # ----- IPsec SAs ------------------------------------------------------------------------------------------
 
-def _side_iface(fleet: "Fleet", side: "Side") -> (str, str):
+def _side_iface(fleet: FleetView, side: Side) -> (str, str):
     t = side.tunnel
     spec = fleet.specs[side.router]
     if t is None or t.kind in ("static_crypto_map", "dynamic_crypto_map"):
@@ -204,7 +202,7 @@ def _net(prefix: str) -> str:
     return "%s/%s" % (n.network_address, n.netmask)
 
 
-def _idents(fleet: "Fleet", link: "Link", side: "Side") -> (str, str):
+def _idents(fleet: FleetView, link: Link, side: Side) -> (str, str):
     t = side.tunnel
     other = link.other(side)
     ot = other.tunnel
@@ -233,7 +231,7 @@ def _remaining(now: float, since: float, life: int = 3600) -> int:
     return max(1, life - int(now - since) % life)
 
 
-def _sa_block(fleet: "Fleet", r: "Router", link: "Link", side: "Side", now: float, detail: bool) -> List[str]:
+def _sa_block(fleet: FleetView, r: Router, link: Link, side: Side, now: float, detail: bool) -> List[str]:
     iface, tag = _side_iface(fleet, side)
     lid, rid = _idents(fleet, link, side)
     t = side.tunnel
@@ -298,7 +296,7 @@ def _sa_block(fleet: "Fleet", r: "Router", link: "Link", side: "Side", now: floa
 AVG_KB = 0.000145
 
 
-def show_ipsec_sa(fleet: "Fleet", r: "Router", now: float, peer: Optional[str] = None, detail: bool = False) -> str:
+def show_ipsec_sa(fleet: FleetView, r: Router, now: float, peer: Optional[str] = None, detail: bool = False) -> str:
     groups = {}
     order = []
     for link, side in fleet.links_of(r.name):
@@ -323,7 +321,7 @@ def show_ipsec_sa(fleet: "Fleet", r: "Router", now: float, peer: Optional[str] =
 
 # ----- IKE ------------------------------------------------------------------------------------------------
 
-def show_isakmp_sa(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str:
+def show_isakmp_sa(fleet: FleetView, r: Router, now: float, detail: bool) -> str:
     rows = [(link, side) for link, side in fleet.links_of(r.name) if link.ike == "ikev1" and side.ike]
     if not detail:
         out = ["IPv4 Crypto ISAKMP SA", "dst             src             state          conn-id status"]
@@ -351,7 +349,7 @@ def show_isakmp_sa(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str
     return "\n".join(out)
 
 
-def show_ikev2_sa(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str:
+def show_ikev2_sa(fleet: FleetView, r: Router, now: float, detail: bool) -> str:
     rows = [(link, side) for link, side in fleet.links_of(r.name) if link.ike == "ikev2" and side.ike]
     out = [" IPv4 Crypto IKEv2  SA ", "",
            "Tunnel-id Local                 Remote                fvrf/ivrf            Status "]
@@ -384,7 +382,7 @@ def show_ikev2_sa(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str:
     return "\n".join(out)
 
 
-def show_crypto_session(fleet: "Fleet", r: "Router", now: float, detail: bool, remote: Optional[str] = None) -> str:
+def show_crypto_session(fleet: FleetView, r: Router, now: float, detail: bool, remote: Optional[str] = None) -> str:
     out = ["Crypto session current status", ""]
     if detail:
         out += ["Code: C - IKE Configuration mode, D - Dead Peer Detection",
@@ -438,7 +436,7 @@ def show_crypto_session(fleet: "Fleet", r: "Router", now: float, detail: bool, r
     return "\n".join(out)
 
 
-def show_dmvpn(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str:
+def show_dmvpn(fleet: FleetView, r: Router, now: float, detail: bool) -> str:
     tuns = [t for t in r.spec.tunnels if t.kind.startswith("mgre")]
     if not tuns:
         return ""
@@ -489,7 +487,7 @@ def show_dmvpn(fleet: "Fleet", r: "Router", now: float, detail: bool) -> str:
 
 # ----- QFP ------------------------------------------------------------------------------------------------
 
-def show_qfp_drops(r: "Router") -> str:
+def show_qfp_drops(r: Router) -> str:
     rows = [(k, v) for k, v in sorted(r.qfp.items()) if int(v[0]) > 0]
     out = ["Last clearing of QFP drops statistics : %s" % getattr(r, "qfp_cleared", "never"), "",
            "-" * 73,
@@ -514,7 +512,7 @@ IPSEC_DROP_TABLE = [
 ]
 
 
-def show_qfp_ipsec_drops(r: "Router", all_rows: bool) -> str:
+def show_qfp_ipsec_drops(r: Router, all_rows: bool) -> str:
     # Drop-type numbers differ between releases (domain.md): keep them release-specific on purpose.
     offset = 0 if r.spec.plat["version"].startswith("17.9") else (2 if r.spec.plat["version"].startswith("17.6") else 1)
     out = ["-" * 72, "Drop Type  Name                                     Packets", "-" * 72]
@@ -527,7 +525,7 @@ def show_qfp_ipsec_drops(r: "Router", all_rows: bool) -> str:
     return "\n".join(out)
 
 
-def show_ip_int_brief(r: "Router") -> str:
+def show_ip_int_brief(r: Router) -> str:
     out = ["Interface              IP-Address      OK? Method Status                Protocol"]
     for node in r.config.sections("interface"):
         name = node.text.split()[1]

@@ -26,12 +26,14 @@ from fakenos.plugins.shell.cmd_shell import CMDShell
 from .cli import Session
 from .groundtruth import ground_truth
 from .sim import Fleet
+from .views import router_state
 
 log = logging.getLogger("labsim")
 
 FLEET: Optional[Fleet] = None          # the fleet the NOS plugin's device objects act on
 NOS_PLUGIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ios_nos.py")
 FAULT_KINDS = ("none", "unreachable", "auth", "reject", "slow", "drop")
+TICK = 0.2                             # real seconds between background syncs while syslog is configured
 FAULT_DEFAULT_MATCH = {"reject": "show crypto", "slow": "show crypto", "drop": "show crypto"}
 
 
@@ -282,6 +284,19 @@ class Lab:
         self.control = Server(path, Handler)
         os.chmod(path, 0o600)
         threading.Thread(target=self.control.serve_forever, daemon=True).start()
+        threading.Thread(target=self._tick, name="syslog-clock", daemon=True).start()
+
+    def _tick(self) -> None:
+        """While a router has a `logging host`, move the fleet every TICK so its messages go out as they happen.
+
+        The simulation is lazy (it catches up when asked); a collector cannot ask, so the lab asks for it.
+        """
+        while not self.stopping.wait(TICK):
+            if self.fleet.remote_log.active:
+                try:
+                    self.fleet.sync()
+                except Exception:  # the clock thread must outlive one bad step; the error goes to lab.log
+                    log.exception("background sync")
 
     @staticmethod
     def _fast_stop(host: Any) -> None:
@@ -318,7 +333,7 @@ class Lab:
             return {"ok": True, "routers": [{"name": r.name, "port": r.port, "address": r.spec.addr}
                                             for r in fleet.routers.values()]}
         if op == "state":
-            return {"ok": True, "state": fleet.state(self._router(req))}
+            return {"ok": True, "state": router_state(fleet, self._router(req))}
         if op == "history":
             with fleet.lock:
                 return {"ok": True, "history": list(fleet.routers[self._router(req)].history)}
@@ -347,10 +362,37 @@ class Lab:
             return {"ok": True, "credentials": creds}
         if op == "ground_truth":
             return {"ok": True, "ground_truth": ground_truth(fleet)}
+        if op == "configure":
+            return {"ok": True, "output": self._configure(self._router(req), req.get("lines") or [])}
+        if op == "start_desync":
+            return {"ok": True, "desync": fleet.start_desync(str(req["sender"]), str(req["receiver"]),
+                                                             str(req.get("mode") or "lost"))}
+        if op == "inv_spi":
+            return {"ok": True, "time": fleet.log_inv_spi(self._router(req), str(req["src"]), int(req["spi"]))}
+        if op == "foreign":
+            return {"ok": True, "time": fleet.add_foreign(self._router(req), str(req["src"]), int(req["spi"]),
+                                                          bool(req.get("live", True)))}
         if op == "down":
             threading.Thread(target=self.stop, daemon=True).start()
             return {"ok": True}
         raise ValueError("unknown op %r" % op)
+
+    def _configure(self, name: str, lines: Any) -> str:
+        """Type lines in configuration mode, as a person on the console would; any IOS error fails the op."""
+        if isinstance(lines, str) or not all(isinstance(x, str) for x in lines):
+            raise ValueError("configure takes a list of configuration lines")
+        session = Session(self.fleet, self.fleet.routers[name], peer="lab-control")
+        session.priv = 15
+        out = [session.handle("configure terminal")]
+        try:
+            for line in lines:
+                text = session.handle(line)
+                out.append(text)
+                if "% " in text:
+                    raise ValueError("%s: %r: %s" % (name, line, text.strip()))
+        finally:
+            out.append(session.handle("end"))
+        return "".join(out)
 
     def _router(self, req: Dict[str, Any]) -> str:
         name = req.get("router")
