@@ -12,7 +12,7 @@ usually runs on the other router (the sender).
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
@@ -213,7 +213,7 @@ def assess_fleet(
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan}
 
 
-def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: List[Mapping[str, Any]]) -> None:
+def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: Sequence[Mapping[str, Any]]) -> None:
     """The sender of a confirmed desync is half of the black hole: it gets a finding of its own.
 
     Without it the sender would read "compliant" with a clear planned beside it.
@@ -329,7 +329,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         if v == RESOLVED:
             findings.append(finding(
                 "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
-                % (label, "; ".join(verdict["evidence"])), flow["src"]))
+                % (label, "; ".join((verdict or {}).get("evidence") or [])), flow["src"]))
             continue
         code = "SPI_DESYNC_CONFIRMED" if v == CONFIRMED else "SPI_DESYNC_SUSPECTED"
         why = "; ".join(verdict["evidence"]) if verdict else "no verdict"

@@ -95,7 +95,7 @@ def status_of(assessed: Any, compliant: Any) -> str:
 
 def compile_waivers(waivers: Optional[List[Mapping[str, Any]]]) -> List[Dict[str, Any]]:
     """Check and compile ``ipsec_spi_waivers``; ParseError names the waiver and what is wrong."""
-    compiled = []
+    compiled: List[Dict[str, Any]] = []
     if waivers is None:
         return compiled
     if not isinstance(waivers, (list, tuple)):
