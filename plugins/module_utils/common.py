@@ -66,8 +66,24 @@ def as_lines(data: TextInput, what: str = "input") -> List[str]:
     return as_text(data, what).splitlines()
 
 
-_HEX_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})$")
-_SPI_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})\s*(?:\(\s*(\d{1,10})\s*\))?$")
+# ASCII classes only: "\d" (and str.isdecimal / int()) also take Arabic-Indic or fullwidth digits.
+_SPI_RE = re.compile(r"^(?:0[xX])?[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:\([ \t]*([0-9]{1,10})[ \t]*\))?$")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty run of ASCII 0-9 only.
+
+    ``str.isdecimal()`` and ``int()`` accept any Unicode decimal digit
+    (``"\u0665\u0660"`` is 50 to them); device output never has those, so a
+    field that does is damaged and must not be read as a number.
+    """
+    return text.isascii() and text.isdecimal()
+
+
+def ascii_int(text: str) -> Optional[int]:
+    """``int(text)`` for an ASCII decimal (surrounding blanks allowed), else None."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdecimal() else None
 
 
 def parse_spi(text: str) -> int:
@@ -120,8 +136,10 @@ class UnsupportedCommand(ParseError):
     """The device answered that it does not know the command (e.g. QFP commands on classic IOS)."""
 
 
+# "[ \t\r]*", not "\s*": under MULTILINE "\s" also eats newlines, so every line start of a run of
+# blank lines re-scanned the whole run (40 kB of newlines took 16 s).
 _UNSUPPORTED_RE = re.compile(
-    r"^\s*% (?:Invalid input detected|Incomplete command|Unrecognized command|Ambiguous command)",
+    r"^[ \t\r]*% (?:Invalid input detected|Incomplete command|Unrecognized command|Ambiguous command)",
     re.MULTILINE,
 )
 
