@@ -8,6 +8,9 @@ When one NBMA address has several tunnel addresses, the following rows leave
 the first two columns empty; a long (IPv6) NBMA address is printed alone on
 its line, its tunnel address and the rest on the next line. Both forms are
 read as one peer entry per tunnel address.
+
+An entry NHRP has not resolved yet prints ``UNKNOWN`` for the NBMA address
+(attributes ``IX``: incomplete, no socket): it is a row with ``nbma`` None.
 """
 
 from __future__ import annotations
@@ -27,12 +30,16 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
 
 MAX_LINE = 4096
 
+# Applied to whitespace-collapsed lines; ASCII digit classes ("\d" takes Arabic-Indic or fullwidth digits).
 _INTERFACE_RE = re.compile(r"^Interface: (\S+?),? (IPv4|IPv6) NHRP Details$")
-_TYPE_RE = re.compile(r"^Type:\s?([A-Za-z-]+), NHRP Peers:\s?(\d+),?$")
-_ROW_RE = re.compile(r"^(\d+) (\S+) (\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
+_TYPE_RE = re.compile(r"^Type: ?([A-Za-z-]+), NHRP Peers: ?([0-9]+),?$")
+_ROW_RE = re.compile(r"^([0-9]+) (\S+) (\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
 _CONT_RE = re.compile(r"^(\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
-_NBMA_ONLY_RE = re.compile(r"^(\d+) (\S+)$")
-_UPTIME_RE = re.compile(r"^(?:never|\d+:\d+:\d+|(?:\d+[ywdhm])+)$")
+_NBMA_ONLY_RE = re.compile(r"^([0-9]+) (\S+)$")
+_UPTIME_RE = re.compile(r"^(?:never|[0-9]+:[0-9]+:[0-9]+|(?:[0-9]+[ywdhm])+)$")
+_UNKNOWN_NBMA = "UNKNOWN"
+# Nothing read yet for the current NBMA peer (None is a known-unknown NBMA: "UNKNOWN").
+_NO_NBMA = object()
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
     r"^(?:Legend:|[A-Z][A-Z0-9]? - |# Ent|NHS Status:|UpDn Time|=+$|-+[ -]*$|Load for |Time source is |"
@@ -73,7 +80,7 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
     interface: Optional[str] = None
     af: Optional[str] = None
     kind: Optional[str] = None
-    nbma: Optional[str] = None
+    nbma: Any = _NO_NBMA
     entries: Optional[int] = None
     pending = False
     recognised = False
@@ -102,7 +109,7 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
         match = _INTERFACE_RE.match(line)
         if match:
             interface, af = match.group(1), match.group(2)
-            kind, nbma, entries, pending = None, None, None, False
+            kind, nbma, entries, pending = None, _NO_NBMA, None, False
             recognised = True
             continue
         if line.startswith("Type:"):
@@ -112,13 +119,16 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
             else:
                 problem(problems, lineno, "unreadable Type line", raw)
             continue
-        if line[0].isdecimal():
+        # Any Unicode digit makes a line row-like (so damage is reported); only ASCII ones are read.
+        row_like = line[0].isdecimal()
+        if row_like and line[0].isascii():
             match = _ROW_RE.match(line)
             if match and interface is not None:
-                nbma = maybe_addr(match.group(2))
+                nbma = None if match.group(2) == _UNKNOWN_NBMA else maybe_addr(match.group(2))
                 entries = int(match.group(1))
                 pending = False
-                if nbma is None:
+                if nbma is None and match.group(2) != _UNKNOWN_NBMA:
+                    nbma = _NO_NBMA
                     problem(problems, lineno, "DMVPN peer NBMA address not understood", raw)
                     continue
                 add(lineno, raw, match.group(3), match.group(4), match.group(5), match.group(6))
@@ -131,13 +141,13 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
                 continue
         match = _CONT_RE.match(line)
         if match and interface is not None and maybe_addr(match.group(1)) is not None:
-            if nbma is None:
+            if nbma is _NO_NBMA:
                 problem(problems, lineno, "DMVPN peer row without an NBMA address", raw)
                 continue
             add(lineno, raw, match.group(1), match.group(2), match.group(3), match.group(4))
             pending = False
             continue
-        if pending or (interface is not None and line[0].isdecimal()):
+        if pending or (interface is not None and row_like):
             problem(problems, lineno, "DMVPN peer row not understood", raw)
             pending = False
             continue
