@@ -132,6 +132,21 @@ def maybe_addr(text: Optional[str]) -> Optional[str]:
         return None
 
 
+_SUBNET_RE = re.compile(r"^([0-9A-Fa-f.:]+)(?: ([0-9.]+)|/([0-9]{1,3}))$")
+
+
+def subnet_prefix(text: str) -> Optional[str]:
+    """``10.0.0.0 255.0.0.0`` or ``2001:db8::/64`` (as IOS lists remote subnets) as a canonical
+    prefix string (``10.0.0.0/8``); None when it is not one (e.g. a non-contiguous mask)."""
+    match = _SUBNET_RE.match(" ".join(text.split()))
+    if not match:
+        return None
+    try:
+        return str(ipaddress.ip_network("%s/%s" % (match.group(1), match.group(2) or match.group(3)), strict=False))
+    except ValueError:
+        return None
+
+
 class UnsupportedCommand(ParseError):
     """The device answered that it does not know the command (e.g. QFP commands on classic IOS)."""
 

@@ -9,7 +9,6 @@ Used to know a router's peers (domain notes, section 4 rule 3): a session's
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Dict, List, Optional
 
@@ -21,6 +20,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     is_unsupported,
     maybe_addr,
     problem,
+    subnet_prefix,
 )
 
 MAX_LINE = 4096
@@ -39,7 +39,6 @@ _ACTIVE_RE = re.compile(r"^Active SAs: ([0-9]+), origin: (.+)$")
 # The lifetime is not always two numbers ("KB Vol Rekey Disabled/3060"): it must not cost the counters.
 _INBOUND_RE = re.compile(r"^Inbound: #pkts dec'ed ([0-9]+) drop ([0-9]+)(?: life \(KB/Sec\) .+)?$")
 _OUTBOUND_RE = re.compile(r"^Outbound: #pkts enc'ed ([0-9]+) drop ([0-9]+)(?: life \(KB/Sec\) .+)?$")
-_SUBNET_RE = re.compile(r"^([0-9A-Fa-f.:]+)(?: ([0-9.]+)|/([0-9]{1,3}))$")
 _VERSIONS = {"IKEv1": "ikev1", "IKEv2": "ikev2"}
 _SIMPLE_KEYS = {
     "Profile": "profile",
@@ -65,17 +64,6 @@ def _ike_sa(version: str, local: str, local_port: str, remote: str, remote_port:
         "status": status, "capabilities": None, "conn_id": None, "lifetime": None,
     }
 
-
-def _subnet(line: str) -> Optional[str]:
-    """``10.0.0.0 255.0.0.0`` or ``2001:db8::/64`` as a prefix string; None when it is not one."""
-    match = _SUBNET_RE.match(line)
-    if not match:
-        return None
-    spec = "%s/%s" % (match.group(1), match.group(2) or match.group(3))
-    try:
-        return str(ipaddress.ip_network(spec, strict=False))
-    except ValueError:
-        return None
 
 
 def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
@@ -120,7 +108,7 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
             problem(problems, wrapped[0], "IKE SA without its remote line", wrapped[1])
             wrapped = None
         if subnets is not None:
-            prefix = _subnet(line)
+            prefix = subnet_prefix(line)
             if prefix is not None:
                 subnets.setdefault("remote_subnets", []).append(prefix)
                 continue
