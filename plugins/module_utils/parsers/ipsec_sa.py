@@ -33,8 +33,9 @@ MAX_LINE = 4096
 
 # Applied to whitespace-collapsed text (single spaces, no tabs), so each " ?" is one optional blank.
 _MAP_TAG_RE = re.compile(r"^([^,]*?) ?, ?local addr (\S+)$", re.IGNORECASE)
-_IDENT_RE = re.compile(r"^(local|remote)\s+ident\s*\(([A-Za-z/]+)\):\s*\(([0-9A-Fa-f.:/]+)\)\s*$")
-_FLAGS_RE = re.compile(r"^(PERMIT|DENY),\s*flags=\{([^}]*)\}\s*$")
+# _memo_match applies these to whitespace-collapsed text: each " ?" stands for any run of blanks.
+_IDENT_RE = re.compile(r"^(local|remote) ident ?\(([A-Za-z/]+)\) ?: ?\(([0-9A-Fa-f.:/]+)\)$")
+_FLAGS_RE = re.compile(r"^(PERMIT|DENY) ?, ?flags ?= ?\{([^}]*)\}$")
 _NO_SA_RE = re.compile(r"^\(send\) ?:? ?([0-9]+) ?, ?#pkts invalid sa \(rcv\) ?:? ?([0-9]+)$")
 _PFS_RE = re.compile(r"^PFS \(Y/N\): ?([YN])(?: ?, ?DH group ?: ?([^,]+?))? ?(?:,.*)?$")
 _KEYWORDS: Dict[str, Any] = {
