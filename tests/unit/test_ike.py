@@ -169,3 +169,15 @@ def test_non_ascii_digits_are_not_numbers(row):
     problems = []
     assert parse_ike_sas("dst src state conn-id status\n" + row + "\n", problems) == []
     assert [p["line"] for p in problems] == [2]
+
+
+def test_isakmp_summary_with_the_slot_column_of_older_releases():
+    # IOS 12.4 prints "dst src state conn-id slot status": every row was reported as not understood.
+    problems = []
+    rows = parse_ike_sas(fixture("isakmp_sa_slot_column.txt"), problems, local_addresses=["192.0.2.11"])
+    assert problems == []
+    assert [(r["dst"], r["src"], r["state"], r["conn_id"], r["status"], r["deleted"], r["remote"]) for r in rows] == [
+        ("192.0.2.11", "198.51.100.2", "QM_IDLE", 1051, "ACTIVE", False, "198.51.100.2"),
+        ("192.0.2.11", "203.0.113.77", "MM_NO_STATE", 1052, "ACTIVE", True, "203.0.113.77"),
+    ]
+    assert parse_ike_sas("dst src state conn-id slot status\n") == []

@@ -6,7 +6,7 @@
 Which command produced the text is told line by line from the row shapes, so
 both may even be concatenated:
 
-* IKEv1: ``dst src state conn-id status`` rows, or with ``detail``
+* IKEv1: ``dst src state conn-id [slot] status`` rows, or with ``detail``
   ``C-id Local Remote [I-VRF] Status Encr Hash Auth DH Lifetime [Cap.]`` rows;
   classic IOS prints IPv6 SAs one field per line (``dst:``, ``src:``,
   ``state: ... conn-id: ... status: ...``).
@@ -41,7 +41,8 @@ MAX_LINE = 4096
 
 # Applied to whitespace-collapsed lines; ASCII digit classes ("\\d" takes Arabic-Indic or fullwidth digits).
 _AF_RE = re.compile(r"^(IPv4|IPv6) Crypto (ISAKMP|IKEv2) SA$", re.IGNORECASE)
-_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) ([0-9]+) ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
+# Older releases print a "slot" column between conn-id and status.
+_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) ([0-9]+)(?: [0-9]+)? ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
 _V1_DETAIL_ROW_RE = re.compile(r"^([0-9]+) (\S+) (\S+) (.*)$")
 _LIFETIME_RE = re.compile(r"^[0-9]+:[0-9]+:[0-9]+$")
 _ENGINE_RE = re.compile(r"^Engine-id:Conn-id = (\S+)$")
@@ -62,7 +63,7 @@ _INITIATOR_RE = re.compile(r"^Initiator of SA : (Yes|No)$")
 _NAT_RE = re.compile(r"^NAT-T is (not )?detected")
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _HEADER_RE = re.compile(
-    r"^(?:dst src state conn-id status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
+    r"^(?:dst src state conn-id (?:slot )?status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
     r"Load for |Time source is |No time source|[A-Za-z]+ - |There are no |No IKE)",
     re.IGNORECASE,
 )
