@@ -107,3 +107,14 @@ def test_damaged_rows_are_problems(row):
     peers = parse_dmvpn("Interface: Tunnel1, IPv4 NHRP Details\nType:Hub, NHRP Peers:1,\n" + row + "\n", problems)
     assert peers == []
     assert [p["line"] for p in problems] == [3]
+
+
+@pytest.mark.parametrize("after", ["", " 1 2001:db8::9\n 10.0.0.9 UP never D\n",
+                                   " 1 192.0.2.9 10.0.0.9 UP never D\n", "Interface: Tunnel2, IPv4 NHRP Details\n"])
+def test_nbma_line_without_its_tunnel_line_is_reported(after):
+    # A wrapped IPv6 NBMA line whose tunnel line never came was overwritten by the next one, silently.
+    text = "Interface: Tunnel1, IPv4 NHRP Details\nType:Hub, NHRP Peers:1,\n 1 2001:db8::1\n" + after
+    problems = []
+    peers = parse_dmvpn(text, problems)
+    assert [(p["line"], p["reason"]) for p in problems] == [(3, "DMVPN NBMA address without its tunnel address line")]
+    assert all(p["nbma"] != "2001:db8::1" for p in peers)

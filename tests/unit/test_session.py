@@ -153,3 +153,13 @@ def test_wrapped_ike_sa_at_the_end_of_the_output_is_reported():
     (session,) = parse_crypto_sessions("Interface: Tunnel1\nIKEv2 SA: local 2001:db8::1/500\n", problems)
     assert session["ike_sas"] == [] and [(p["line"], p["reason"]) for p in problems] == [
         (2, "IKE SA without its remote line")]
+
+
+def test_tokens_of_many_slashes_are_linear():
+    import time
+
+    text = "Interface: Tunnel1\n" + ("IKEv2 SA: local " + "1.1.1.1/" * 500 + "1 remote 1/1 x\n") * 250
+    start = time.process_time()
+    problems = []
+    parse_crypto_sessions(text, problems)
+    assert len(problems) == 250 and time.process_time() - start < 1.0

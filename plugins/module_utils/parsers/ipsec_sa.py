@@ -24,7 +24,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     as_text,
     is_ascii_digits,
     is_unsupported,
-    maybe_addr,
+    cached_addr as _cached_addr,
     parse_spi,
     problem,
 )
@@ -182,7 +182,6 @@ def _new_block(interface: Optional[str], tag: Optional[str], local_addr: Optiona
     }
 
 
-_ADDR_CACHE: Dict[str, Optional[str]] = {}
 _MATCH_CACHE: Dict[tuple, Any] = {}
 
 
@@ -213,18 +212,6 @@ def _spi(text: str) -> int:
                 return number
     # Anything unusual (no decimal, a space, a disagreement) gets the full check and its message.
     return parse_spi(text)
-
-
-def _cached_addr(text: str) -> Optional[str]:
-    """maybe_addr with a small cache: the same few addresses recur on every block."""
-    try:
-        return _ADDR_CACHE[text]
-    except KeyError:
-        pass
-    if len(_ADDR_CACHE) > 4096:
-        _ADDR_CACHE.clear()
-    value = _ADDR_CACHE[text] = maybe_addr(text)
-    return value
 
 
 def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:

@@ -18,9 +18,9 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     UnsupportedCommand,
     as_lines,
     is_unsupported,
-    maybe_addr,
+    cached_addr as maybe_addr,
     problem,
-    subnet_prefix,
+    cached_subnet_prefix as subnet_prefix,
 )
 
 MAX_LINE = 4096
@@ -29,10 +29,10 @@ _INTERFACE_RE = re.compile(r"^Interface: (\S+)$")
 # Applied to whitespace-collapsed lines. ASCII digit classes: "\d" takes Arabic-Indic or fullwidth digits.
 _PEER_RE = re.compile(r"^Peer: (\S+) port ([0-9]+)(?: fvrf: (\S+))?(?: ivrf: (\S+))?$")
 _STATUS_RE = re.compile(r"^Session status: (\S+)$")
-_IKE_SA_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local (\S+)/([0-9]+) remote (\S+)/([0-9]+) (\S+)$")
+_IKE_SA_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local ([^ /]+)/([0-9]+) remote ([^ /]+)/([0-9]+) (\S+)$")
 # IPv6 addresses make the line too long: the remote end and the status go on the next line.
-_IKE_SA_LOCAL_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local (\S+)/([0-9]+)$")
-_IKE_SA_REMOTE_RE = re.compile(r"^remote (\S+)/([0-9]+) (\S+)$")
+_IKE_SA_LOCAL_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local ([^ /]+)/([0-9]+)$")
+_IKE_SA_REMOTE_RE = re.compile(r"^remote ([^ /]+)/([0-9]+) (\S+)$")
 _CAPS_RE = re.compile(r"^Capabilities:(\S*)(?: connid:([0-9]+))?(?: lifetime:(\S+))?$")
 _FLOW_RE = re.compile(r"^IPSEC FLOW: (.+)$")
 _ACTIVE_RE = re.compile(r"^Active SAs: ([0-9]+), origin: (.+)$")
