@@ -81,12 +81,6 @@ def is_ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdecimal()
 
 
-def ascii_int(text: str) -> Optional[int]:
-    """``int(text)`` for an ASCII decimal (surrounding blanks allowed), else None."""
-    text = text.strip()
-    return int(text) if text.isascii() and text.isdecimal() else None
-
-
 def parse_spi(text: str) -> int:
     """Parse an ESP/AH SPI as IOS prints it and return it as an int.
 

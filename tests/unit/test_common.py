@@ -94,8 +94,7 @@ def test_parse_spi_refuses_non_ascii_digits_and_line_breaks(text):
 
 
 def test_ascii_digit_helpers():
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ascii_int, is_ascii_digits
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_ascii_digits
 
     assert is_ascii_digits("0123") and not is_ascii_digits("") and not is_ascii_digits("\u0665\u0660")
     assert not is_ascii_digits("\uff15") and not is_ascii_digits("\u00b2") and not is_ascii_digits("-1")
-    assert ascii_int(" 42 ") == 42 and ascii_int("\u0665\u0660") is None and ascii_int("4 2") is None
