@@ -65,7 +65,6 @@ def _ike_sa(version: str, local: str, local_port: str, remote: str, remote_port:
     }
 
 
-
 def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
     """Parse ``show crypto session [detail]``.
 
