@@ -74,8 +74,8 @@ def adversarial() -> int:
             elapsed = time.process_time() - start
             verdict = "PASS" if elapsed < ADVERSARIAL_LIMIT else "FAIL"
             failed += verdict == "FAIL"
-            print("%-16s %-38s %9d %9.3f %9d  %s%s" % (name, case, len(text), elapsed, len(problems), verdict,
-                                                        outcome))
+            print("%-16s %-38s %9d %9.3f %9d  %s%s"
+                  % (name, case, len(text), elapsed, len(problems), verdict, outcome))
     return failed
 
 

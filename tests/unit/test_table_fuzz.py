@@ -49,7 +49,7 @@ WORDS = st.sampled_from([
 
 
 def _line(*parts):
-    return st.tuples(*parts).map(lambda items: "".join(items))
+    return st.tuples(*parts).map("".join)
 
 
 def _spaced(*parts):
@@ -149,19 +149,24 @@ def _addr(value, optional=True):
     assert isinstance(value, str) and maybe_addr(value) == value, value
 
 
+def _int(value):
+    """An int that is not a bool (bool is an int subclass)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _opt(value, kind):
-    assert value is None or type(value) is kind, (value, kind)
+    assert value is None or (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))), (value, kind)
 
 
 def _count(value):
-    assert value is None or (type(value) is int and value >= 0), value
+    assert value is None or (_int(value) and value >= 0), value
 
 
 def _spi(value, optional=False):
     if value is None:
         assert optional
         return
-    assert type(value) is int and 0 <= value < 2 ** 32, value
+    assert _int(value) and 0 <= value < 2 ** 32, value
 
 
 def check_ipsec_sa(row):
@@ -174,7 +179,7 @@ def check_ipsec_sa(row):
         if ident is not None:
             assert set(ident) == {"addr", "mask", "prot", "port"}
             _addr(ident["addr"], optional=False)
-            assert isinstance(ident["mask"], str) and type(ident["prot"]) is int and type(ident["port"]) is int
+            assert isinstance(ident["mask"], str) and _int(ident["prot"]) and _int(ident["port"])
     for key in ("peer_port", "pkts_encaps", "pkts_decaps", "pkts_invalid_sa_rcv", "pkts_no_sa_send"):
         _count(row[key])
     assert row["action"] in (None, "PERMIT", "DENY")
@@ -195,8 +200,8 @@ def check_ipsec_sa(row):
             assert sa["status"].isascii()
         _count(sa["remaining_kb"])
         _count(sa["remaining_sec"])
-        assert type(sa["line"]) is int and sa["line"] >= 1
-    assert type(row["line"]) is int and row["line"] >= 1
+        assert _int(sa["line"]) and sa["line"] >= 1
+    assert _int(row["line"]) and row["line"] >= 1
 
 
 def check_ike_sa(row):
@@ -213,14 +218,14 @@ def check_ike_sa(row):
     _opt(row.get("lifetime"), str if row["version"] == "ikev1" else int)
     for prefix in row.get("remote_subnets", []):
         ipaddress.ip_network(prefix)
-    assert type(row["line"]) is int and row["line"] >= 1
+    assert _int(row["line"]) and row["line"] >= 1
 
 
 def check_session(row):
     assert isinstance(row["interface"], str)
     _addr(row["peer"])
     _count(row["peer_port"])
-    assert type(row["active_sas"]) is int and row["active_sas"] >= 0
+    assert _int(row["active_sas"]) and row["active_sas"] >= 0
     for sa in row["ike_sas"]:
         assert sa["version"] in (None, "ikev1", "ikev2")
         _addr(sa["local"], optional=False)
@@ -234,7 +239,7 @@ def check_session(row):
         assert isinstance(flow["flow"], str)
         for key in ("active_sas", "pkts_decrypted", "pkts_encrypted", "drops_in", "drops_out"):
             _count(flow[key])
-    assert type(row["line"]) is int and row["line"] >= 1
+    assert _int(row["line"]) and row["line"] >= 1
 
 
 def check_dmvpn(row):
@@ -253,7 +258,7 @@ def _check_table(keys):
         for name, values in result.items():
             assert isinstance(name, str) and name.isascii() and set(values) == keys
             for value in values.values():
-                assert type(value) is int and value >= 0
+                assert _int(value) and value >= 0
     return check
 
 
@@ -283,7 +288,7 @@ def run(name, data):
             check(row)
     for item in problems:
         assert set(item) == {"line", "reason", "text"}
-        assert type(item["line"]) is int and item["line"] >= 1 and isinstance(item["reason"], str)
+        assert _int(item["line"]) and item["line"] >= 1 and isinstance(item["reason"], str)
         assert isinstance(item["text"], str) and len(item["text"]) <= 200
 
 

@@ -165,8 +165,8 @@ def test_session_ike_sa_one_line_or_wrapped(local, remote, lport, rport, status,
     head = "Interface: Tunnel1\nSession status: UP-ACTIVE\nPeer: %s port %d\n" % (case(remote), rport)
     tail = "%sCapabilities:D connid:7 lifetime:01:02:03\n%sIPSEC FLOW: permit ip any any\n" % (indent, indent)
     one = "%sIKEv2 SA: local %s/%d remote %s/%d %s\n" % (indent, case(local), lport, case(remote), rport, status)
-    two = "%sIKEv2 SA: local %s/%d\n%s    remote %s/%d %s\n" % (indent, case(local), lport, indent, case(remote),
-                                                              rport, status)
+    two = "%sIKEv2 SA: local %s/%d\n%s    remote %s/%d %s\n" % (
+        indent, case(local), lport, indent, case(remote), rport, status)
     problems = []
     wrapped = parse_crypto_sessions(head + two + tail, problems)
     assert problems == []
