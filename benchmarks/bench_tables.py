@@ -7,8 +7,13 @@ Inputs come from gen_tables.py (fixed seed): a QFP global drop table, the QFP
 IPsec datapath drops table and a 200-peer ``show crypto ipsec sa detail``.
 Peers: Cisco's genie parsers (when genie is installed, requirements-bench.txt)
 and the ntc-templates TextFSM template for ``show crypto ipsec sa detail``.
-Target: ours at least 10x faster than each peer. Exit status 1 when a
-target is missed, 0 otherwise.
+Target: ours at least 10x faster than each peer.
+
+Then the robustness part (issue 17): every table parser on each adversarial
+input of about 1 MB from gen_tables.adversarial() must finish in under 1 s
+(CPU time of this process, so load elsewhere does not count), and
+``common.is_unsupported`` too. Exit status 1 when a target is missed, 0
+otherwise; ``--adversarial-only`` skips the peer comparison.
 """
 
 from __future__ import annotations
@@ -29,13 +34,49 @@ if os.path.isdir(COLLECTIONS) and COLLECTIONS not in sys.path:
 
 import gen_tables  # noqa: E402
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, is_unsupported  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.dmvpn import parse_dmvpn  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas  # noqa: E402
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas  # noqa: E402
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.session import parse_crypto_sessions  # noqa: E402
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import (  # noqa: E402
     parse_qfp_drops,
     parse_qfp_ipsec_drops,
 )
 
 TARGET = 10.0
+ADVERSARIAL_LIMIT = 1.0  # CPU seconds per parser and 1 MB input
+
+
+def adversarial() -> int:
+    """Every table parser on every adversarial input; returns the number of misses."""
+    parsers = {
+        "ipsec_sas": parse_ipsec_sas, "ike_sas": parse_ike_sas, "crypto_sessions": parse_crypto_sessions,
+        "dmvpn": parse_dmvpn, "qfp_drops": parse_qfp_drops, "qfp_ipsec_drops": parse_qfp_ipsec_drops,
+        "is_unsupported": is_unsupported,
+    }
+    cases = gen_tables.adversarial()
+    cases["is_unsupported"] = [case for case in cases["ipsec_sas"] if "blank" in case[0] or "unsupported" in case[0]]
+    print()
+    print("Adversarial inputs, about 1 MB each (target: < %.1f s CPU per call)" % ADVERSARIAL_LIMIT)
+    print("%-16s %-38s %9s %9s %9s  %s" % ("parser", "input", "bytes", "cpu s", "problems", "verdict"))
+    failed = 0
+    for name, func in parsers.items():
+        for case, text in cases[name]:
+            problems: list = []
+            gc.collect()
+            start = time.process_time()
+            try:
+                func(text) if name == "is_unsupported" else func(text, problems)
+                outcome = ""
+            except ParseError as exc:
+                outcome = " (refused: %s)" % str(exc)[:40]
+            elapsed = time.process_time() - start
+            verdict = "PASS" if elapsed < ADVERSARIAL_LIMIT else "FAIL"
+            failed += verdict == "FAIL"
+            print("%-16s %-38s %9d %9.3f %9d  %s%s"
+                  % (name, case, len(text), elapsed, len(problems), verdict, outcome))
+    return failed
 
 
 def _batch(func, number: int) -> float:
@@ -121,7 +162,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, default=200)
     parser.add_argument("--budget", type=float, default=1.5, help="seconds per measurement (about)")
+    parser.add_argument("--adversarial-only", action="store_true", help="only the 1 MB adversarial inputs")
     args = parser.parse_args()
+    if args.adversarial_only:
+        return 1 if adversarial() else 0
 
     rng = random.Random(gen_tables.SEED)
     texts = {
@@ -159,6 +203,7 @@ def main() -> int:
         for name in ours:
             mine, _same = paired(lambda n=name: ours[n](texts[n]), lambda n=name: ours[n](texts[n]), args.budget)
             print("%-16s %-24s %11.3f ms %14s %9s  %s" % (name, "(no peer)", mine * 1e3, "-", "-", "-"))
+    failed += adversarial()
     return 1 if failed else 0
 
 

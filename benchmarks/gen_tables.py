@@ -10,6 +10,11 @@
   per interface only), every tenth peer in a rekey overlap (two inbound / two outbound SAs)
   and every twenty-fifth with an ident that has no SA (``0x0(0)``).
 
+and, for the robustness benchmark, ``adversarial()``: inputs of about 1 MB per
+table parser built to make a careless parser slow (runs of blank lines, one
+huge line of blanks, keyword prefixes repeated without end, 70,000 SPIs in one
+block, wrapped lines that never complete, non-ASCII digits...).
+
 Usage: gen_tables.py [OUTDIR] [--peers N]  (default benchmarks/data, 200 peers)
 """
 
@@ -154,6 +159,56 @@ def ipsec_sa_detail(rng: random.Random, peers: int) -> str:
             conn += 1
         out += ["     outbound ah sas:", "", "     outbound pcp sas:", ""]
     return "\n".join(out) + "\n"
+
+
+MEGABYTE = 1_000_000
+
+
+def _fill(unit: str, size: int = MEGABYTE) -> str:
+    return unit * max(1, size // len(unit))
+
+
+def adversarial() -> dict:
+    """``{parser name: [(case, text), ...]}``, each text about 1 MB."""
+    blank_runs = [("blank lines", "\n" * MEGABYTE), ("blank lines with CRLF", "\r\n" * (MEGABYTE // 2)),
+                  ("one line of blanks", " " * MEGABYTE + "x"), ("one line of tabs", "\t" * MEGABYTE + "%"),
+                  ("no newline", "a" * MEGABYTE), ("unsupported after blanks", "\n" * MEGABYTE + "% Invalid input")]
+    spis = "".join("spi: 0x%X(%d)\n" % (n, n) for n in range(1, 70_001))
+    ipsec = blank_runs + [
+        ("70,000 SPIs in one block", "interface: Tunnel1\nprotected vrf: (none)\ninbound esp sas:\n" + spis),
+        ("keyword prefixes", "interface: Tunnel1\n" + _fill("current outbound sp\nlocal crypto endpt\n")),
+        ("local endpoint lines never completed", "interface: Tunnel1\nprotected vrf: (none)\n"
+         + _fill("local crypto endpt.: 2001:db8::1,\n")),
+        ("blanks inside keywords", "interface: Tunnel1\n" + _fill("local" + " \t" * 2000 + "x\n")),
+        ("non-ASCII digits", "interface: Tunnel1\nprotected vrf: (none)\n"
+         + _fill("#pkts encaps: \u0665\u0660\u0665\u0660\u0665\u0660\u0665\u0660\n")),
+    ]
+    ike = blank_runs + [
+        ("dst lines without src", "IPv6 Crypto ISAKMP SA\n" + _fill(" dst: 2001:db8::1\n")),
+        ("remote subnets without end", "Tunnel-id Local Remote fvrf/ivrf Status\n"
+         "1 10.0.0.1/500 10.0.0.2/500 none/none READY\nRemote subnets:\n" + _fill("10.0.0.0 255.0.255.0\n")),
+        ("row-like digits", _fill("1 " * 2000 + "\n")),
+        ("addresses and slashes", _fill("1 " + "1.1.1.1/" * 500 + "\n")),
+    ]
+    session = blank_runs + [
+        ("wrapped IKE SAs never completed", "Interface: Tunnel1\n" + _fill("IKEv2 SA: local 2001:db8::1/500\n")),
+        ("flows with odd lifetimes", "Interface: Tunnel1\n" + _fill(
+            "IPSEC FLOW: permit ip any any\nInbound: #pkts dec'ed 1 drop 0 life (KB/Sec) KB Vol Rekey Disabled/1\n")),
+        ("remote lines alone", "Interface: Tunnel1\n" + _fill("remote 2001:db8::2/500 Active\n")),
+    ]
+    dmvpn = blank_runs + [
+        ("UNKNOWN rows", "Interface: Tunnel1, IPv4 NHRP Details\n" + _fill(" 1 UNKNOWN 10.0.0.1 NHRP never IX\n")),
+        ("NBMA lines never completed", "Interface: Tunnel1, IPv4 NHRP Details\n" + _fill(" 1 2001:db8::1\n")),
+        ("long attribute codes", "Interface: Tunnel1, IPv4 NHRP Details\n"
+         + _fill(" 1 10.0.0.2 10.0.0.1 UP never " + "T" * 3000 + "\n")),
+    ]
+    qfp = blank_runs + [
+        ("row-like names", _fill("IpsecInput " + "1 " * 1000 + "\n")),
+        ("prompt-like lines", _fill("r" * 4000 + "\n")),
+        ("separators", _fill("-" * 3000 + " x\n")),
+    ]
+    return {"ipsec_sas": ipsec, "ike_sas": ike, "crypto_sessions": session, "dmvpn": dmvpn,
+            "qfp_drops": qfp, "qfp_ipsec_drops": qfp}
 
 
 def generate(outdir: str, peers: int = 200) -> dict:

@@ -10,6 +10,7 @@ turn it into AnsibleFilterError / fail_json naming the plugin.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Iterable, List, Optional, Union
@@ -66,8 +67,18 @@ def as_lines(data: TextInput, what: str = "input") -> List[str]:
     return as_text(data, what).splitlines()
 
 
-_HEX_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})$")
-_SPI_RE = re.compile(r"^(?:0[xX])?\s*([0-9A-Fa-f]{1,8})\s*(?:\(\s*(\d{1,10})\s*\))?$")
+# ASCII classes only: "\d" (and str.isdecimal / int()) also take Arabic-Indic or fullwidth digits.
+_SPI_RE = re.compile(r"^(?:0[xX])?[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:\([ \t]*([0-9]{1,10})[ \t]*\))?$")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty run of ASCII 0-9 only.
+
+    ``str.isdecimal()`` and ``int()`` accept any Unicode decimal digit
+    (``"\u0665\u0660"`` is 50 to them); device output never has those, so a
+    field that does is damaged and must not be read as a number.
+    """
+    return text.isascii() and text.isdecimal()
 
 
 def parse_spi(text: str) -> int:
@@ -116,12 +127,35 @@ def maybe_addr(text: Optional[str]) -> Optional[str]:
         return None
 
 
+_SUBNET_RE = re.compile(r"^([0-9A-Fa-f.:]+)(?: ([0-9.]+)|/([0-9]{1,3}))$")
+
+
+def subnet_prefix(text: str) -> Optional[str]:
+    """``10.0.0.0 255.0.0.0`` or ``2001:db8::/64`` (as IOS lists remote subnets) as a canonical
+    prefix string (``10.0.0.0/8``); None when it is not one (e.g. a non-contiguous mask)."""
+    match = _SUBNET_RE.match(" ".join(text.split()))
+    if not match:
+        return None
+    try:
+        return str(ipaddress.ip_network("%s/%s" % (match.group(1), match.group(2) or match.group(3)), strict=False))
+    except ValueError:
+        return None
+
+
+# The same few addresses recur on every row and block: parsing them with ipaddress dominated the time of
+# the table parsers on large outputs (about 10 us an IPv6 address). Results are immutable strings.
+cached_addr = functools.lru_cache(maxsize=8192)(maybe_addr)
+cached_subnet_prefix = functools.lru_cache(maxsize=4096)(subnet_prefix)
+
+
 class UnsupportedCommand(ParseError):
     """The device answered that it does not know the command (e.g. QFP commands on classic IOS)."""
 
 
+# "[ \t\r]*", not "\s*": under MULTILINE "\s" also eats newlines, so every line start of a run of
+# blank lines re-scanned the whole run (40 kB of newlines took 16 s).
 _UNSUPPORTED_RE = re.compile(
-    r"^\s*% (?:Invalid input detected|Incomplete command|Unrecognized command|Ambiguous command)",
+    r"^[ \t\r]*% (?:Invalid input detected|Incomplete command|Unrecognized command|Ambiguous command)",
     re.MULTILINE,
 )
 

@@ -55,3 +55,46 @@ def test_normalize_addr_ipv6_and_errors():
     assert normalize_addr("2001:DB8:0::1") == "2001:db8::1"
     with pytest.raises(ParseError):
         normalize_addr("10.1.1")
+
+
+def test_is_unsupported_is_linear_on_blank_lines():
+    # Issue 17, item 3: "^\s*%" under MULTILINE let "\s" cross newlines: 40 kB of newlines took 16-18 s.
+    import time
+
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_unsupported
+
+    for blank in ("\n", "\r\n", " \n", "\t\n\n"):
+        text = blank * 200_000
+        start = time.perf_counter()
+        assert is_unsupported(text) is False
+        assert is_unsupported(text + "  % Invalid input detected at '^' marker.") is True
+        assert time.perf_counter() - start < 2.0, repr(blank)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("% Invalid input detected at '^' marker.", True),
+    ("r1#show x\n         ^\n% Invalid input detected at '^' marker.\n", True),
+    ("\r\n  % Incomplete command.\r\n", True),
+    ("\t% Ambiguous command:  \"show c\"", True),
+    ("Global Drop Stats  Packets  Octets\n% of drops: 12", False),
+    ("text % Invalid input detected", False),
+])
+def test_is_unsupported_forms(text, expected):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_unsupported
+
+    assert is_unsupported(text) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "0x\u0661\u0662(18)", "0x12(\u0661\u0668)", "\uff11\uff12", "0x12(\uff11\uff18)", "0x1\n2", "0x12(18\n)",
+])
+def test_parse_spi_refuses_non_ascii_digits_and_line_breaks(text):
+    with pytest.raises(ParseError):
+        parse_spi(text)
+
+
+def test_ascii_digit_helpers():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_ascii_digits
+
+    assert is_ascii_digits("0123") and not is_ascii_digits("") and not is_ascii_digits("\u0665\u0660")
+    assert not is_ascii_digits("\uff15") and not is_ascii_digits("\u00b2") and not is_ascii_digits("-1")

@@ -99,3 +99,97 @@ def test_empty_unsupported_foreign():
         parse_ike_sas("r1#show crypto ikev2 sa\n% Invalid input detected at '^' marker.")
     with pytest.raises(ParseError, match="not 'show crypto isakmp sa'"):
         parse_ike_sas("Building configuration...\nhostname r1")
+
+
+# --- issue 15: more real layouts ------------------------------------------------------------------------------------
+
+
+def test_isakmp_ipv6_section_printed_one_field_per_line():
+    # Classic IOS prints each IPv6 ISAKMP SA as "dst:", "src:" and "state: ... conn-id: ... status:" lines;
+    # they were silently skipped.
+    problems = []
+    rows = parse_ike_sas(fixture("isakmp_sa_ipv6_multiline.txt"), problems, local_addresses=["2001:db8:10:1::100"])
+    assert problems == []
+    assert [(r["version"], r["af"], r["dst"], r["src"], r["state"], r["conn_id"], r["status"], r["deleted"],
+             r["local"], r["remote"], r["line"]) for r in rows] == [
+        ("ikev1", "IPv6", "2001:db8:10:1::100", "2001:db8:20:1::100", "QM_IDLE", 1001, "ACTIVE", False,
+         "2001:db8:10:1::100", "2001:db8:20:1::100", 7),
+        ("ikev1", "IPv6", "2001:db8:10:1::100", "2001:db8:30:1::7", "MM_NO_STATE", 1004, "ACTIVE", True,
+         "2001:db8:10:1::100", "2001:db8:30:1::7", 11),
+    ]
+    stripped = "\n".join(line.strip() for line in fixture("isakmp_sa_ipv6_multiline.txt").splitlines())
+    assert parse_ike_sas(stripped, local_addresses=["2001:db8:10:1::100"]) == rows
+
+
+@pytest.mark.parametrize("text,line", [
+    ("IPv6 Crypto ISAKMP SA\n dst: 2001:db8::1\n state: QM_IDLE conn-id: 1 status: ACTIVE\n", 2),
+    ("IPv6 Crypto ISAKMP SA\n state: QM_IDLE conn-id: 1 status: ACTIVE\n", 2),
+    ("IPv6 Crypto ISAKMP SA\n dst: 2001:db8::zz\n src: 2001:db8::2\n state: QM_IDLE conn-id: 1 status: ACTIVE\n", 2),
+    ("IPv6 Crypto ISAKMP SA\n dst: 2001:db8::1\n src: 2001:db8::2\n state: QM_IDLE conn-id: \u0661 status: ACTIVE\n", 4),
+    ("IPv6 Crypto ISAKMP SA\n dst: 2001:db8::1\n src: 2001:db8::2\n", 2),
+])
+def test_isakmp_multiline_pieces_missing_are_reported(text, line):
+    problems = []
+    assert parse_ike_sas(text, problems) == []
+    assert [p["line"] for p in problems] == [line]
+
+
+def test_ikev2_detail_remote_subnets_pushed_address_and_ipv6_pqc():
+    # Issue 15, class 6: the value lines under "Remote subnets:" were reported as unreadable SA rows.
+    problems = []
+    rows = parse_ike_sas(fixture("ikev2_sa_detail_flexvpn.txt"), problems)
+    assert problems == []
+    v4, v6 = rows
+    assert (v4["tunnel_id"], v4["local"], v4["remote"], v4["ivrf"], v4["dpd"], v4["nat_t"]) == (
+        811, "192.0.2.121", "198.51.100.2", "121", True, True)
+    assert v4["remote_subnets"] == ["10.0.0.0/8", "172.20.0.0/16", "192.168.40.0/24"]
+    assert v4["ike_spi_local"] == "000A1B2C3D4E5F60" and v4["session_id"] == 16002
+    assert (v6["af"], v6["local"], v6["remote"], v6["dpd"], v6["dh_group"]) == (
+        "IPv6", "2001:db8:1101::131", "2001:db8:1201::122", False, 21)
+    assert v6["remote_subnets"] == ["2001:db8:aa00::/40"]
+
+
+def test_unreadable_remote_subnet_is_reported():
+    text = ("Tunnel-id Local Remote fvrf/ivrf Status\n1 10.0.0.1/500 10.0.0.2/500 none/none READY\n"
+            "Remote subnets:\n10.1.0.0 255.0.255.0\n10.2.0.0 255.255.0.0\n")
+    problems = []
+    (row,) = parse_ike_sas(text, problems)
+    assert row["remote_subnets"] == ["10.2.0.0/16"]
+    assert [(p["line"], p["reason"]) for p in problems] == [(4, "unreadable remote subnet")]
+
+
+@pytest.mark.parametrize("row", [
+    "10.0.0.1 10.0.0.2 QM_IDLE \u0661\u0660\u0660\u0661 ACTIVE",
+    "\u0661 10.0.0.1/500 10.0.0.2/500 none/none READY",
+    "1 10.0.0.1/\u0665\u0660\u0660 10.0.0.2/500 none/none READY",
+    "1001 10.0.0.1 10.0.0.2 ACTIVE aes sha psk \u0661\u0664 00:01:47 D",
+])
+def test_non_ascii_digits_are_not_numbers(row):
+    # Issue 17, item 7.
+    problems = []
+    assert parse_ike_sas("dst src state conn-id status\n" + row + "\n", problems) == []
+    assert [p["line"] for p in problems] == [2]
+
+
+def test_isakmp_summary_with_the_slot_column_of_older_releases():
+    # IOS 12.4 prints "dst src state conn-id slot status": every row was reported as not understood.
+    problems = []
+    rows = parse_ike_sas(fixture("isakmp_sa_slot_column.txt"), problems, local_addresses=["192.0.2.11"])
+    assert problems == []
+    assert [(r["dst"], r["src"], r["state"], r["conn_id"], r["status"], r["deleted"], r["remote"]) for r in rows] == [
+        ("192.0.2.11", "198.51.100.2", "QM_IDLE", 1051, "ACTIVE", False, "198.51.100.2"),
+        ("192.0.2.11", "203.0.113.77", "MM_NO_STATE", 1052, "ACTIVE", True, "203.0.113.77"),
+    ]
+    assert parse_ike_sas("dst src state conn-id slot status\n") == []
+
+
+def test_tokens_of_many_slashes_are_linear():
+    # "(\S+)/(\S+)" let two repetitions meet at every slash of a long token: 1 MB of such lines took 3 s of CPU.
+    import time
+
+    text = ("1 " + "1.1.1.1/" * 500 + "\n") * 250
+    start = time.process_time()
+    problems = []
+    assert parse_ike_sas(text, problems) == []
+    assert len(problems) == 250
+    assert time.process_time() - start < 1.0

@@ -160,3 +160,147 @@ def test_agrees_with_ntc_templates_textfsm():
             for sa in parse_ipsec_sas(text) if sa["inbound_spis"] or sa["outbound_spis"]}
     assert ours == theirs
     assert len(ours) > 30
+
+
+# --- issue 15: real layouts the parser refused -------------------------------------------------------------------
+
+
+def test_ipv6_endpoints_printed_on_two_lines():
+    # IPv6 releases print "local crypto endpt.: X," and "remote crypto endpt.: Y" on two lines (issue 15, class 1).
+    problems = []
+    sas = parse_ipsec_sas(fixture("ipv6_svti_endpoints_wrapped.txt"), problems)
+    assert problems == []
+    assert [(s["interface"], s["local_endpoint"], s["remote_endpoint"], s["peer"], s["peer_port"]) for s in sas] == [
+        ("Tunnel0", "2001:db8:10:1::100", "2001:db8:20:1::100", "2001:db8:20:1::100", 500),
+        ("Tunnel1", "2001:db8:10:1::100", "2001:db8:30:1::7", "2001:db8:30:1::7", 4500),
+    ]
+    tu0, tu1 = sas
+    assert tu0["local_addr"] == "2001:db8:10:1::100"
+    assert tu0["inbound_spis"] == [0x3D4E5F60] and tu0["outbound_spis"] == [0x6C0FFE21]
+    assert tu0["current_outbound_spi"] == 0x6C0FFE21 and [s["status"] for s in tu0["sas"]] == ["ACTIVE", "ACTIVE"]
+    assert tu1["local_ident"] == {"addr": "2001:db8:aaaa::", "mask": "48", "prot": 0, "port": 0}
+    assert tu1["current_outbound_spi"] is None and tu1["sas"] == []
+    stripped = parse_ipsec_sas(strip(fixture("ipv6_svti_endpoints_wrapped.txt")))
+    assert stripped == sas
+
+
+def test_remote_endpoint_line_alone_is_reported_not_guessed():
+    problems = []
+    text = "interface: Tunnel0\nprotected vrf: (none)\nremote crypto endpt.: 2001:db8::2\n"
+    sas = parse_ipsec_sas(text, problems)
+    assert sas[0]["remote_endpoint"] is None
+    assert [(p["line"], p["reason"]) for p in problems] == [(3, "remote crypto endpoint without its local line")]
+    problems = []
+    text = "interface: Tunnel0\nprotected vrf: (none)\nlocal crypto endpt.: 2001:db8::1,\ncurrent outbound spi: 0x0(0)\n"
+    sas = parse_ipsec_sas(text, problems)
+    assert sas[0]["local_endpoint"] is None and sas[0]["remote_endpoint"] is None
+    assert [(p["line"], p["reason"]) for p in problems] == [(3, "local crypto endpoint without its remote line")]
+
+
+def test_ospfv3_manual_sas_with_no_crypto_map_and_unspecified_peer():
+    problems = []
+    sas = parse_ipsec_sas(fixture("ospfv3_manual_sas.txt"), problems)
+    assert problems == []
+    (sa,) = sas
+    assert sa["crypto_map_tag"] is None and sa["local_addr"] == "fe80::a8bb:ccff:fe00:110"
+    assert sa["peer"] == "::" and sa["remote_endpoint"] == "::"
+    assert sa["local_ident"] == {"addr": "fe80::", "mask": "10", "prot": 89, "port": 0}
+    assert sa["inbound_spis"] == [300] and sa["outbound_spis"] == [300] and sa["current_outbound_spi"] == 300
+    assert [(s["mode"], s["status"], s["remaining_sec"]) for s in sa["sas"]] == [("Transport", "ACTIVE", None)] * 2
+
+
+def test_transport_mode_with_kilobyte_rekey_disabled():
+    problems = []
+    sas = parse_ipsec_sas(fixture("transport_kb_rekey_disabled.txt"), problems)
+    assert problems == []
+    assert [(s["peer"], s["pkts_encaps"], s["pkts_decaps"], s["current_outbound_spi"]) for s in sas] == [
+        ("198.51.100.123", 512, 431, 0x5A17C0DE), ("203.0.113.122", 40211, 77012, 0x2C0FFEE)]
+    assert all(s["interface"] == "Tunnel7" and s["crypto_map_tag"] == "Tunnel7-head-0" for s in sas)
+    assert sas[0]["pfs"] is True and sas[0]["dh_group"] is None
+    assert [(s["remaining_kb"], s["remaining_sec"], s["mode"]) for s in sas[1]["sas"]] == [
+        (None, 131, "Transport"), (None, 131, "Transport")]
+    assert sas[1]["inbound_spis"] == [0xC7A9D001] and sas[1]["pkts_invalid_sa_rcv"] == 0
+
+
+def test_spi_not_available_is_neither_an_sa_nor_a_problem():
+    # Issue 15, class 6: "spi: [Not Available]" is the device saying it has no SPI to show.
+    problems = []
+    (sa,) = parse_ipsec_sas(fixture("spi_not_available.txt"), problems)
+    assert problems == []
+    assert sa["inbound_spis"] == [0x0D15EA5E] and sa["outbound_spis"] == [0x91A2B3C4]
+    assert [(s["spi"], s["remaining_kb"], s["status"]) for s in sa["sas"]] == [
+        (0x0D15EA5E, 4607990, "ACTIVE"), (0x91A2B3C4, 4607902, "ACTIVE")]
+
+
+# --- issue 17: hardening --------------------------------------------------------------------------------------------
+
+
+def test_many_spis_in_one_block_is_linear():
+    # Issue 17, item 4: a filtered capture can put every SA of a large hub in one block; "spi not in list"
+    # made that quadratic (20,000 SPIs took 41 s). The guard is loose on purpose: linear takes about 0.2 s.
+    import time
+
+    count = 70_000
+    lines = ["interface: Tunnel1", "protected vrf: (none)", "current_peer 10.0.0.2 port 500", "inbound esp sas:"]
+    lines += ["spi: 0x%X(%d)" % (n, n) for n in range(1, count + 1)]
+    lines += ["outbound esp sas:", "spi: 0x1(1)", "spi: 0x1(1)"]
+    start = time.perf_counter()
+    (sa,) = parse_ipsec_sas("\n".join(lines))
+    elapsed = time.perf_counter() - start
+    assert len(sa["inbound_spis"]) == count and sa["inbound_spis"][:2] == [1, 2] and sa["inbound_spis"][-1] == count
+    assert sa["outbound_spis"] == [1] and len(sa["sas"]) == count + 2
+    assert elapsed < 5.0, "70,000 SPIs took %.1f s" % elapsed
+
+
+@pytest.mark.parametrize("original,variant", [
+    ("current outbound spi:", "current  outbound spi:"),
+    ("current outbound spi:", "current\toutbound spi:"),
+    ("current outbound spi:", "current outbound  spi :"),
+    ("local crypto endpt.:", "local  crypto endpt.:"),
+    ("local crypto endpt.:", "local crypto\tendpt.:"),
+    ("remote crypto endpt.:", "remote  crypto endpt.:"),
+    ("#pkts encaps:", "#pkts  encaps:"),
+    ("#pkts encaps:", "#pkts\tencaps:"),
+    ("#pkts decaps:", "#pkts decaps :"),
+    ("Crypto map tag:", "Crypto  map tag:"),
+    ("Crypto map tag:", "Crypto map\ttag:"),
+    ("current_peer", "current_peer\t"),
+    ("inbound esp sas:", "inbound  esp  sas:"),
+    ("sa timing:", "sa  timing:"),
+    ("#pkts no sa", "#pkts  no sa"),
+])
+def test_keywords_with_odd_inner_whitespace_are_read(original, variant):
+    # Issue 17, item 6: a field must never turn None silently because a keyword had a tab or two spaces inside.
+    text = fixture("detail_crypto_map.txt")
+    assert original in text
+    problems = []
+    expected = parse_ipsec_sas(text)
+    got = parse_ipsec_sas(text.replace(original, variant), problems)
+    assert problems == []
+    assert got == expected
+
+
+@pytest.mark.parametrize("line,field", [
+    ("#pkts encaps: \u0665\u0660, #pkts encrypt: 50", "pkts_encaps"),
+    ("#pkts decaps: \uff15\uff10, #pkts decrypt: 50", "pkts_decaps"),
+    ("current outbound spi: 0x\u0661(1)", "current_outbound_spi"),
+    ("current outbound spi: 0x1(\u0661)", "current_outbound_spi"),
+    ("current_peer 10.0.0.2 port \u0665\u0660\u0660", "peer"),
+    ("local ident (addr/mask/prot/port): (10.0.0.0/255.0.0.0/\u0665\u0660/0)", "local_ident"),
+    ("#pkts no sa (send) \u0661, #pkts invalid sa (rcv) 2", "pkts_no_sa_send"),
+])
+def test_non_ascii_digits_are_not_numbers(line, field):
+    # Issue 17, item 7: "\d" and str.isdecimal() accept Arabic-Indic and fullwidth digits; int() then reads them.
+    text = "interface: Tunnel1\nprotected vrf: (none)\n" + line + "\n"
+    problems = []
+    (sa,) = parse_ipsec_sas(text, problems)
+    assert sa[field] is None
+    assert [p["line"] for p in problems] == [3]
+
+
+def test_non_ascii_digits_in_sa_attributes_are_not_numbers():
+    text = ("interface: Tunnel1\nprotected vrf: (none)\ninbound esp sas:\nspi: 0x10(16)\n"
+            "sa timing: remaining key lifetime (k/sec): (\u0664\u0665/\u0663\u0666)\n"
+            "spi: 0x11(17)\nsa timing: remaining key lifetime (sec): \uff13\uff16\n")
+    (sa,) = parse_ipsec_sas(text)
+    assert [(s["remaining_kb"], s["remaining_sec"]) for s in sa["sas"]] == [(None, None), (None, None)]

@@ -98,3 +98,35 @@ def test_ipsec_drops_in_spi_extract_and_problems():
     assert problems and problems[0]["line"] == 1
     with pytest.raises(ParseError, match="datapath drops"):
         parse_qfp_ipsec_drops(fixture("drops_full.txt"))
+
+
+def test_ipsec_data_drop_abbreviated_with_gaps_and_large_counters():
+    problems = []
+    drops = parse_qfp_ipsec_drops(fixture("ipsec_data_drop_sparse.txt"), problems)
+    assert problems == []
+    assert drops["IN_US_V4_PKT_SA_NOT_FOUND_SPI"] == {"drop_type": 4, "packets": 51207}
+    assert drops["OUT_V4_PKT_HIT_IKE_START_SP"] == {"drop_type": 33, "packets": 1402771315}
+    assert sorted(drops) == sorted([
+        "IN_US_V4_PKT_SA_NOT_FOUND_SPI", "IN_US_CL_V4_PKT_FAILED_POLICY", "OUT_V4_PKT_HIT_INVALID_SA",
+        "OUT_V4_PKT_HIT_IKE_START_SP", "OUT_OCT_HARD_EXPIRY", "OCT_GEN_NOTIFY_SOFT_EXPIRY", "OCT_PKT_HIT_INVALID_SA"])
+
+
+def test_global_drops_exclude_zero_whole_output_indented():
+    problems = []
+    drops = parse_qfp_drops(fixture("drops_exclude_zero_indented.txt"), problems)
+    assert problems == []
+    assert drops["IpsecInput"] == {"packets": 3120, "octets": 374400}
+    assert drops["UidbNotCfgd"] == {"packets": 309554, "octets": 19452117} and len(drops) == 5
+
+
+@pytest.mark.parametrize("func,row", [
+    (parse_qfp_drops, "IpsecInput   \u0664\u0663\u0668\u0668   528004"),
+    (parse_qfp_drops, "IpsecInput   4388   \uff15\uff12\uff18"),
+    (parse_qfp_ipsec_drops, "  \u0664  IN_US_V4_PKT_SA_NOT_FOUND_SPI   4388"),
+    (parse_qfp_ipsec_drops, "  4  IN_US_V4_PKT_SA_NOT_FOUND_SPI   \uff14\uff13"),
+])
+def test_non_ascii_digits_are_damaged_rows_not_numbers(func, row):
+    # Issue 17, item 7: "\d" read Arabic-Indic and fullwidth digits as counters.
+    problems = []
+    assert func(row, problems) == {}
+    assert [p["line"] for p in problems] == [1]

@@ -2,6 +2,7 @@
 on generated and mutated inputs (10,000 mutated inputs per parser), and stays fast on huge lines."""
 
 import glob
+import ipaddress
 import os
 import random
 import time
@@ -21,7 +22,7 @@ FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 
 PARSERS = {
     "qfp_drops": (parse_qfp_drops, dict, "qfp/drops_*.txt"),
-    "qfp_ipsec_drops": (parse_qfp_ipsec_drops, dict, "qfp/ipsec_drops_*.txt"),
+    "qfp_ipsec_drops": (parse_qfp_ipsec_drops, dict, "qfp/ipsec_*drop*.txt"),
     "ipsec_sas": (parse_ipsec_sas, list, "ipsec_sa/*.txt"),
     "ike_sas": (parse_ike_sas, list, "ike/*.txt"),
     "crypto_sessions": (parse_crypto_sessions, list, "session/*.txt"),
@@ -47,6 +48,11 @@ TOKENS = [
     "(deleted)", "1.1.1.1/500", "none/none", "Local", "Remote", "Interface:", "Peer:", "Session status:",
     "IPSEC FLOW:", "Active SAs:", "UP", "never", "DT2", "%", "Invalid input detected", "inbound esp sas:",
     "outbound ah sas:", "Status:", "(", ")", ",", "/", ":", "-" * 10, "\t", "  ", "12345678901234567890", "é", "²", "٣", "0x²(2)", "spi: 0x1²(1)",
+    # The layouts of issue 15: wrapped IPv6 lines, incomplete NHRP entries, non-numeric lifetimes, subnets.
+    "local crypto endpt.: 2001:db8::1,", "remote crypto endpt.: 2001:db8::2", "[Not Available]", "UNKNOWN", "IX",
+    "IKEv2 SA: local 2001:db8::1/500", "remote 2001:db8::2/500 Active", "KB Vol Rekey Disabled/3060",
+    "Remote subnets:", "10.0.0.0 255.0.0.0", "dst: 2001:db8::1", "src: 2001:db8::2",
+    "state: QM_IDLE conn-id: 1001 status: ACTIVE", "\uff15\uff10", "\u0665\u0660",
 ]
 
 
@@ -143,3 +149,82 @@ def test_many_long_lines_are_fast(name):
     start = time.perf_counter()
     _check(name, text)
     assert time.perf_counter() - start < 5.0
+
+
+# --- layouts (issue 15): the same facts in each printed form give the same result -----------------------------
+
+ADDRS = st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str)
+PORTS = st.sampled_from([500, 4500, 38452])
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(local=ADDRS, remote=ADDRS, lport=PORTS, rport=PORTS, status=st.sampled_from(["Active", "Inactive"]),
+       upper=st.booleans(), indent=st.sampled_from(["", "  ", "\t"]))
+def test_session_ike_sa_one_line_or_wrapped(local, remote, lport, rport, status, upper, indent):
+    case = str.upper if upper else str
+    head = "Interface: Tunnel1\nSession status: UP-ACTIVE\nPeer: %s port %d\n" % (case(remote), rport)
+    tail = "%sCapabilities:D connid:7 lifetime:01:02:03\n%sIPSEC FLOW: permit ip any any\n" % (indent, indent)
+    one = "%sIKEv2 SA: local %s/%d remote %s/%d %s\n" % (indent, case(local), lport, case(remote), rport, status)
+    two = "%sIKEv2 SA: local %s/%d\n%s    remote %s/%d %s\n" % (
+        indent, case(local), lport, indent, case(remote), rport, status)
+    problems = []
+    wrapped = parse_crypto_sessions(head + two + tail, problems)
+    assert problems == []
+    assert wrapped[0]["ike_sas"] == parse_crypto_sessions(head + one + tail)[0]["ike_sas"]
+    assert wrapped[0]["ike_sas"][0]["remote"] == str(ipaddress.ip_address(remote))
+    assert wrapped[0]["ike_sas"][0]["capabilities"] == "D"
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(local=ADDRS, remote=ADDRS, upper=st.booleans(), indent=st.sampled_from(["", "     ", "\t"]))
+def test_ipsec_sa_endpoints_one_line_or_two(local, remote, upper, indent):
+    case = str.upper if upper else str
+    head = "interface: Tunnel1\n   protected vrf: (none)\n"
+    tail = "%scurrent outbound spi: 0x10(16)\n" % indent
+    one = "%slocal crypto endpt.: %s, remote crypto endpt.: %s\n" % (indent, case(local), case(remote))
+    two = "%slocal crypto endpt.: %s,\n%sremote crypto endpt.: %s\n" % (indent, case(local), indent, case(remote))
+    problems = []
+    (sa,) = parse_ipsec_sas(head + two + tail, problems)
+    assert problems == [] and sa == dict(parse_ipsec_sas(head + one + tail)[0])
+    assert (sa["local_endpoint"], sa["remote_endpoint"]) == (str(ipaddress.ip_address(local)),
+                                                             str(ipaddress.ip_address(remote)))
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(dst=ADDRS, src=ADDRS, conn=st.integers(min_value=1, max_value=65535),
+       state=st.sampled_from(["QM_IDLE", "MM_NO_STATE", "MM_KEY_EXCH"]), deleted=st.booleans())
+def test_isakmp_row_or_one_field_per_line(dst, src, conn, state, deleted):
+    status = "ACTIVE" + (" (deleted)" if deleted else "")
+    row = parse_ike_sas("dst src state conn-id status\n%s %s %s %d %s\n" % (dst, src, state, conn, status))
+    multi = parse_ike_sas(" dst: %s\n src: %s\n state: %s   conn-id: %d status: %s\n" % (dst, src, state, conn, status))
+    keys = ("version", "dst", "src", "state", "conn_id", "status", "deleted")
+    assert [{k: r[k] for k in keys} for r in multi] == [{k: r[k] for k in keys} for r in row]
+    assert len(multi) == 1
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(tunnel=st.ip_addresses(v=4).map(str), entries=st.integers(min_value=0, max_value=9),
+       attrb=st.sampled_from(["IX", "I", "X", "IXN"]))
+def test_dmvpn_unknown_nbma_is_a_row(tunnel, entries, attrb):
+    problems = []
+    rows = parse_dmvpn("Interface: Tunnel1, IPv4 NHRP Details\nType:Hub, NHRP Peers:1,\n"
+                       "  %d UNKNOWN   %s  NHRP never %s\n" % (entries, tunnel, attrb), problems)
+    assert problems == []
+    assert [(r["nbma"], r["tunnel_addr"], r["entries"], r["attrb"]) for r in rows] == [(None, tunnel, entries, attrb)]
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_every_fixture_parses_cleanly_and_without_indentation(name):
+    func, _kind, pattern = PARSERS[name]
+    paths = sorted(glob.glob(os.path.join(FIX, pattern)))
+    assert paths
+    for path in paths:
+        with open(path) as handle:
+            text = handle.read()
+        problems = []
+        result = func(text, problems)
+        assert problems == [], (path, problems)
+        assert result or "all_zero" in path, path
+        stripped = "\n".join(line.strip() for line in text.splitlines())
+        assert func(stripped) == result, path
+        assert func(text.splitlines()) == result, path

@@ -8,6 +8,9 @@ When one NBMA address has several tunnel addresses, the following rows leave
 the first two columns empty; a long (IPv6) NBMA address is printed alone on
 its line, its tunnel address and the rest on the next line. Both forms are
 read as one peer entry per tunnel address.
+
+An entry NHRP has not resolved yet prints ``UNKNOWN`` for the NBMA address
+(attributes ``IX``: incomplete, no socket): it is a row with ``nbma`` None.
 """
 
 from __future__ import annotations
@@ -21,18 +24,23 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     UnsupportedCommand,
     as_lines,
     is_unsupported,
-    maybe_addr,
+    cached_addr as maybe_addr,
     problem,
 )
 
 MAX_LINE = 4096
 
+# Applied to whitespace-collapsed lines; ASCII digit classes ("\d" takes Arabic-Indic or fullwidth digits).
 _INTERFACE_RE = re.compile(r"^Interface: (\S+?),? (IPv4|IPv6) NHRP Details$")
-_TYPE_RE = re.compile(r"^Type:\s?([A-Za-z-]+), NHRP Peers:\s?(\d+),?$")
-_ROW_RE = re.compile(r"^(\d+) (\S+) (\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
+_TYPE_RE = re.compile(r"^Type: ?([A-Za-z-]+), NHRP Peers: ?([0-9]+),?$")
+_ROW_RE = re.compile(r"^([0-9]+) (\S+) (\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
 _CONT_RE = re.compile(r"^(\S+) ([A-Za-z][A-Za-z0-9_-]*) (\S+) ([A-Z0-9]+)$")
-_NBMA_ONLY_RE = re.compile(r"^(\d+) (\S+)$")
-_UPTIME_RE = re.compile(r"^(?:never|\d+:\d+:\d+|(?:\d+[ywdhm])+)$")
+_NBMA_ONLY_RE = re.compile(r"^([0-9]+) (\S+)$")
+_UPTIME_RE = re.compile(r"^(?:never|[0-9]+:[0-9]+:[0-9]+|(?:[0-9]+[ywdhm])+)$")
+_UNKNOWN_NBMA = "UNKNOWN"
+_NBMA_ALONE = "DMVPN NBMA address without its tunnel address line"
+# Nothing read yet for the current NBMA peer (None is a known-unknown NBMA: "UNKNOWN").
+_NO_NBMA = object()
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
     r"^(?:Legend:|[A-Z][A-Z0-9]? - |# Ent|NHS Status:|UpDn Time|=+$|-+[ -]*$|Load for |Time source is |"
@@ -73,9 +81,10 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
     interface: Optional[str] = None
     af: Optional[str] = None
     kind: Optional[str] = None
-    nbma: Optional[str] = None
+    nbma: Any = _NO_NBMA
     entries: Optional[int] = None
-    pending = False
+    # A long NBMA address printed alone, its tunnel address still to come: (line number, text).
+    pending: Optional[tuple] = None
     recognised = False
     first_unknown = None
 
@@ -101,8 +110,10 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
             continue
         match = _INTERFACE_RE.match(line)
         if match:
+            if pending:
+                problem(problems, pending[0], _NBMA_ALONE, pending[1])
             interface, af = match.group(1), match.group(2)
-            kind, nbma, entries, pending = None, None, None, False
+            kind, nbma, entries, pending = None, _NO_NBMA, None, None
             recognised = True
             continue
         if line.startswith("Type:"):
@@ -112,34 +123,41 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
             else:
                 problem(problems, lineno, "unreadable Type line", raw)
             continue
-        if line[0].isdecimal():
+        # Any Unicode digit makes a line row-like (so damage is reported); only ASCII ones are read.
+        row_like = line[0].isdecimal()
+        if row_like and line[0].isascii():
             match = _ROW_RE.match(line)
             if match and interface is not None:
-                nbma = maybe_addr(match.group(2))
+                if pending:
+                    problem(problems, pending[0], _NBMA_ALONE, pending[1])
+                nbma = None if match.group(2) == _UNKNOWN_NBMA else maybe_addr(match.group(2))
                 entries = int(match.group(1))
-                pending = False
-                if nbma is None:
+                pending = None
+                if nbma is None and match.group(2) != _UNKNOWN_NBMA:
+                    nbma = _NO_NBMA
                     problem(problems, lineno, "DMVPN peer NBMA address not understood", raw)
                     continue
                 add(lineno, raw, match.group(3), match.group(4), match.group(5), match.group(6))
                 continue
             match = _NBMA_ONLY_RE.match(line)
             if match and interface is not None and maybe_addr(match.group(2)) is not None:
+                if pending:
+                    problem(problems, pending[0], _NBMA_ALONE, pending[1])
                 nbma = maybe_addr(match.group(2))
                 entries = int(match.group(1))
-                pending = True
+                pending = (lineno, raw)
                 continue
         match = _CONT_RE.match(line)
         if match and interface is not None and maybe_addr(match.group(1)) is not None:
-            if nbma is None:
+            if nbma is _NO_NBMA:
                 problem(problems, lineno, "DMVPN peer row without an NBMA address", raw)
                 continue
             add(lineno, raw, match.group(1), match.group(2), match.group(3), match.group(4))
-            pending = False
+            pending = None
             continue
-        if pending or (interface is not None and line[0].isdecimal()):
+        if pending or (interface is not None and row_like):
             problem(problems, lineno, "DMVPN peer row not understood", raw)
-            pending = False
+            pending = None
             continue
         if _PREAMBLE_RE.match(line):
             recognised = True
@@ -148,6 +166,8 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
             continue
         if first_unknown is None:
             first_unknown = (lineno, line)
+    if pending:
+        problem(problems, pending[0], _NBMA_ALONE, pending[1])
     if not recognised and first_unknown is not None:
         raise ParseError(
             "input is not 'show dmvpn' output: line %d: %r" % (first_unknown[0], first_unknown[1][:80])

@@ -6,11 +6,14 @@
 Which command produced the text is told line by line from the row shapes, so
 both may even be concatenated:
 
-* IKEv1: ``dst src state conn-id status`` rows, or with ``detail``
-  ``C-id Local Remote [I-VRF] Status Encr Hash Auth DH Lifetime [Cap.]`` rows.
+* IKEv1: ``dst src state conn-id [slot] status`` rows, or with ``detail``
+  ``C-id Local Remote [I-VRF] Status Encr Hash Auth DH Lifetime [Cap.]`` rows;
+  classic IOS prints IPv6 SAs one field per line (``dst:``, ``src:``,
+  ``state: ... conn-id: ... status: ...``).
 * IKEv2: ``Tunnel-id Local/port Remote/port fvrf/ivrf Status`` rows, or (IPv6
   and some releases) ``Tunnel-id fvrf/ivrf Status`` followed by ``Local addr/port``
-  and ``Remote addr/port`` lines; ``detail`` adds indented attribute lines.
+  and ``Remote addr/port`` lines; ``detail`` adds indented attribute lines,
+  among them ``Remote subnets:`` followed by one ``addr mask`` line each.
 
 IKEv2 ``Local spi`` / ``Remote spi`` are 64-bit IKE SPIs: they are kept as hex
 strings under ``ike_spi_local`` / ``ike_spi_remote`` and must never be compared
@@ -28,32 +31,41 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     UnsupportedCommand,
     as_lines,
     is_unsupported,
-    maybe_addr,
+    is_ascii_digits,
+    cached_addr as maybe_addr,
     problem,
+    cached_subnet_prefix as subnet_prefix,
 )
 
 MAX_LINE = 4096
 
+# Applied to whitespace-collapsed lines; ASCII digit classes ("\\d" takes Arabic-Indic or fullwidth digits).
 _AF_RE = re.compile(r"^(IPv4|IPv6) Crypto (ISAKMP|IKEv2) SA$", re.IGNORECASE)
-_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) (\d+) ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
-_V1_DETAIL_ROW_RE = re.compile(r"^(\d+) (\S+) (\S+) (.*)$")
-_LIFETIME_RE = re.compile(r"^\d+:\d+:\d+$")
+# Older releases print a "slot" column between conn-id and status.
+_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) ([0-9]+)(?: [0-9]+)? ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
+_V1_DETAIL_ROW_RE = re.compile(r"^([0-9]+) (\S+) (\S+) (.*)$")
+_LIFETIME_RE = re.compile(r"^[0-9]+:[0-9]+:[0-9]+$")
 _ENGINE_RE = re.compile(r"^Engine-id:Conn-id = (\S+)$")
-_V2_ROW_RE = re.compile(r"^(\d+) (\S+)/(\d+) (\S+)/(\d+) (\S+)/(\S+) ([A-Z][A-Z_-]*)$")
-_V2_SHORT_ROW_RE = re.compile(r"^(\d+) (\S+)/(\S+) ([A-Z][A-Z_-]*)$")
-_V2_END_RE = re.compile(r"^(Local|Remote) (\S+)/(\d+)$")
+# "[^ /]+" before and after a "/": with "\S+" a token of many slashes made two repetitions meet at every
+# slash (a 4 kB line of "a/a/a..." took 2.5 ms per pattern; 1 MB of them 2 s).
+_V2_ROW_RE = re.compile(r"^([0-9]+) ([^ /]+)/([0-9]+) ([^ /]+)/([0-9]+) ([^ /]+)/([^ /]+) ([A-Z][A-Z_-]*)$")
+_V2_SHORT_ROW_RE = re.compile(r"^([0-9]+) ([^ /]+)/([^ /]+) ([A-Z][A-Z_-]*)$")
+# Classic IOS, IPv6 section: one SA over three lines.
+_V1_MULTI_DST_RE = re.compile(r"^(dst|src): (\S+)$")
+_V1_MULTI_STATE_RE = re.compile(r"^state: ([A-Z][A-Z0-9_]*) conn-id: ([0-9]+) status: ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
+_V2_END_RE = re.compile(r"^(Local|Remote) ([^ /]+)/([0-9]+)$")
 _V2_SPI_RE = re.compile(r"^Local spi: ([0-9A-Fa-f]{1,16}) Remote spi: ([0-9A-Fa-f]{1,16})$")
-_DPD_RE = re.compile(r"^DPD configured for (\d+) seconds, retry (\d+)")
-_LIFE_RE = re.compile(r"^Life/Active Time: (\d+)/(\d+) sec")
-_SESSION_RE = re.compile(r"^CE id: (\d+), Session-id: (\d+)")
-_ENCR_RE = re.compile(r"^Encr: ([^,]+), keysize: (\d+), PRF: ([^,]+), Hash: ([^,]+), DH Grp:(\d+)")
+_DPD_RE = re.compile(r"^DPD configured for ([0-9]+) seconds, retry ([0-9]+)")
+_LIFE_RE = re.compile(r"^Life/Active Time: ([0-9]+)/([0-9]+) sec")
+_SESSION_RE = re.compile(r"^CE id: ([0-9]+), Session-id: ([0-9]+)")
+_ENCR_RE = re.compile(r"^Encr: ([^,]+), keysize: ([0-9]+), PRF: ([^,]+), Hash: ([^,]+), DH Grp:([0-9]+)")
 _ID_RE = re.compile(r"^(Local|Remote) id: (.+)$")
 _STATUS_DESC_RE = re.compile(r"^Status Description: (.+)$")
 _INITIATOR_RE = re.compile(r"^Initiator of SA : (Yes|No)$")
 _NAT_RE = re.compile(r"^NAT-T is (not )?detected")
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _HEADER_RE = re.compile(
-    r"^(?:dst src state conn-id status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
+    r"^(?:dst src state conn-id (?:slot )?status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
     r"Load for |Time source is |No time source|[A-Za-z]+ - |There are no |No IKE)",
     re.IGNORECASE,
 )
@@ -137,6 +149,10 @@ def parse_ike_sas(
     current: Optional[Dict[str, Any]] = None
     recognised = False
     first_unknown = None
+    # An IPv6 ISAKMP SA being read over its dst/src/state lines: {"dst", "src", "line", "text"}.
+    multi: Optional[Dict[str, Any]] = None
+    # Inside "Remote subnets:" of an IKEv2 SA (detail): that SA.
+    subnets: Optional[Dict[str, Any]] = None
     for lineno, raw in enumerate(lines, 1):
         if len(raw) > MAX_LINE:
             problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
@@ -144,6 +160,24 @@ def parse_ike_sas(
         line = " ".join(raw.split())
         if not line:
             continue
+        if subnets is not None:
+            prefix = subnet_prefix(line)
+            if prefix is not None:
+                subnets.setdefault("remote_subnets", []).append(prefix)
+                continue
+            if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
+                problem(problems, lineno, "unreadable remote subnet", raw)
+                continue
+            subnets = None
+        if multi is not None or line.startswith(("dst: ", "src: ", "state: ")):
+            multi, row = _v1_multiline(multi, line, raw, lineno, af, problems)
+            if row is not None:
+                _resolve_ends(row, local_set)
+                rows.append(row)
+                current = row
+                recognised = True
+            if row is not None or multi is not None or line.startswith(("dst: ", "src: ", "state: ")):
+                continue
         match = _AF_RE.match(line)
         if match:
             af = "IPv4" if match.group(1).lower() == "ipv4" else "IPv6"
@@ -208,6 +242,9 @@ def parse_ike_sas(
                 current = None
                 continue
         if current is not None and current["version"] == "ikev2":
+            if line == "Remote subnets:":
+                subnets = current
+                continue
             if _ikev2_detail(current, line):
                 continue
             match = _V2_END_RE.match(line)
@@ -235,6 +272,8 @@ def parse_ike_sas(
             continue
         if first_unknown is None:
             first_unknown = (lineno, line)
+    if multi is not None:
+        problem(problems, multi["line"], "ISAKMP SA without its src and state lines", multi["text"])
     if not recognised and first_unknown is not None:
         raise ParseError(
             "input is not 'show crypto isakmp sa' or 'show crypto ikev2 sa' output: line %d: %r"
@@ -253,7 +292,7 @@ def _v1_detail(match: "re.Match[str]", af: Optional[str], lineno: int) -> Option
     if life is None or life < 5 or life > 6:
         return None
     status, encr, hash_, auth, dh = rest[life - 5:life]
-    if not dh.isdecimal():
+    if not is_ascii_digits(dh):
         return None
     caps = "".join(rest[life + 1:])
     return {
@@ -274,6 +313,49 @@ def _v1_detail(match: "re.Match[str]", af: Optional[str], lineno: int) -> Option
         "dpd": "D" in caps,
         "engine_conn_id": None,
         "line": lineno,
+    }
+
+
+def _v1_multiline(multi: Optional[Dict[str, Any]], line: str, raw: str, lineno: int, af: Optional[str],
+                  problems: Optional[list]) -> tuple:
+    """One line of an IPv6 ISAKMP SA printed as ``dst:`` / ``src:`` / ``state:`` lines.
+
+    Returns the SA still being read (or None) and the finished row (or None).
+    An SA cut short, or a piece out of order, is reported once.
+    """
+    match = _V1_MULTI_DST_RE.match(line)
+    kind = match.group(1) if match else ("state" if line.startswith("state: ") else None)
+    expected = "dst" if multi is None else ("src" if "src" not in multi else "state")
+    if kind != expected:
+        if multi is not None:
+            problem(problems, multi["line"], "ISAKMP SA without its src and state lines", multi["text"])
+            if kind != "dst":
+                return None, None
+            multi = None
+        elif kind is not None:
+            problem(problems, lineno, "ISAKMP SA %s line without its dst line" % kind, raw)
+            return None, None
+        else:
+            return None, None
+    if match:
+        if multi is None:
+            multi = {"line": lineno, "text": raw, "bad": False}
+        addr = maybe_addr(match.group(2))
+        if addr is None and not multi["bad"]:
+            problem(problems, lineno, "ISAKMP SA %s address not understood" % kind, raw)
+            multi["bad"] = True
+        multi[kind] = addr
+        return multi, None
+    if multi is None or multi["bad"]:
+        return None, None
+    state = _V1_MULTI_STATE_RE.match(line)
+    if not state:
+        problem(problems, lineno, "ISAKMP SA state line not understood", raw)
+        return None, None
+    return None, {
+        "version": "ikev1", "af": af, "dst": multi["dst"], "src": multi["src"], "local": None, "remote": None,
+        "state": state.group(1), "conn_id": int(state.group(2)), "status": state.group(3),
+        "deleted": bool(state.group(4)), "dpd": None, "line": multi["line"],
     }
 
 

@@ -22,20 +22,22 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     TextInput,
     UnsupportedCommand,
     as_text,
+    is_ascii_digits,
     is_unsupported,
-    maybe_addr,
+    cached_addr as _cached_addr,
     parse_spi,
     problem,
 )
 
 MAX_LINE = 4096
 
-_MAP_TAG_RE = re.compile(r"^(?:IPv6\s+)?Crypto map tag:\s*([^,]*?)\s*,\s*local addr\s+(\S+)\s*$", re.IGNORECASE)
-_IDENT_RE = re.compile(r"^(local|remote)\s+ident\s*\(([A-Za-z/]+)\):\s*\(([0-9A-Fa-f.:/]+)\)\s*$")
-_FLAGS_RE = re.compile(r"^(PERMIT|DENY),\s*flags=\{([^}]*)\}\s*$")
-_NO_SA_RE = re.compile(r"^\(send\) ?:? ?(\d+), ?#pkts invalid sa \(rcv\) ?:? ?(\d+)$")
-_ENDPT_RE = re.compile(r"^local crypto endpt\.:\s*(\S+?),\s*remote crypto endpt\.:\s*(\S+?)(?:,.*)?$")
-_PFS_RE = re.compile(r"^PFS \(Y/N\):\s*([YN])(?:,\s*DH group:\s*([^,]+?))?\s*(?:,.*)?$")
+# Applied to whitespace-collapsed text (single spaces, no tabs), so each " ?" is one optional blank.
+_MAP_TAG_RE = re.compile(r"^([^,]*?) ?, ?local addr (\S+)$", re.IGNORECASE)
+# _memo_match applies these to whitespace-collapsed text: each " ?" stands for any run of blanks.
+_IDENT_RE = re.compile(r"^(local|remote) ident ?\(([A-Za-z/]+)\) ?: ?\(([0-9A-Fa-f.:/]+)\)$")
+_FLAGS_RE = re.compile(r"^(PERMIT|DENY) ?, ?flags ?= ?\{([^}]*)\}$")
+_NO_SA_RE = re.compile(r"^\(send\) ?:? ?([0-9]+) ?, ?#pkts invalid sa \(rcv\) ?:? ?([0-9]+)$")
+_PFS_RE = re.compile(r"^PFS \(Y/N\): ?([YN])(?: ?, ?DH group ?: ?([^,]+?))? ?(?:,.*)?$")
 _KEYWORDS: Dict[str, Any] = {
     "interface:": "interface",
     "Crypto map tag:": "map_tag",
@@ -44,6 +46,7 @@ _KEYWORDS: Dict[str, Any] = {
     "local ident": "local_ident",
     "remote ident": "remote_ident",
     "local crypto endpt.:": "endpoints",
+    "remote crypto endpt.:": "remote_endpoint",
     "current_peer": "peer",
     "PERMIT,": "action",
     "DENY,": "action",
@@ -64,18 +67,39 @@ _KEYWORDS: Dict[str, Any] = {
     "sa timing:": "timing",
     "Status:": "status",
 }
+
+
+def _keyword_pattern(keyword: str) -> str:
+    """``keyword`` as a regex that takes any run of blanks (spaces, tabs) between its words and
+    before a final colon: a double space or a tab inside a keyword must not drop the field."""
+    words = []
+    for word in keyword.split(" "):
+        if word.endswith(":") and len(word) > 1:
+            words.append(re.escape(word[:-1]) + r"[ \t]*:")
+        else:
+            words.append(re.escape(word))
+    return r"[ \t]+".join(words)
+
+
+def _canonical(keyword: str) -> str:
+    return " ".join(keyword.split()).replace(" :", ":")
+
+
 # Every line (after a "\n") is one match: the keyword and the rest of the line
 # when the line starts with a keyword we use, ("", "") otherwise. The only
-# repetitions are [ \t]* and [^\n]*, each bounded by the line: linear.
+# repetitions are blank runs ([ \t]*, before and inside keywords) and [^\n]*,
+# each bounded by the line and never nested: linear (a 1 MB line of blanks is
+# matched in about a millisecond; benchmarks/bench_tables.py checks it).
 _LINE_RE = re.compile(
-    r"\n[ \t]*(?:(interface:|(?:IPv6 )?Crypto map tag:|protected vrf:|local[ \t]+ident|remote[ \t]+ident|"
-    r"local crypto endpt\.:|current_peer|PERMIT,|DENY,|#pkts encaps:|#pkts decaps:|#pkts no sa|"
-    r"current outbound spi:|PFS|(?:in|out)bound[ \t]+(?:esp|ah|pcp)[ \t]+sas:|"
-    r"spi:|transform:|in use settings|sa timing:|Status:)([^\n]*))?[^\n]*"
+    r"\n[ \t]*(?:("
+    + "|".join(_keyword_pattern(k) for k in sorted(_KEYWORDS, key=len, reverse=True))
+    + r")([^\n]*))?[^\n]*"
 )
 _PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _PREAMBLE_RE = re.compile(r"^(?:Load for |Time source is |No time source|No SAs found|There are no )", re.IGNORECASE)
 
+
+_NOT_AVAILABLE = "[not available]"
 
 _IDENT_CACHE: Dict[tuple, Optional[Dict[str, Any]]] = {}
 
@@ -115,12 +139,12 @@ def _parse_ident(labels: str, values: str) -> Optional[Dict[str, Any]]:
                 if mask is None:
                     return None
                 out["mask"] = mask
-            elif value.isdecimal():
+            elif is_ascii_digits(value):
                 out["mask"] = value
             else:
                 return None
         elif name in ("prot", "proto", "protocol", "port"):
-            if not value.isdecimal():
+            if not is_ascii_digits(value):
                 return None
             out["port" if name == "port" else "prot"] = int(value)
         else:
@@ -158,7 +182,6 @@ def _new_block(interface: Optional[str], tag: Optional[str], local_addr: Optiona
     }
 
 
-_ADDR_CACHE: Dict[str, Optional[str]] = {}
 _MATCH_CACHE: Dict[tuple, Any] = {}
 
 
@@ -180,7 +203,7 @@ def _spi(text: str) -> int:
     value = text.strip()
     if value[:2] == "0x" and value[-1:] == ")":
         hex_part, _paren, dec_part = value[2:-1].partition("(")
-        if 0 < len(hex_part) <= 8 and dec_part.isdecimal() and hex_part.isalnum():
+        if 0 < len(hex_part) <= 8 and is_ascii_digits(dec_part) and hex_part.isascii() and hex_part.isalnum():
             try:
                 number = int(hex_part, 16)
             except ValueError:
@@ -189,18 +212,6 @@ def _spi(text: str) -> int:
                 return number
     # Anything unusual (no decimal, a space, a disagreement) gets the full check and its message.
     return parse_spi(text)
-
-
-def _cached_addr(text: str) -> Optional[str]:
-    """maybe_addr with a small cache: the same few addresses recur on every block."""
-    try:
-        return _ADDR_CACHE[text]
-    except KeyError:
-        pass
-    if len(_ADDR_CACHE) > 4096:
-        _ADDR_CACHE.clear()
-    value = _ADDR_CACHE[text] = maybe_addr(text)
-    return value
 
 
 def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
@@ -232,6 +243,11 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
     sa: Optional[Dict[str, Any]] = None
     addr = _cached_addr
     keywords = _KEYWORDS
+    # The SPIs already listed, per inbound/outbound list (by id): "spi not in list" was quadratic
+    # when a filtered capture put tens of thousands of SAs in one block.
+    listed: Dict[int, set] = {}
+    # IPv6 releases print the local endpoint and the remote one on two lines: (block, line, text, address).
+    pending_local: Optional[tuple] = None
 
     def start_block(lineno: int) -> Dict[str, Any]:
         new = _new_block(interface, tag, local_addr, lineno)
@@ -251,10 +267,13 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
             continue
         kind = keywords.get(keyword)
         if kind is None:
-            # The same keyword with unusual inner whitespace ("local  ident").
-            kind = keywords.get(" ".join(keyword.split()))
+            # The same keyword with unusual inner whitespace ("local  ident", "current\toutbound spi :").
+            kind = keywords.get(_canonical(keyword))
             if kind is None:
                 continue
+        if pending_local is not None and kind != "remote_endpoint":
+            problem(problems, pending_local[1], "local crypto endpoint without its remote line", pending_local[2])
+            pending_local = None
         if kind.__class__ is tuple:
             if block is None:
                 block = start_block(lineno)
@@ -263,11 +282,14 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
         elif kind == "status":
             if sa is not None:
                 status = rest.split("(", 1)[0].strip()
-                if status and status.replace("_", "").replace("-", "").isalnum():
+                if status and status.isascii() and status.replace("_", "").replace("-", "").isalnum():
                     sa["status"] = status
         elif kind == "spi":
             # Attribute lines after an unreadable SPI must not land on the previous SA.
             sa = None
+            if rest.strip().lower() == _NOT_AVAILABLE:
+                # The device has no SPI to show for this SA (yet): nothing to read, nothing wrong.
+                continue
             try:
                 spi = _spi(rest)
             except ParseError as exc:
@@ -284,7 +306,11 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
             block["sas"].append(sa)
             if proto != "pcp":
                 spis = block["inbound_spis" if direction == "inbound" else "outbound_spis"]
-                if spi not in spis:
+                seen = listed.get(id(spis))
+                if seen is None:
+                    seen = listed[id(spis)] = set(spis)
+                if spi not in seen:
+                    seen.add(spi)
                     spis.append(spi)
         elif kind == "transform":
             if sa is not None:
@@ -298,16 +324,16 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
                 value = parts[-1].strip("()") if parts else ""
                 if len(parts) > 1 and parts[-2] == "(k/sec):" and "/" in value:
                     kbytes, _slash, seconds = value.partition("/")
-                    if kbytes.isdecimal() and seconds.isdecimal():
+                    if is_ascii_digits(kbytes) and is_ascii_digits(seconds):
                         sa["remaining_kb"] = int(kbytes)
                         sa["remaining_sec"] = int(seconds)
-                elif len(parts) > 1 and parts[-2] == "(sec):" and value.isdecimal():
+                elif len(parts) > 1 and parts[-2] == "(sec):" and is_ascii_digits(value):
                     sa["remaining_sec"] = int(value)
         elif kind == "encaps" or kind == "decaps":
             if block is None:
                 block = start_block(lineno)
             value = rest.split(",", 1)[0].strip()
-            if value.isdecimal():
+            if is_ascii_digits(value):
                 block["pkts_" + kind] = int(value)
             else:
                 problem(problems, lineno, "unreadable #pkts %s counter" % kind, keyword + rest)
@@ -328,11 +354,12 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
             tag = local_addr = None
             block = section = sa = None
         elif kind == "map_tag":
-            match = _MAP_TAG_RE.match(" ".join((keyword + rest).split()))
+            match = _MAP_TAG_RE.match(" ".join(rest.split()))
             if not match:
                 problem(problems, lineno, "unreadable crypto map tag line", keyword + rest)
                 continue
-            tag = match.group(1) or None
+            # "(none)": SAs of a client policy (OSPFv3 authentication), no crypto map.
+            tag = None if match.group(1) in ("", "(none)") else match.group(1)
             local_addr = addr(match.group(2))
             if local_addr is None:
                 problem(problems, lineno, "crypto map local addr is not an address", keyword + rest)
@@ -361,19 +388,39 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
             else:
                 block[kind] = ident
         elif kind == "endpoints":
-            match = _ENDPT_RE.match(" ".join((keyword + rest).split()))
-            local = addr(match.group(1)) if match else None
-            remote = addr(match.group(2)) if match else None
-            if block is None or local is None or remote is None:
+            # "X, remote crypto endpt.: Y[, ...]" on one line, or "X," alone (IPv6) with the remote line next.
+            parts = [part.strip() for part in rest.split(",")]
+            local = addr(parts[0])
+            remote_part = _canonical(parts[1]) if len(parts) > 1 else ""
+            if block is None or local is None:
+                problem(problems, lineno, "unreadable crypto endpoint line", keyword + rest)
+            elif remote_part.startswith("remote crypto endpt.:"):
+                remote = addr(remote_part[len("remote crypto endpt.:"):])
+                if remote is None:
+                    problem(problems, lineno, "unreadable crypto endpoint line", keyword + rest)
+                else:
+                    block["local_endpoint"] = local
+                    block["remote_endpoint"] = remote
+            elif remote_part or len(parts) > 2:
                 problem(problems, lineno, "unreadable crypto endpoint line", keyword + rest)
             else:
-                block["local_endpoint"] = local
+                pending_local = (block, lineno, keyword + rest, local)
+        elif kind == "remote_endpoint":
+            if pending_local is None or pending_local[0] is not block:
+                problem(problems, lineno, "remote crypto endpoint without its local line", keyword + rest)
+                continue
+            remote = addr(rest.split(",", 1)[0])
+            if remote is None:
+                problem(problems, lineno, "unreadable crypto endpoint line", keyword + rest)
+            else:
+                block["local_endpoint"] = pending_local[3]
                 block["remote_endpoint"] = remote
+            pending_local = None
         elif kind == "peer":
             if block is None:
                 block = start_block(lineno)
             parts = rest.split()
-            peer = addr(parts[0]) if len(parts) == 3 and parts[1] == "port" and parts[2].isdecimal() else None
+            peer = addr(parts[0]) if len(parts) == 3 and parts[1] == "port" and is_ascii_digits(parts[2]) else None
             if peer is None:
                 problem(problems, lineno, "unreadable current_peer line", keyword + rest)
             else:
@@ -400,6 +447,8 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
                 block["pfs"] = match.group(1) == "Y"
                 dh_group = match.group(2)
                 block["dh_group"] = None if dh_group in (None, "none") else dh_group
+    if pending_local is not None:
+        problem(problems, pending_local[1], "local crypto endpoint without its remote line", pending_local[2])
     if not blocks and interface is None:
         # Nothing of ours was found: tell an empty answer from another command's output.
         for number, raw in enumerate(text.split("\n"), 1):

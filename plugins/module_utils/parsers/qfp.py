@@ -38,18 +38,21 @@ MAX_LINE = 4096
 # Lines that may precede or follow a table: the prompt with the command,
 # the CPU-load and clock preambles some capture tools add.
 _NOISE_RE = re.compile(
-    r"^\s*(?:\S*[#>]|Load for |Time source is |No time source|-{3,}\s*$|={3,}\s*$)"
+    r"^[ \t]*(?:[^ \t#>]*[#>]|Load for |Time source is |No time source|-{3,}[ \t]*$|={3,}[ \t]*$)"
 )
 
-_DROP_ROW_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s+(\d+)\s+(\d+)\s*$")
+# ASCII digit classes: "\d" also takes Arabic-Indic or fullwidth digits, which int() then reads.
+_DROP_ROW_RE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9_]*)[ \t]+([0-9]+)[ \t]+([0-9]+)[ \t]*$")
 _DROP_HEADER_OR_ZERO_RE = re.compile(
-    r"^\s*(?:Global Drop Stats\s+Packets\s+Octets\s*$|The Global drop stats were all zero)", re.IGNORECASE)
-# Starts like a drop row (an identifier, then a number) but may be damaged.
-_DROP_ROWISH_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9_]*\s+[-+]?\d")
+    r"^[ \t]*(?:Global Drop Stats[ \t]+Packets[ \t]+Octets[ \t]*$|The Global drop stats were all zero)",
+    re.IGNORECASE)
+# Starts like a drop row (an identifier, then a number) but may be damaged. A digit here is any
+# Unicode one on purpose (\d): such a row is reported as damaged, never read.
+_DROP_ROWISH_RE = re.compile(r"^[ \t]*[A-Za-z][A-Za-z0-9_]*[ \t]+[-+]?\d")
 
-_IPSEC_ROW_RE = re.compile(r"^\s*(\d+)\s+([A-Za-z][A-Za-z0-9_]*)\s+(\d+)\s*$")
-_IPSEC_HEADER_RE = re.compile(r"^\s*Drop\s+Type\s+Name\s+Packets\s*$", re.IGNORECASE)
-_IPSEC_ROWISH_RE = re.compile(r"^\s*\d+\s+[A-Za-z_]")
+_IPSEC_ROW_RE = re.compile(r"^[ \t]*([0-9]+)[ \t]+([A-Za-z][A-Za-z0-9_]*)[ \t]+([0-9]+)[ \t]*$")
+_IPSEC_HEADER_RE = re.compile(r"^[ \t]*Drop[ \t]+Type[ \t]+Name[ \t]+Packets[ \t]*$", re.IGNORECASE)
+_IPSEC_ROWISH_RE = re.compile(r"^[ \t]*\d+[ \t]+[A-Za-z_]")
 
 
 def _unsupported(text_lines: List[str], command: str) -> None:

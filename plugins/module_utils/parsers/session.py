@@ -18,21 +18,28 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     UnsupportedCommand,
     as_lines,
     is_unsupported,
-    maybe_addr,
+    cached_addr as maybe_addr,
     problem,
+    cached_subnet_prefix as subnet_prefix,
 )
 
 MAX_LINE = 4096
 
 _INTERFACE_RE = re.compile(r"^Interface: (\S+)$")
-_PEER_RE = re.compile(r"^Peer: (\S+) port (\d+)(?: fvrf: (\S+))?(?: ivrf: (\S+))?$")
+# Applied to whitespace-collapsed lines. ASCII digit classes: "\d" takes Arabic-Indic or fullwidth digits.
+_PEER_RE = re.compile(r"^Peer: (\S+) port ([0-9]+)(?: fvrf: (\S+))?(?: ivrf: (\S+))?$")
 _STATUS_RE = re.compile(r"^Session status: (\S+)$")
-_IKE_SA_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local (\S+)/(\d+) remote (\S+)/(\d+) (\S+)$")
-_CAPS_RE = re.compile(r"^Capabilities:(\S*)(?: connid:(\d+))?(?: lifetime:(\S+))?$")
+_IKE_SA_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local ([^ /]+)/([0-9]+) remote ([^ /]+)/([0-9]+) (\S+)$")
+# IPv6 addresses make the line too long: the remote end and the status go on the next line.
+_IKE_SA_LOCAL_RE = re.compile(r"^(IKEv1|IKEv2|IKE) SA: local ([^ /]+)/([0-9]+)$")
+_IKE_SA_REMOTE_RE = re.compile(r"^remote ([^ /]+)/([0-9]+) (\S+)$")
+_CAPS_RE = re.compile(r"^Capabilities:(\S*)(?: connid:([0-9]+))?(?: lifetime:(\S+))?$")
 _FLOW_RE = re.compile(r"^IPSEC FLOW: (.+)$")
-_ACTIVE_RE = re.compile(r"^Active SAs: (\d+), origin: (.+)$")
-_INBOUND_RE = re.compile(r"^Inbound: #pkts dec'ed (\d+) drop (\d+) life \(KB/Sec\) (\S+)$")
-_OUTBOUND_RE = re.compile(r"^Outbound: #pkts enc'ed (\d+) drop (\d+) life \(KB/Sec\) (\S+)$")
+_ACTIVE_RE = re.compile(r"^Active SAs: ([0-9]+), origin: (.+)$")
+# The lifetime is not always two numbers ("KB Vol Rekey Disabled/3060"): it must not cost the counters.
+_INBOUND_RE = re.compile(r"^Inbound: #pkts dec'ed ([0-9]+) drop ([0-9]+)(?: life \(KB/Sec\) .+)?$")
+_OUTBOUND_RE = re.compile(r"^Outbound: #pkts enc'ed ([0-9]+) drop ([0-9]+)(?: life \(KB/Sec\) .+)?$")
+_VERSIONS = {"IKEv1": "ikev1", "IKEv2": "ikev2"}
 _SIMPLE_KEYS = {
     "Profile": "profile",
     "Uptime": "uptime",
@@ -48,6 +55,14 @@ _PREAMBLE_RE = re.compile(
 
 def _none(value: str) -> Optional[str]:
     return None if value in ("(none)", "none", "") else value
+
+
+def _ike_sa(version: str, local: str, local_port: str, remote: str, remote_port: str, status: str) -> Dict[str, Any]:
+    return {
+        "version": _VERSIONS.get(version), "local": local, "local_port": int(local_port),
+        "remote": remote, "remote_port": int(remote_port),
+        "status": status, "capabilities": None, "conn_id": None, "lifetime": None,
+    }
 
 
 def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
@@ -70,6 +85,10 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
     current: Optional[Dict[str, Any]] = None
     first_unknown = None
     recognised = False
+    # An IKE SA line whose remote end wrapped onto the next line: (line number, text, version, local, port).
+    wrapped: Optional[tuple] = None
+    # Inside "Remote subnets:": the IKE SA the value lines belong to (or {} when there is none).
+    subnets: Optional[Dict[str, Any]] = None
     for lineno, raw in enumerate(lines, 1):
         if len(raw) > MAX_LINE:
             problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
@@ -77,6 +96,26 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
         line = " ".join(raw.split())
         if not line:
             continue
+        if wrapped is not None:
+            match = _IKE_SA_REMOTE_RE.match(line)
+            remote = maybe_addr(match.group(1)) if match else None
+            if remote is not None and current is not None:
+                current["ike_sas"].append(_ike_sa(wrapped[2], wrapped[3], wrapped[4], remote, match.group(2),
+                                                  match.group(3)))
+                wrapped = None
+                continue
+            problem(problems, wrapped[0], "IKE SA without its remote line", wrapped[1])
+            wrapped = None
+        if subnets is not None:
+            prefix = subnet_prefix(line)
+            if prefix is not None:
+                subnets.setdefault("remote_subnets", []).append(prefix)
+                continue
+            first = line.split(" ", 1)[0]
+            if maybe_addr(first.split("/", 1)[0]) is not None:
+                problem(problems, lineno, "unreadable remote subnet", raw)
+                continue
+            subnets = None
         match = _INTERFACE_RE.match(line)
         if match:
             current = {
@@ -123,15 +162,22 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
             match = _IKE_SA_RE.match(line)
             local = maybe_addr(match.group(2)) if match else None
             remote = maybe_addr(match.group(4)) if match else None
-            if local is None or remote is None:
-                problem(problems, lineno, "unreadable IKE SA line", raw)
+            if local is not None and remote is not None:
+                current["ike_sas"].append(_ike_sa(match.group(1), local, match.group(3), remote, match.group(5),
+                                                  match.group(6)))
                 continue
-            current["ike_sas"].append({
-                "version": {"IKEv1": "ikev1", "IKEv2": "ikev2"}.get(match.group(1)),
-                "local": local, "local_port": int(match.group(3)),
-                "remote": remote, "remote_port": int(match.group(5)),
-                "status": match.group(6), "capabilities": None, "conn_id": None, "lifetime": None,
-            })
+            match = _IKE_SA_LOCAL_RE.match(line)
+            local = maybe_addr(match.group(2)) if match else None
+            if local is not None:
+                wrapped = (lineno, raw, match.group(1), local, match.group(3))
+            else:
+                problem(problems, lineno, "unreadable IKE SA line", raw)
+            continue
+        if line.startswith("remote ") and _IKE_SA_REMOTE_RE.match(line):
+            problem(problems, lineno, "IKE SA remote line without its local line", raw)
+            continue
+        if line == "Remote subnets:":
+            subnets = current["ike_sas"][-1] if current["ike_sas"] else {}
             continue
         if line.startswith("Capabilities:"):
             match = _CAPS_RE.match(line)
@@ -173,6 +219,8 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
                 problem(problems, lineno, "unreadable %s counters" % ("inbound" if inbound else "outbound"), raw)
             continue
         # Anything else inside a session (e.g. "Desc" variants, IPv6 headers) is not used.
+    if wrapped is not None:
+        problem(problems, wrapped[0], "IKE SA without its remote line", wrapped[1])
     if not recognised and first_unknown is not None:
         raise ParseError(
             "input is not 'show crypto session' output: line %d: %r" % (first_unknown[0], first_unknown[1][:80])
