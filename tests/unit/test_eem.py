@@ -455,3 +455,51 @@ def test_invalid_syntax_in_captured_log_names_the_ikev2_bug():
 def test_merge_refuses_bad_input(captures, kwargs, message):
     with pytest.raises(ParseError, match=message):
         eem.merge_captures(captures, **kwargs)
+
+
+# ----- corrupt headers (issue 17, item 5) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["1e20", "-1e20", "inf", "-inf", "nan", "9" * 400, "1e12", "-5", "0x10"])
+def test_an_epoch_that_is_not_a_time_is_a_problem_not_a_crash(value):
+    text = "\n".join([eem.BEGIN, "kind: twin", "epoch: " + value, eem.END])
+    problems = []
+    (snap,) = eem.parse_capture(text, problems=problems)
+    assert snap["epoch"] is None and snap["time"] is None
+    assert [p["line"] for p in problems] == [3] and "is not a time stamp" in problems[0]["reason"], problems
+
+
+def test_a_huge_format_number_is_a_problem_not_a_crash():
+    text = "\n".join([eem.BEGIN, "kind: twin", "format: " + "9" * 5000, "epoch: 5", eem.END])
+    problems = []
+    (snap,) = eem.parse_capture(text, problems=problems)
+    assert snap["epoch"] == 5.0 and any("format" in p["reason"] for p in problems)
+
+
+@pytest.mark.parametrize("value", ["1e20", "inf", "9" * 400])
+def test_filter_reports_a_corrupt_epoch_instead_of_raising(value, monkeypatch):
+    from ansible_collections.netops.ipsec_spi.plugins.filter.spi_captures import spi_captures
+    from ansible_collections.netops.ipsec_spi.plugins.plugin_utils import wrap
+
+    monkeypatch.setattr(wrap.display, "warning", lambda msg: None)
+    text = receiver_block(T0, 0x1234, []).replace("epoch: %d" % T0, "epoch: " + value)
+    out = spi_captures({"hubc": text})
+    (snap,) = out["snapshots"]["hubc"]
+    # The trigger message still dates the capture.
+    assert snap["epoch"] is not None and any("epoch" in p["reason"] for p in out["problems"])
+    assert out["verdicts"][0]["verdict"] == "unverified"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(tolerance="inf"), "tolerance"),
+    (dict(tolerance="nan"), "tolerance"),
+    (dict(tolerance=-1), "tolerance"),
+    (dict(year="inf"), "year"),
+    (dict(year=10 ** 6), "year"),
+    (dict(year=True), "year"),
+])
+def test_filter_refuses_bad_numbers_by_name(kwargs, message):
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.netops.ipsec_spi.plugins.filter.spi_captures import spi_captures
+
+    with pytest.raises(AnsibleFilterError, match=r"netops\.ipsec_spi\.spi_captures: .*%s" % message):
+        spi_captures({"h": ""}, **kwargs)
