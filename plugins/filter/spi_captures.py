@@ -49,7 +49,7 @@ def spi_captures(captures, assessments=None, addresses=None, tolerance=90, waive
     except (TypeError, ValueError):
         raise AnsibleFilterError("netops.ipsec_spi.spi_captures: tolerance must be seconds, not %r" % (tolerance,)) from None
     result = call_filter("spi_captures", merge_captures, captures, assessments=assessments, addresses=addresses,
-                         tolerance=tolerance, waivers=waivers or [], year=int(year) if year else None,
+                         tolerance=tolerance, waivers=waivers or [], year=year,
                          problems=problems)
     warn_unparsed("spi_captures", problems)
     result["problems"] = problems

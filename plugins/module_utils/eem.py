@@ -17,6 +17,7 @@ Three parts, all pure Python:
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -761,6 +762,25 @@ def parse_dir(text: Any) -> Dict[str, Any]:
     return {"files": files, "total": total, "free": free}
 
 
+# A capture's own time stamp ($_event_pub_sec): seconds since 1970, at most the end of year 9999
+# (what a datetime can hold on every platform). Anything else is a corrupt header, not a time.
+MAX_EPOCH = 253402300799.0
+_FORMAT_RE = re.compile(r"^[0-9]{1,9}$")
+
+
+def epoch_of(value: Any) -> Optional[float]:
+    """A capture time stamp as float seconds, or None when it is not one (inf, NaN, out of range)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        epoch = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(epoch) or not 0 <= epoch <= MAX_EPOCH:
+        return None
+    return epoch
+
+
 def _iso(epoch: Optional[float]) -> Optional[str]:
     if epoch is None:
         return None
@@ -814,7 +834,7 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
             _parse_section(snap, command, start, _strip_prompt(body), problems, where, year,
                            parse_ipsec_sas, parse_ike_sas, parse_qfp_ipsec_drops, parse_events)
         if snap["epoch"] is None and snap["trigger"] is not None:
-            snap["epoch"] = snap["trigger"].get("epoch")
+            snap["epoch"] = epoch_of(snap["trigger"].get("epoch"))
             snap["time"] = _iso(snap["epoch"])
         snapshots.append(snap)
 
@@ -858,7 +878,11 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
 def _header(snap: Dict[str, Any], key: str, value: str, lineno: int, problems: Optional[list], where: str,
             year: Optional[int], parse_events: Any) -> None:
     if key == "format":
-        snap["format"] = int(value) if value.isdigit() else value
+        if _FORMAT_RE.match(value):
+            snap["format"] = int(value)
+        else:
+            snap["format"] = value[:20]
+            problem(problems, lineno, "%s: format %r is not a format number" % (where, value[:20]), value)
     elif key == "applet":
         snap["applet"] = value
     elif key == "kind":
@@ -866,11 +890,11 @@ def _header(snap: Dict[str, Any], key: str, value: str, lineno: int, problems: O
             problem(problems, lineno, "%s: unknown capture kind %r" % (where, value), value)
         snap["kind"] = value
     elif key == "epoch":
-        try:
-            snap["epoch"] = float(value)
-            snap["time"] = _iso(snap["epoch"])
-        except ValueError:
-            problem(problems, lineno, "%s: epoch %r is not a number" % (where, value), value)
+        snap["epoch"] = epoch_of(value)
+        snap["time"] = _iso(snap["epoch"])
+        if snap["epoch"] is None:
+            problem(problems, lineno, "%s: epoch %r is not a time stamp (seconds since 1970, up to the year 9999)"
+                    % (where, value[:40]), value)
     elif key == "sender":
         snap["sender"] = maybe_addr(value)
         if snap["sender"] is None:
@@ -1114,6 +1138,15 @@ def _group_findings(receiver: str, group: List[Dict[str, Any]], existing: List[M
     return findings
 
 
+def _year(value: Any) -> Optional[int]:
+    if value is None or value == "":
+        return None
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not re.match(r"^[0-9]{4}$", text) or not 1970 <= int(text) <= 9999:
+        raise ParseError("year must be a year from 1970 to 9999, not %r" % (value,))
+    return int(text)
+
+
 def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = None,
                    addresses: Optional[Mapping[str, Any]] = None, tolerance: float = 90.0,
                    waivers: Optional[List[Mapping[str, Any]]] = None, year: Optional[int] = None,
@@ -1136,8 +1169,9 @@ def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = Non
         raise ParseError("captures must be a mapping host -> capture text(s), not %s" % type(captures).__name__)
     if assessments is not None and not isinstance(assessments, Mapping):
         raise ParseError("assessments must be a mapping host -> assessment, not %s" % type(assessments).__name__)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance < math.inf:
         raise ParseError("tolerance must be a number of seconds >= 0, not %r" % (tolerance,))
+    year = _year(year)
     assessments = {str(k): v for k, v in (assessments or {}).items() if isinstance(v, Mapping)}
     compiled = compile_waivers(waivers)
     snapshots: Dict[str, List[Dict[str, Any]]] = {}
