@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.eem import merge_captures
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.evidence import merge_captures
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter, warn_unparsed
 
 

@@ -107,7 +107,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_unsupported
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.eem import parse_dir
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.parse import parse_dir
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
 
 NAME = "netops.ipsec_spi.capture_fetch"

@@ -159,15 +159,15 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.eem import (
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet import (
     DEFAULT_FILE,
     DEFAULT_TWIN_FILE,
     applet_from_running,
     capture_applet,
-    check_applet,
     config_commands,
     twin_applet,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.grammar import check_applet
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
 
 NAME = "netops.ipsec_spi.eem_applet"

@@ -9,7 +9,7 @@ import yaml
 from labsim.cli import Session
 from labsim.sim import Fleet
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import eem
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture, commands
 
 HUB, BR = "198.51.100.101", "198.51.100.102"
 FF_SPI = 0xFF123456
@@ -106,7 +106,7 @@ def test_check_mode_shows_the_applets_and_changes_nothing(clab, run_playbook, ca
     hub = runs[(APPLET_TASKS[0], "hubc")]
     assert hub["changed"] is True
     assert hub["commands"][0] == "event manager applet IPSEC_SPI_CAPTURE authorization bypass"
-    assert 'event syslog pattern "%s" ratelimit 60 maxrun 120' % eem.INV_SPI_PATTERN in hub["commands"]
+    assert 'event syslog pattern "%s" ratelimit 60 maxrun 120' % commands.INV_SPI_EEM_PATTERN in hub["commands"]
     assert "event manager applet IPSEC_SPI_CAPTURE" in hub["diff"]["after"] and hub["diff"]["before"] == ""
     twin = runs[(APPLET_TASKS[1], "brc")]
     assert twin["changed"] is True
@@ -133,8 +133,8 @@ def test_deploy_is_idempotent(clab, run_playbook, capdir):
     assert "event manager applet IPSEC_SPI_TWIN authorization bypass" in brc
     assert 'cli command "show crypto ipsec sa peer %s"' % HUB in brc
     # What the router shows is what the collection's checker accepts.
-    applet = eem.applet_from_running(hub, "IPSEC_SPI_CAPTURE")
-    assert eem.check_applet(applet) == [] and eem.capture_policy_problems(applet) == []
+    applet = capture.applet_from_running(hub, "IPSEC_SPI_CAPTURE")
+    assert capture.check_applet(applet) == [] and capture.capture_policy_problems(applet) == []
 
 
 def test_collect_judges_the_desync_with_the_captured_sa_tables(clab, run_playbook, capdir):
@@ -177,7 +177,7 @@ def test_collect_judges_the_desync_with_the_captured_sa_tables(clab, run_playboo
         with open(os.path.join(capdir, host, name), encoding="utf-8") as handle:
             stored = handle.read()
         ok = [run for run in state["eem_runs"] if run["applet"] == applet and run["result"] == "ok"]
-        assert stored.count(eem.BEGIN) == stored.count(eem.END) == len(ok) > 0
+        assert stored.count(capture.BEGIN) == stored.count(capture.END) == len(ok) > 0
         assert abs(len(stored.encode("utf-8")) - state["flash"]["files"][name]) < state["flash"]["files"][name] * 0.02
     assert not os.path.exists(os.path.join(capdir, "brd", "ipsec_spi_twin.txt"))
 
@@ -223,7 +223,7 @@ def test_lab_full_flash_stops_the_applet_like_ios():
     fleet = Fleet(SCENARIO, speed=0)
     hub = fleet.routers["hubc"]
     hub.flash.size = hub.flash.used() + 12000       # room for a capture or two
-    configure(fleet, "hubc", eem.capture_applet(min_free=0, ratelimit=10))
+    configure(fleet, "hubc", capture.capture_applet(min_free=0, ratelimit=10))
     fleet.clock.advance(600)
     fleet.sync()
     results_ = [run["result"] for run in hub.eem_runs]
@@ -231,23 +231,23 @@ def test_lab_full_flash_stops_the_applet_like_ios():
     assert any("%HA_EM-3-FMPD_ERROR: Error executing applet IPSEC_SPI_CAPTURE" in line for _t, line in hub.log)
     assert hub.flash.free() < 2000
     text = hub.flash.files["ipsec_spi_capture.txt"]["data"]
-    snaps = eem.parse_capture(text, host="hubc")
+    snaps = capture.parse_capture(text, host="hubc")
     assert snaps[0]["complete"] and not snaps[-1]["complete"]
 
 
 def test_lab_size_guard_and_ratelimit():
     fleet = Fleet(SCENARIO, speed=0)
-    configure(fleet, "hubc", eem.capture_applet(max_bytes=1024, ratelimit=60))
+    configure(fleet, "hubc", capture.capture_applet(max_bytes=1024, ratelimit=60))
     fleet.clock.advance(400)
     fleet.sync()
     runs = [run["result"] for run in fleet.routers["hubc"].eem_runs]
     # The first capture writes; every later one finds the file over its cap and exits before writing.
     assert runs[0] == "ok" and runs[1:] and all(r.startswith("exit") for r in runs[1:]), runs
-    assert fleet.routers["hubc"].flash.files["ipsec_spi_capture.txt"]["data"].count(eem.BEGIN) == 1
+    assert fleet.routers["hubc"].flash.files["ipsec_spi_capture.txt"]["data"].count(capture.BEGIN) == 1
     assert any("no further capture" in line for _t, line in fleet.routers["hubc"].log)
 
     fleet = Fleet(SCENARIO, speed=0)
-    configure(fleet, "hubc", eem.capture_applet(ratelimit=3600))
+    configure(fleet, "hubc", capture.capture_applet(ratelimit=3600))
     fleet.clock.advance(400)
     fleet.sync()
     runs = [run["result"] for run in fleet.routers["hubc"].eem_runs]
@@ -264,5 +264,5 @@ def test_lab_applet_pattern_is_evaluated():
     # Re-entering an action label replaces the action; IOS shows actions sorted by label.
     configure(fleet, "hubc", ["event manager applet OTHER", ' action 0 cli command "show version"',
                               ' action 1 cli command "show logging"'])
-    section = eem.applet_from_running("\n".join(fleet.routers["hubc"].config.lines()), "OTHER")
+    section = capture.applet_from_running("\n".join(fleet.routers["hubc"].config.lines()), "OTHER")
     assert section[2:] == [' action 0 cli command "show version"', ' action 1 cli command "show logging"']
