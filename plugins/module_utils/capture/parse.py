@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import commands
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet import BEGIN, CMD_MARK, END
@@ -265,3 +265,58 @@ def read_captures(files: Iterable[Tuple[Optional[str], Any]], host: Optional[str
         out["snapshots"].extend(parse_capture(text, host=host, file=name, problems=out["problems"], year=year))
     out["snapshots"].sort(key=lambda s: (s.get("epoch") is None, s.get("epoch") or 0))
     return out
+
+
+def _listed(value: Any, what: str) -> List[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ParseError("%s must be a list, not %s" % (what, type(value).__name__))
+    return list(value)
+
+
+def _checked_snapshot(snap: Any, host: str, where: str) -> Dict[str, Any]:
+    if not isinstance(snap, Mapping):
+        raise ParseError("%s is %s, not a mapping" % (where, type(snap).__name__))
+    item = dict(snap)
+    if item.get("host") is None:
+        item["host"] = host
+    if item.get("kind") not in KINDS + (None,):
+        raise ParseError("%s: unknown capture kind %r" % (where, item.get("kind")))
+    epoch = item.get("epoch")
+    if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float)) or epoch_of(epoch) is None):
+        raise ParseError("%s: epoch %r is not a time stamp (seconds since 1970, up to the year 9999)" % (where, epoch))
+    spi = item.get("spi")
+    if spi is not None and (isinstance(spi, bool) or not isinstance(spi, int) or not 0 <= spi <= 0xFFFFFFFF):
+        raise ParseError("%s: spi %r is not an SPI" % (where, spi))
+    if item.get("sender") is not None:
+        item["sender"] = maybe_addr(str(item["sender"]))
+    if item.get("trigger") is not None and not isinstance(item["trigger"], Mapping):
+        raise ParseError("%s: trigger must be a mapping or null" % where)
+    for key in ("ipsec_sas", "ike_sas"):
+        rows = _listed(item.get(key), "%s: %s" % (where, key))
+        if not all(isinstance(row, Mapping) for row in rows):
+            raise ParseError("%s: every entry of %s must be a mapping" % (where, key))
+        item[key] = rows
+    item["log_lines"] = [str(line) for line in _listed(item.get("log_lines"), "%s: log_lines" % where)]
+    return item
+
+
+def check_capture_set(value: Any, host: str) -> Dict[str, Any]:
+    """A capture set read back (a host variable, a registered result): ``read_captures``'s shape, checked.
+
+    It crossed Ansible's variables, so it is checked like any other input; ParseError
+    names the host, the snapshot and what is wrong.
+    """
+    where = "capture set of %s" % host
+    if not isinstance(value, Mapping):
+        raise ParseError("%s must be a mapping with files, snapshots and problems, not %s"
+                         % (where, type(value).__name__))
+    snapshots = [_checked_snapshot(snap, host, "%s: snapshot %d" % (where, index))
+                 for index, snap in enumerate(_listed(value.get("snapshots"), where + ": snapshots"), 1)]
+    snapshots.sort(key=lambda s: (s.get("epoch") is None, s.get("epoch") or 0))
+    problems = _listed(value.get("problems"), where + ": problems")
+    if not all(isinstance(p, Mapping) for p in problems):
+        raise ParseError("%s: every problem must be a mapping (line, reason, text)" % where)
+    return {"files": [str(name) for name in _listed(value.get("files"), where + ": files")],
+            "snapshots": snapshots, "problems": [dict(p) for p in problems]}

@@ -1,6 +1,8 @@
 """capture/evidence.py and the spi_captures filter: captured INV_SPI judged with both ends' SA tables."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture
@@ -124,3 +126,90 @@ def test_filter_refuses_bad_numbers_by_name(kwargs, message):
 
     with pytest.raises(AnsibleFilterError, match=r"netops\.ipsec_spi\.spi_captures: .*%s" % message):
         spi_captures({"h": ""}, **kwargs)
+
+
+# ----- one rule, one index, one lookup (desync) ---------------------------------------------------------------
+
+def test_the_public_verdict_words_map_every_desync_verdict_once():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import desync
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture import evidence
+
+    assert set(evidence.VERDICT_OF) == {desync.CONFIRMED, desync.RESOLVED, desync.UNVERIFIED}
+    assert sorted(evidence.VERDICT_OF.values()) == ["confirmed", "transient", "unverified"]
+    assert evidence.VERDICT_OF[desync.RESOLVED] == "transient"
+
+
+@pytest.mark.parametrize("inbound, outbound", [
+    ([], [0x1234]), ([], [0x9999]), ([0x1234], [0x1234]), ([0x1234], [0x9999]), ([0x5555], [0x1234, 0x5556]),
+    ([], None), ([0x1234], None),
+])
+def test_capture_verdict_is_the_desync_rule(inbound, outbound):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import desync
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture import evidence
+
+    captures = {"hubc": receiver_block(T0, 0x1234, inbound)}
+    if outbound is not None:
+        captures["brc"] = twin_block(T0 + 3, outbound)
+    (verdict,) = capture.merge_captures(captures)["verdicts"]
+    expected = desync.judge(0x1234, inbound, outbound)
+    assert verdict["verdict"] == evidence.VERDICT_OF[expected]
+    assert verdict["receiver_inbound"] == inbound and verdict["sender_outbound"] == (outbound or [])
+
+
+def test_the_routers_own_addresses_name_the_sender_before_what_a_capture_shows():
+    # brd's gathered facts own BR; brc's twin shows BR as its local address: the facts win (desync.address_book).
+    captures = {"hubc": receiver_block(T0, 0x1234, []), "brc": twin_block(T0, [0x1234])}
+    (verdict,) = capture.merge_captures(captures, addresses={"brd": [BR]})["verdicts"]
+    assert verdict["sender"] == "brd" and verdict["verdict"] == "unverified"
+    assert "no capture of brd within 90 s" in " ".join(verdict["evidence"])
+    # An address two routers claim names nobody: it cannot prove a sender.
+    (verdict,) = capture.merge_captures(captures, addresses={"brc": [BR], "brd": [BR]})["verdicts"]
+    assert verdict["sender"] is None and verdict["verdict"] == "unverified"
+    assert capture.merge_captures(captures, addresses={"brc": [BR]})["verdicts"][0]["verdict"] == "confirmed"
+
+
+# ----- capture sets: parsed where the files arrive, judged here --------------------------------------------
+
+def test_a_capture_set_judges_like_the_raw_texts():
+    import json
+
+    raw = {"hubc": {"ipsec_spi_capture.txt": receiver_block(T0, 0xFF123456, [0x620F087])},
+           "brc": {"ipsec_spi_twin.txt": twin_block(T0 - 7, [0xFF123456])}}
+    assessments = {"hubc": assessment("hubc", [FLOW]), "brc": assessment("brc")}
+    # As the capture_fetch module makes them (the role names the host), and through JSON like a host variable.
+    sets = {host: json.loads(json.dumps(capture.read_captures(list(files.items()), host=host)))
+            for host, files in raw.items()}
+    from_text, from_sets = [], []
+    a = capture.merge_captures(raw, assessments=assessments, problems=from_text)
+    b = capture.merge_captures({}, assessments=assessments, capture_sets=sets, problems=from_sets)
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert from_text == from_sets == []
+    assert b["assessments"]["hubc"]["captures"]["files"] == ["ipsec_spi_capture.txt"]
+    # A host given both ways is read from its set only.
+    c = capture.merge_captures({"hubc": "garbage"}, capture_sets=sets)
+    assert c["verdicts"][0]["verdict"] == "confirmed"
+
+
+def test_a_capture_set_carries_its_problems():
+    problems = []
+    sets = {"hubc": capture.read_captures([("f.txt", "stray\n" + receiver_block(T0, 0x1234, []))])}
+    capture.merge_captures({}, capture_sets=sets, problems=problems)
+    assert [p["reason"] for p in problems] == ["f.txt: text outside a capture block"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("text", "capture set of h must be a mapping"),
+    ({"snapshots": "x"}, "snapshots must be a list"),
+    ({"snapshots": [5]}, "snapshot 1 is int"),
+    ({"snapshots": [{"kind": "odd"}]}, "snapshot 1: unknown capture kind"),
+    ({"snapshots": [{"kind": "twin", "epoch": float("inf")}]}, "snapshot 1: epoch inf is not a time stamp"),
+    ({"snapshots": [{"kind": "twin", "epoch": "5"}]}, "epoch '5' is not a time stamp"),
+    ({"snapshots": [{"kind": "receiver", "spi": 2 ** 40}]}, "is not an SPI"),
+    ({"snapshots": [{"kind": "twin", "ipsec_sas": [1]}]}, "ipsec_sas must be a mapping"),
+    ({"snapshots": [], "problems": ["x"]}, "every problem must be a mapping"),
+])
+def test_a_bad_capture_set_is_refused_by_name(value, message):
+    with pytest.raises(ParseError, match=re.escape(message)):
+        capture.merge_captures({}, capture_sets={"h": value})
+    with pytest.raises(ParseError, match="capture_sets must be a mapping"):
+        capture.merge_captures({}, capture_sets=["h"])
