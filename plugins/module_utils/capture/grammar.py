@@ -371,8 +371,6 @@ def _check_actions(applet: Dict[str, Any], kind: Optional[str], pattern: Optiona
             if own_pattern.search(msg):
                 errors.append("line %d: this syslog message matches the applet's own event pattern: it would "
                               "trigger the applet again" % lineno)
-        if verb == "cli" and "qfp" in words[1] and re.search(r"\bclear\b", words[1]):
-            errors.append("line %d: a QFP 'clear' command destroys the evidence" % lineno)
     for verb, lineno in stack:
         errors.append("line %d: this %s has no end" % (lineno, verb))
     for handle, lineno in handles.items():
