@@ -57,6 +57,11 @@ CHECK = """    - name: Assess
 SHOW = """    - name: Show the assessment
       ansible.builtin.debug:
         var: ipsec_spi_assessment
+    - name: Show what travelled through hostvars
+      ansible.builtin.debug:
+        msg:
+          capture_set: "{{ ipsec_spi_capture_set }}"
+          raw_texts_kept: "{{ ipsec_spi_capture_texts is defined }}"
 """
 APPLET_TASKS = ("Install the capture applet (receiver side, triggered by INV_SPI)",
                 "Install the twin applet (sender side, SA snapshots towards its receivers)",
@@ -180,6 +185,42 @@ def test_collect_judges_the_desync_with_the_captured_sa_tables(clab, run_playboo
         assert stored.count(capture.BEGIN) == stored.count(capture.END) == len(ok) > 0
         assert abs(len(stored.encode("utf-8")) - state["flash"]["files"][name]) < state["flash"]["files"][name] * 0.02
     assert not os.path.exists(os.path.join(capdir, "brd", "ipsec_spi_twin.txt"))
+    # One way for the data: capture_fetch parsed the files; hostvars carry snapshots, not raw text to re-read.
+    travelled = {h: res["msg"] for h, res in r.task("Show what travelled through hostvars").items()}
+    assert {h: t["raw_texts_kept"] for h, t in travelled.items()} == {"hubc": False, "brc": False, "brd": False}
+    hub_set = travelled["hubc"]["capture_set"]
+    assert hub_set["files"] == ["ipsec_spi_capture.txt"] and hub_set["problems"] == []
+    assert len(hub_set["snapshots"]) == len(verdicts) and {s["host"] for s in hub_set["snapshots"]} == {"hubc"}
+    assert all(isinstance(s["ipsec_sas"], list) and s["kind"] == "receiver" for s in hub_set["snapshots"])
+
+
+UNSAFE_PLAY = """
+- name: Try an applet the safety gate refuses
+  hosts: hubc
+  gather_facts: false
+  tasks:
+    - name: Install an applet that clears SAs
+      netops.ipsec_spi.eem_applet:
+        name: NOT_A_CAPTURE
+        config: |
+          event manager applet NOT_A_CAPTURE authorization bypass
+           event syslog pattern "CRYPTO-4-RECVD_PKT_INV_SPI" ratelimit 60 maxrun 60
+           action 010 cli command "enable"
+           action 020 cli command "clear crypto sa"
+"""
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_an_unsafe_applet_is_refused_on_the_router(clab, run_playbook, check):
+    conf_before = len(config_entered(clab, "hubc"))
+    r = run_playbook(UNSAFE_PLAY, clab.inventory, check=check)
+    assert r.rc != 0, r
+    res = r.task("Install an applet that clears SAs")["hubc"]
+    assert res["failed"] and "is not a safe capture applet" in res["msg"] and "'clear crypto sa'" in res["msg"]
+    assert "NOT_A_CAPTURE" not in clab.state("hubc")["running_config"]
+    assert len(config_entered(clab, "hubc")) == conf_before
+    # Refused before the router was even read.
+    assert not [h for h in clab.history("hubc") if "NOT_A_CAPTURE" in h["command"]]
 
 
 def test_removal_dry_run_then_removal_twice(clab, run_playbook, capdir):

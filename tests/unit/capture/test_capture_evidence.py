@@ -213,3 +213,39 @@ def test_a_bad_capture_set_is_refused_by_name(value, message):
         capture.merge_captures({}, capture_sets={"h": value})
     with pytest.raises(ParseError, match="capture_sets must be a mapping"):
         capture.merge_captures({}, capture_sets=["h"])
+
+
+# ----- the filter reading hostvars ---------------------------------------------------------------------------
+
+def test_filter_reads_capture_sets_texts_assessments_and_addresses_from_hostvars(monkeypatch):
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.netops.ipsec_spi.plugins.filter.spi_captures import spi_captures
+    from ansible_collections.netops.ipsec_spi.plugins.plugin_utils import wrap
+
+    monkeypatch.setattr(wrap.display, "warning", lambda msg: None)
+    hub_set = capture.read_captures([("ipsec_spi_capture.txt", "stray\n" + receiver_block(T0, 0x1234, []))], host="hubc")
+    hostvars = {
+        # A capture set wins over raw texts of the same host.
+        "hubc": {"ipsec_spi_capture_set": hub_set, "ipsec_spi_capture_texts": {"x.txt": "garbage"},
+                 "ipsec_spi_assessment": assessment("hubc")},
+        "brc": {"ipsec_spi_capture_texts": {"ipsec_spi_twin.txt": twin_block(T0, [0x1234])},
+                "ansible_facts": {"ipsec_spi": {"addresses": [BR]}}},
+        "other": {"ipsec_spi_assessment": assessment("other")},
+    }
+    out = spi_captures(["hubc", "brc"], hostvars=hostvars)
+    (verdict,) = out["verdicts"]
+    assert verdict["verdict"] == "confirmed" and verdict["sender"] == "brc"
+    assert out["assessments"]["hubc"]["captures"]["files"] == ["ipsec_spi_capture.txt"]
+    assert "brc" not in out["assessments"] and "other" not in out["assessments"]
+    assert [p["reason"] for p in out["problems"]] == ["ipsec_spi_capture.txt: text outside a capture block"]
+    # Other variable names, and sets given directly.
+    renamed = {"hubc": {"mine": hub_set}, "brc": hostvars["brc"]}
+    assert spi_captures(["hubc", "brc"], hostvars=renamed, capture_sets_var="mine")["verdicts"][0]["verdict"] == "confirmed"
+    direct = spi_captures({"brc": hostvars["brc"]["ipsec_spi_capture_texts"]}, capture_sets={"hubc": hub_set})
+    assert direct["verdicts"][0]["verdict"] == "confirmed"
+    with pytest.raises(AnsibleFilterError, match="nohost is not in hostvars"):
+        spi_captures(["nohost"], hostvars=hostvars)
+    with pytest.raises(AnsibleFilterError, match="with hostvars, the input is a list of hosts"):
+        spi_captures("hubc", hostvars=hostvars)
+    with pytest.raises(AnsibleFilterError, match=r"spi_captures: capture set of hubc: snapshot 1: epoch"):
+        spi_captures(["hubc"], hostvars={"hubc": {"ipsec_spi_capture_set": {"snapshots": [{"epoch": 1e20}]}}})
