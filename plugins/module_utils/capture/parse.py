@@ -91,7 +91,10 @@ def iso(epoch: Optional[float]) -> Optional[str]:
 
 def _strip_prompt(lines: List[str]) -> List[str]:
     end = len(lines)
-    while end and (not lines[end - 1].strip() or _PROMPT_RE.match(lines[end - 1].strip())):
+    while end:
+        last = lines[end - 1].strip()
+        if last and not _PROMPT_RE.match(last):
+            break
         end -= 1
     return lines[:end]
 
@@ -138,6 +141,11 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
     for lineno, raw in enumerate(lines, 1):
         line = raw.rstrip("\r")
         stripped = line.strip()
+        if not stripped:
+            # Blank lines matter only inside a command's output (a file of them must stay cheap).
+            if snap is not None and header_done:
+                sections[-1][2].append(line)
+            continue
         if stripped == BEGIN:
             finish(False)
             snap = _new_snapshot(host, file, lineno)
@@ -145,8 +153,7 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
             header_done = False
             continue
         if snap is None:
-            if stripped:
-                problem(problems, lineno, "%s: text outside a capture block" % where, line)
+            problem(problems, lineno, "%s: text outside a capture block" % where, line)
             continue
         if stripped == END:
             finish(True)
@@ -161,8 +168,7 @@ def parse_capture(data: Any, host: Optional[str] = None, file: Optional[str] = N
             if not sep and stripped.endswith(":"):
                 key, sep, value = stripped[:-1], ":", ""
             if not sep:
-                if stripped:
-                    problem(problems, lineno, "%s: not a 'key: value' header line" % where, line)
+                problem(problems, lineno, "%s: not a 'key: value' header line" % where, line)
                 continue
             _header(snap, key, value.strip(), lineno, problems, where, year)
             continue
