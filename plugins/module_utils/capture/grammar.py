@@ -375,4 +375,3 @@ def _check_actions(applet: Dict[str, Any], kind: Optional[str], pattern: Optiona
         errors.append("line %d: this %s has no end" % (lineno, verb))
     for handle, lineno in handles.items():
         errors.append("line %d: file handle %s is never closed" % (lineno, handle))
-

@@ -62,11 +62,9 @@ def twin_block(epoch, outbound, receiver=HUB):
 T0 = 1795975267
 
 
-
 def assessment(host, flows=(), findings=()):
     return {"host": host, "assessed": True, "compliant": True, "flows": list(flows), "findings": list(findings)}
 
 
 FLOW = {"host": "hubc", "src": BR, "dst": HUB, "spi": 0xFF123456, "spi_hex": "0xFF123456", "status": "transient",
         "sender": "brc"}
-

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import commands
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.tests.unit.capture.blocks import BR, HUB
+from ansible_collections.netops.ipsec_spi.tests.unit.capture.blocks import HUB
 
 
 def test_generated_applets_pass_the_checker_and_the_policy():
@@ -78,7 +78,6 @@ def test_twin_applet_refuses_bad_input():
         capture.twin_applet([HUB], interval=5)
 
 
-
 # ----- running-config and the commands to send ------------------------------------------------------------
 
 RUNNING = """Building configuration...
@@ -115,5 +114,3 @@ def test_config_commands_are_idempotent_and_replace_whole_applets():
     assert changed[0] == "no event manager applet IPSEC_SPI_CAPTURE" and changed[1] == want[0]
     assert capture.config_commands(want, None) == ["no event manager applet IPSEC_SPI_CAPTURE"]
     assert capture.config_commands(None, None) == []
-
-

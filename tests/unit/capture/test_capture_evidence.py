@@ -63,7 +63,7 @@ def test_ff_finding_not_repeated_when_the_check_role_already_reported_it():
     existing = {"code": "SPI_TOP_BYTE_FF", "severity": "warning", "subject": BR, "waived": False, "waiver": None,
                 "message": "SPI 0xFF123456 starts with 0xFF: matches the symptom of CSCvp16730"}
     out = capture.merge_captures({"hubc": receiver_block(T0, 0xFF123456, [])},
-                             assessments={"hubc": assessment("hubc", findings=[existing])})
+                                 assessments={"hubc": assessment("hubc", findings=[existing])})
     assert [f["code"] for f in out["assessments"]["hubc"]["findings"]].count("SPI_TOP_BYTE_FF") == 1
 
 
@@ -95,7 +95,6 @@ def test_invalid_syntax_in_captured_log_names_the_ikev2_bug():
 def test_merge_refuses_bad_input(captures, kwargs, message):
     with pytest.raises(ParseError, match=message):
         capture.merge_captures(captures, **kwargs)
-
 
 
 @pytest.mark.parametrize("value", ["1e20", "inf", "9" * 400])

@@ -6,7 +6,6 @@ import pytest
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture
 
 
-
 # ----- the checker rejects bad applets --------------------------------------------------------------------
 
 GOOD = [
@@ -115,5 +114,3 @@ def test_checker_accepts_blocks_loops_and_other_detectors():
     ]
     assert capture.check_applet(lines) == []
     assert capture.check_applet(["event manager applet N", " event none maxrun 30", ' action 1 cli command "show clock"']) == []
-
-

@@ -30,7 +30,7 @@ def test_parse_dir():
 def test_parse_capture_reads_every_section():
     problems = []
     snaps = capture.parse_capture(receiver_block(T0, 0xFF123456, [0x620F087]), host="hubc", file="f.txt",
-                              problems=problems)
+                                  problems=problems)
     assert problems == []
     (snap,) = snaps
     assert snap["kind"] == "receiver" and snap["complete"] and snap["epoch"] == T0
@@ -72,7 +72,6 @@ def test_parse_capture_accepts_every_mnemonic_spelling():
         assert snap["trigger"]["mnemonic"] == mnemonic
 
 
-
 # ----- corrupt headers (issue 17, item 5) ------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["1e20", "-1e20", "inf", "-inf", "nan", "9" * 400, "1e12", "-5", "0x10"])
@@ -89,5 +88,3 @@ def test_a_huge_format_number_is_a_problem_not_a_crash():
     problems = []
     (snap,) = capture.parse_capture(text, problems=problems)
     assert snap["epoch"] == 5.0 and any("format" in p["reason"] for p in problems)
-
-
