@@ -71,11 +71,46 @@ FILE_NAMES["logging"] = ("logging.txt", "show_logging.txt")
 # The EEM capture applet's commands (capture role).
 CAPTURE_LOG = "show logging | include CRYPTO|IKEV2|INVALID_SYNTAX"
 CAPTURE_SA_OF_TRIGGER = IPSEC_SA + " peer $src"
+ENABLE = "enable"
+DIR_FLASH = "dir flash:"
+DIR_FLASH_FREE = "dir flash: | include bytes free"
+
+# An applet or flash file name goes into a command line: no spaces, pipes, paths or newlines.
+_PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def capture_sa_of(peer: str) -> str:
     """The SA table towards one peer, as the twin applet captures it."""
     return "%s peer %s" % (IPSEC_SA, _peer(peer))
+
+
+def is_plain_name(name: Any) -> bool:
+    """1-64 letters, digits, '_', '.' or '-': safe as an applet name or a file name on flash:."""
+    return isinstance(name, str) and bool(_PLAIN_NAME_RE.match(name))
+
+
+def _plain(name: Any, what: str) -> str:
+    if not is_plain_name(name):
+        raise ParseError("%s %r must be 1-64 letters, digits, '_', '.' or '-'" % (what, name))
+    return name
+
+
+def applet_section(name: str) -> str:
+    """The running-config section of one EEM applet."""
+    return "show running-config | section event manager applet %s" % _plain(name, "applet name")
+
+
+def dir_flash_file(name: str) -> str:
+    return "%s%s" % (DIR_FLASH, _plain(name, "file name"))
+
+
+def more_flash_file(name: str) -> str:
+    return "more flash:%s" % _plain(name, "file name")
+
+
+def delete_flash_file(name: str) -> str:
+    """Deletes one named file; there is no builder for a wildcard or a directory."""
+    return "delete /force flash:%s" % _plain(name, "file name")
 
 
 # --------------------------------------------------------------------------------------------------

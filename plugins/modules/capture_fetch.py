@@ -16,6 +16,9 @@ description:
   - Lists C(flash:) (C(dir flash:)), reads each requested file that exists with C(more flash:FILE) and returns
     its text, so the controller can store it (the P(netops.ipsec_spi.capture#role) role writes one folder per
     router).
+  - Parses what it read as capture files of the collection's EEM applets, where the files arrive, and returns
+    the snapshots in RV(captures), ready for the P(netops.ipsec_spi.spi_captures#filter) filter's
+    O(netops.ipsec_spi.spi_captures#filter:capture_sets) - the raw text is not read back by anyone.
   - With O(delete=true), deletes the requested files that exist (C(delete /force flash:FILE)), after reading
     them when O(fetch=true). A file that does not exist is not an error, so a second run changes nothing.
 author:
@@ -49,6 +52,12 @@ options:
     description: Refuse to read a file larger than this (it is reported with C(skipped)).
     type: int
     default: 16777216
+  host:
+    description: The name the parsed snapshots carry as C(host) (the capture role passes C(inventory_hostname)).
+    type: str
+  year:
+    description: Year for log time stamps without one in the captured log lines (default - the current year).
+    type: int
 notes:
   - Runs over C(ansible.netcommon.network_cli) with C(ansible_network_os=cisco.ios.ios); needs enable mode.
 seealso:
@@ -99,6 +108,15 @@ commands:
   returned: always
   type: list
   elements: str
+captures:
+  description:
+    - The fetched files parsed as capture files - C(files) (names read), C(snapshots) (oldest first, the shape
+      P(netops.ipsec_spi.spi_captures#filter) returns in C(snapshots)) and C(problems) (capture lines that could
+      not be read - C(line), C(reason) naming the file, C(text)).
+    - Pass it per host to P(netops.ipsec_spi.spi_captures#filter) as O(netops.ipsec_spi.spi_captures#filter:capture_sets).
+  returned: always
+  type: dict
+  sample: {"files": ["ipsec_spi_capture.txt"], "snapshots": [], "problems": []}
 """
 
 import re
@@ -106,13 +124,19 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import is_unsupported
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.eem import parse_dir
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.parse import parse_dir, read_captures
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import (
+    DIR_FLASH,
+    delete_flash_file,
+    is_plain_name,
+    more_flash_file,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, is_unsupported
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
 
 NAME = "netops.ipsec_spi.capture_fetch"
-_FILE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_ERROR_RE = re.compile(r"^\s*%\s*Error", re.MULTILINE)
+# Spaces and tabs only: `\s` under MULTILINE would cross blank lines (quadratic on a file of newlines).
+_ERROR_RE = re.compile(r"^[ \t]*%[ \t]*Error", re.MULTILINE)
 
 
 def run(connection, command):
@@ -130,19 +154,24 @@ def main():
             fetch=dict(type="bool", default=True),
             delete=dict(type="bool", default=False),
             max_bytes=dict(type="int", default=16777216),
+            host=dict(type="str"),
+            year=dict(type="int"),
         ),
         supports_check_mode=True,
     )
+    year = module.params["year"]
+    if year is not None and not 1970 <= year <= 9999:
+        module.fail_json(msg="%s: year must be from 1970 to 9999, not %d" % (NAME, year))
     names = []
     for name in module.params["files"]:
-        if not _FILE_RE.match(name or ""):
+        if not is_plain_name(name):
             module.fail_json(msg="%s: %r is not a plain file name (letters, digits, '_', '.', '-')" % (NAME, name))
         if name not in names:
             names.append(name)
     connection = Connection(module._socket_path)
     commands = []
     try:
-        listing = run(connection, "dir flash:")
+        listing = run(connection, DIR_FLASH)
         if is_unsupported(listing) or _ERROR_RE.search(listing):
             module.fail_json(msg="%s: 'dir flash:' failed: %s" % (NAME, " ".join(listing.split())[:300]))
         table = parse_dir(listing)
@@ -154,28 +183,34 @@ def main():
                 if size > module.params["max_bytes"]:
                     item["skipped"] = "%d bytes, more than max_bytes %d" % (size, module.params["max_bytes"])
                 else:
-                    text = run(connection, "more flash:%s" % name)
+                    text = run(connection, more_flash_file(name))
                     if _ERROR_RE.match(text):
                         module.fail_json(msg="%s: could not read flash:%s: %s" % (NAME, name, text.strip()[:300]))
                     item["content"] = text
             files.append(item)
         if module.params["delete"]:
-            commands = ["delete /force flash:%s" % f["name"] for f in files if f["present"]]
+            commands = [delete_flash_file(f["name"]) for f in files if f["present"]]
             if not module.check_mode:
                 for command in commands:
                     answer = run(connection, command)
                     if _ERROR_RE.search(answer) or is_unsupported(answer):
                         module.fail_json(msg="%s: '%s' failed: %s" % (NAME, command, answer.strip()[:300]),
                                          files=files, commands=commands, changed=True)
-                left = parse_dir(run(connection, "dir flash:"))["files"]
+                left = parse_dir(run(connection, DIR_FLASH))["files"]
                 still = [f["name"] for f in files if f["present"] and f["name"] in left]
                 if still:
                     module.fail_json(msg="%s: still on flash after delete: %s" % (NAME, ", ".join(still)),
                                      files=files, commands=commands, changed=True)
     except ConnectionError as exc:
         module.fail_json(msg="%s: the router refused or did not answer: %s" % (NAME, exc))
+    try:
+        captures = read_captures([(f["name"], f["content"]) for f in files], host=module.params["host"],
+                                 year=module.params["year"])
+    except ParseError as exc:
+        module.fail_json(msg="%s: could not read the capture files: %s" % (NAME, exc), files=files, commands=commands,
+                         changed=bool(commands))
     module.exit_json(changed=bool(commands), files=files, flash={"total": table["total"], "free": table["free"]},
-                     commands=commands)
+                     commands=commands, captures=captures)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,11 @@ description:
   - Before sending anything the applet is checked against the EEM 3.0 applet grammar (header, event options,
     action verbs and arity, label order, quoting, variables set before use, file handles, no C(?)); an applet
     with errors is refused.
+  - Whether generated or given in O(config), the applet must also pass the collection's safety gate, in check mode
+    too - a C(maxrun) on its event, a C(ratelimit) of at least 1 s on a syslog event (a watchdog timer of at least
+    10 s), no C(event cli), a C(dir flash:) check before the first write, files only appended to or read, and only
+    C(enable), C(show), C(dir) and C(more) commands, without C(clear) anywhere, without C(| redirect), C(| append)
+    or C(| tee), and no C(reload). An applet that fails it is refused with the list of problems (C(problems)).
 author:
   - netops.ipsec_spi maintainers (@netops)
 attributes:
@@ -38,7 +43,7 @@ attributes:
     description: Cisco IOS and IOS XE over C(ansible.netcommon.network_cli).
 options:
   name:
-    description: The applet name (letters, digits, C(_), C(.), C(-)).
+    description: The applet name (1-64 letters, digits, C(_), C(.), C(-)).
     type: str
     required: true
   state:
@@ -153,29 +158,41 @@ after:
   returned: always
   type: list
   elements: str
+problems:
+  description: Why the safety gate refused the applet (nothing was sent).
+  returned: when the applet is refused by the safety gate
+  type: list
+  elements: str
+  sample: ["line 4: the applet runs 'clear crypto sa': only enable, show, dir and more are allowed; a capture applet only reads"]
+errors:
+  description: Why the EEM grammar check refused the applet (nothing was sent).
+  returned: when the applet is refused by the grammar check
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.connection import Connection, ConnectionError
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.eem import (
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet import (
     DEFAULT_FILE,
     DEFAULT_TWIN_FILE,
     applet_from_running,
     capture_applet,
-    check_applet,
     config_commands,
     twin_applet,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.grammar import check_applet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.policy import capture_policy_problems
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CAPTURE_LOG, applet_section, is_plain_name
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
 
 NAME = "netops.ipsec_spi.eem_applet"
 
 
 def read_applet(connection, name):
-    (out,) = connection.run_commands(commands=["show running-config | section event manager applet %s" % name],
-                                     check_rc=True)
+    (out,) = connection.run_commands(commands=[applet_section(name)], check_rc=True)
     return normalize_response(out) or ""
 
 
@@ -201,6 +218,24 @@ def wanted_lines(params):
     return [lines[0].strip()] + [" " + line.strip() for line in lines[1:]]
 
 
+def refusal(name, want):
+    """The failure to report for an applet the grammar check or the safety gate rejects, or None."""
+    errors = check_applet(want)
+    problems = capture_policy_problems(want)
+    if not errors and not problems:
+        return None
+    parts, result = [], {"applet": want}
+    if problems:
+        parts.append("applet %s is not a safe capture applet (the collection installs only bounded, read-only applets "
+                     "that guard the flash; docs/capture.md): %s" % (name, "; ".join(problems)))
+        result["problems"] = problems
+    if errors:
+        parts.append("the applet does not pass the EEM syntax check: %s" % "; ".join(errors))
+        result["errors"] = errors
+    result["msg"] = "%s: %s" % (NAME, ". ".join(parts))
+    return result
+
+
 def _text(lines):
     return "".join(line + "\n" for line in lines) if lines else ""
 
@@ -220,7 +255,7 @@ def main():
                 maxrun=dict(type="int", default=120),
                 interval=dict(type="int", default=60),
                 peers=dict(type="list", elements="str", default=[]),
-                log_command=dict(type="str", default="show logging | include CRYPTO|IKEV2|INVALID_SYNTAX"),
+                log_command=dict(type="str", default=CAPTURE_LOG),
                 qfp=dict(type="bool", default=True),
             )),
             running_config=dict(type="str"),
@@ -231,16 +266,18 @@ def main():
     )
     params = module.params
     name = params["name"]
+    if not is_plain_name(name):
+        module.fail_json(msg="%s: applet name %r must be 1-64 letters, digits, '_', '.' or '-'" % (NAME, name))
     want = None
     if params["state"] == "present":
         try:
             want = wanted_lines(params)
         except ParseError as exc:
             module.fail_json(msg="%s: %s" % (NAME, exc))
-        errors = check_applet(want)
-        if errors:
-            module.fail_json(msg="%s: the applet does not pass the EEM syntax check: %s" % (NAME, "; ".join(errors)),
-                             applet=want, errors=errors)
+        # Before the router is even read, and in check mode too: a refused applet is never planned.
+        refused = refusal(name, want)
+        if refused:
+            module.fail_json(**refused)
     connection = Connection(module._socket_path)
     try:
         running = params["running_config"]

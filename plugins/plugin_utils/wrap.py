@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
@@ -12,19 +14,35 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import Par
 
 display = Display()
 
+# Raised by conversions of values the core did not validate (a number out of range, an impossible
+# date; OSError is what datetime and time raise for a time stamp the platform cannot hold). The
+# core is pure, so none of these comes from a file or the network: it is still bad input.
+_BAD_INPUT = (ValueError, OverflowError, OSError)
+# A core function that meets a value of the wrong type despite its checks: a bug in the core.
+_BUGS = (TypeError, AttributeError, KeyError, IndexError)
+
 
 def call_filter(name, func, *args, **kwargs):
-    """Run a core parser; turn any bad-input error into an AnsibleFilterError naming the filter."""
+    """Run a core function; turn its errors into an AnsibleFilterError naming the filter.
+
+    A ParseError is the whole message. Anything else keeps its traceback at -vvv and
+    as the error's cause, so a bug in the core can be found rather than guessed at.
+    """
     try:
         return func(*args, **kwargs)
     except ParseError as exc:
         raise AnsibleFilterError("netops.ipsec_spi.%s: %s" % (name, exc)) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        # The core validates its input, so this is a bug; still name the filter
-        # and the input problem rather than showing a traceback.
+    except _BAD_INPUT as exc:
+        display.vvv(traceback.format_exc())
         raise AnsibleFilterError(
             "netops.ipsec_spi.%s: could not process the input (%s: %s)" % (name, type(exc).__name__, exc)
-        ) from None
+        ) from exc
+    except _BUGS as exc:
+        display.vvv(traceback.format_exc())
+        raise AnsibleFilterError(
+            "netops.ipsec_spi.%s: internal error (%s: %s); this is a bug in netops.ipsec_spi, please report it "
+            "with the traceback that -vvv shows" % (name, type(exc).__name__, exc)
+        ) from exc
 
 
 def warn_unparsed(name, problems, limit=5):

@@ -9,7 +9,7 @@ import yaml
 from labsim.cli import Session
 from labsim.sim import Fleet
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import eem
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture, commands
 
 HUB, BR = "198.51.100.101", "198.51.100.102"
 FF_SPI = 0xFF123456
@@ -57,6 +57,11 @@ CHECK = """    - name: Assess
 SHOW = """    - name: Show the assessment
       ansible.builtin.debug:
         var: ipsec_spi_assessment
+    - name: Show what travelled through hostvars
+      ansible.builtin.debug:
+        msg:
+          capture_set: "{{ ipsec_spi_capture_set }}"
+          raw_texts_kept: "{{ ipsec_spi_capture_texts is defined }}"
 """
 APPLET_TASKS = ("Install the capture applet (receiver side, triggered by INV_SPI)",
                 "Install the twin applet (sender side, SA snapshots towards its receivers)",
@@ -106,7 +111,7 @@ def test_check_mode_shows_the_applets_and_changes_nothing(clab, run_playbook, ca
     hub = runs[(APPLET_TASKS[0], "hubc")]
     assert hub["changed"] is True
     assert hub["commands"][0] == "event manager applet IPSEC_SPI_CAPTURE authorization bypass"
-    assert 'event syslog pattern "%s" ratelimit 60 maxrun 120' % eem.INV_SPI_PATTERN in hub["commands"]
+    assert 'event syslog pattern "%s" ratelimit 60 maxrun 120' % commands.INV_SPI_EEM_PATTERN in hub["commands"]
     assert "event manager applet IPSEC_SPI_CAPTURE" in hub["diff"]["after"] and hub["diff"]["before"] == ""
     twin = runs[(APPLET_TASKS[1], "brc")]
     assert twin["changed"] is True
@@ -133,8 +138,8 @@ def test_deploy_is_idempotent(clab, run_playbook, capdir):
     assert "event manager applet IPSEC_SPI_TWIN authorization bypass" in brc
     assert 'cli command "show crypto ipsec sa peer %s"' % HUB in brc
     # What the router shows is what the collection's checker accepts.
-    applet = eem.applet_from_running(hub, "IPSEC_SPI_CAPTURE")
-    assert eem.check_applet(applet) == [] and eem.capture_policy_problems(applet) == []
+    applet = capture.applet_from_running(hub, "IPSEC_SPI_CAPTURE")
+    assert capture.check_applet(applet) == [] and capture.capture_policy_problems(applet) == []
 
 
 def test_collect_judges_the_desync_with_the_captured_sa_tables(clab, run_playbook, capdir):
@@ -177,9 +182,45 @@ def test_collect_judges_the_desync_with_the_captured_sa_tables(clab, run_playboo
         with open(os.path.join(capdir, host, name), encoding="utf-8") as handle:
             stored = handle.read()
         ok = [run for run in state["eem_runs"] if run["applet"] == applet and run["result"] == "ok"]
-        assert stored.count(eem.BEGIN) == stored.count(eem.END) == len(ok) > 0
+        assert stored.count(capture.BEGIN) == stored.count(capture.END) == len(ok) > 0
         assert abs(len(stored.encode("utf-8")) - state["flash"]["files"][name]) < state["flash"]["files"][name] * 0.02
     assert not os.path.exists(os.path.join(capdir, "brd", "ipsec_spi_twin.txt"))
+    # One way for the data: capture_fetch parsed the files; hostvars carry snapshots, not raw text to re-read.
+    travelled = {h: res["msg"] for h, res in r.task("Show what travelled through hostvars").items()}
+    assert {h: t["raw_texts_kept"] for h, t in travelled.items()} == {"hubc": False, "brc": False, "brd": False}
+    hub_set = travelled["hubc"]["capture_set"]
+    assert hub_set["files"] == ["ipsec_spi_capture.txt"] and hub_set["problems"] == []
+    assert len(hub_set["snapshots"]) == len(verdicts) and {s["host"] for s in hub_set["snapshots"]} == {"hubc"}
+    assert all(isinstance(s["ipsec_sas"], list) and s["kind"] == "receiver" for s in hub_set["snapshots"])
+
+
+UNSAFE_PLAY = """
+- name: Try an applet the safety gate refuses
+  hosts: hubc
+  gather_facts: false
+  tasks:
+    - name: Install an applet that clears SAs
+      netops.ipsec_spi.eem_applet:
+        name: NOT_A_CAPTURE
+        config: |
+          event manager applet NOT_A_CAPTURE authorization bypass
+           event syslog pattern "CRYPTO-4-RECVD_PKT_INV_SPI" ratelimit 60 maxrun 60
+           action 010 cli command "enable"
+           action 020 cli command "clear crypto sa"
+"""
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_an_unsafe_applet_is_refused_on_the_router(clab, run_playbook, check):
+    conf_before = len(config_entered(clab, "hubc"))
+    r = run_playbook(UNSAFE_PLAY, clab.inventory, check=check)
+    assert r.rc != 0, r
+    res = r.task("Install an applet that clears SAs")["hubc"]
+    assert res["failed"] and "is not a safe capture applet" in res["msg"] and "'clear crypto sa'" in res["msg"]
+    assert "NOT_A_CAPTURE" not in clab.state("hubc")["running_config"]
+    assert len(config_entered(clab, "hubc")) == conf_before
+    # Refused before the router was even read.
+    assert not [h for h in clab.history("hubc") if "NOT_A_CAPTURE" in h["command"]]
 
 
 def test_removal_dry_run_then_removal_twice(clab, run_playbook, capdir):
@@ -223,7 +264,7 @@ def test_lab_full_flash_stops_the_applet_like_ios():
     fleet = Fleet(SCENARIO, speed=0)
     hub = fleet.routers["hubc"]
     hub.flash.size = hub.flash.used() + 12000       # room for a capture or two
-    configure(fleet, "hubc", eem.capture_applet(min_free=0, ratelimit=10))
+    configure(fleet, "hubc", capture.capture_applet(min_free=0, ratelimit=10))
     fleet.clock.advance(600)
     fleet.sync()
     results_ = [run["result"] for run in hub.eem_runs]
@@ -231,23 +272,23 @@ def test_lab_full_flash_stops_the_applet_like_ios():
     assert any("%HA_EM-3-FMPD_ERROR: Error executing applet IPSEC_SPI_CAPTURE" in line for _t, line in hub.log)
     assert hub.flash.free() < 2000
     text = hub.flash.files["ipsec_spi_capture.txt"]["data"]
-    snaps = eem.parse_capture(text, host="hubc")
+    snaps = capture.parse_capture(text, host="hubc")
     assert snaps[0]["complete"] and not snaps[-1]["complete"]
 
 
 def test_lab_size_guard_and_ratelimit():
     fleet = Fleet(SCENARIO, speed=0)
-    configure(fleet, "hubc", eem.capture_applet(max_bytes=1024, ratelimit=60))
+    configure(fleet, "hubc", capture.capture_applet(max_bytes=1024, ratelimit=60))
     fleet.clock.advance(400)
     fleet.sync()
     runs = [run["result"] for run in fleet.routers["hubc"].eem_runs]
     # The first capture writes; every later one finds the file over its cap and exits before writing.
     assert runs[0] == "ok" and runs[1:] and all(r.startswith("exit") for r in runs[1:]), runs
-    assert fleet.routers["hubc"].flash.files["ipsec_spi_capture.txt"]["data"].count(eem.BEGIN) == 1
+    assert fleet.routers["hubc"].flash.files["ipsec_spi_capture.txt"]["data"].count(capture.BEGIN) == 1
     assert any("no further capture" in line for _t, line in fleet.routers["hubc"].log)
 
     fleet = Fleet(SCENARIO, speed=0)
-    configure(fleet, "hubc", eem.capture_applet(ratelimit=3600))
+    configure(fleet, "hubc", capture.capture_applet(ratelimit=3600))
     fleet.clock.advance(400)
     fleet.sync()
     runs = [run["result"] for run in fleet.routers["hubc"].eem_runs]
@@ -264,5 +305,5 @@ def test_lab_applet_pattern_is_evaluated():
     # Re-entering an action label replaces the action; IOS shows actions sorted by label.
     configure(fleet, "hubc", ["event manager applet OTHER", ' action 0 cli command "show version"',
                               ' action 1 cli command "show logging"'])
-    section = eem.applet_from_running("\n".join(fleet.routers["hubc"].config.lines()), "OTHER")
+    section = capture.applet_from_running("\n".join(fleet.routers["hubc"].config.lines()), "OTHER")
     assert section[2:] == [' action 0 cli command "show version"', ' action 1 cli command "show logging"']
