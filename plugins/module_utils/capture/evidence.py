@@ -94,7 +94,7 @@ def _nearest(snap: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]], t
 def _judge(receiver: str, snap: Mapping[str, Any], snapshots: Mapping[str, List[Mapping[str, Any]]],
            book: Mapping[str, str], tolerance: float) -> Dict[str, Any]:
     src = snap.get("sender")
-    spi = snap.get("spi")
+    spi: int = snap["spi"]  # merge_captures judges only snapshots with an int SPI
     trigger = snap.get("trigger") or {}
     dst = maybe_addr(str(trigger.get("dst") or "")) or next(
         (maybe_addr(str(sa.get("local_addr"))) for sa in snap.get("ipsec_sas") or [] if sa.get("local_addr")), None)
@@ -268,7 +268,7 @@ def merge_captures(captures: Any, assessments: Optional[Mapping[str, Any]] = Non
 
 
 def _merged(host: str, base: Mapping[str, Any], existing: List[Mapping[str, Any]], host_findings: List[Dict[str, Any]],
-            groups: Mapping[Tuple[str, str, int], List[Dict[str, Any]]], captured: Optional[Mapping[str, Any]],
+            groups: Mapping[Tuple[Any, ...], List[Dict[str, Any]]], captured: Optional[Mapping[str, Any]],
             verdicts: List[Dict[str, Any]]) -> Dict[str, Any]:
     """A copy of one router's assessment with its captured evidence (compliance is settled by the caller)."""
     assessment = dict(base)

@@ -99,7 +99,7 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
         if wrapped is not None:
             match = _IKE_SA_REMOTE_RE.match(line)
             remote = maybe_addr(match.group(1)) if match else None
-            if remote is not None and current is not None:
+            if match is not None and remote is not None and current is not None:
                 current["ike_sas"].append(_ike_sa(wrapped[2], wrapped[3], wrapped[4], remote, match.group(2),
                                                   match.group(3)))
                 wrapped = None
@@ -150,7 +150,7 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
         if line.startswith("Peer:"):
             match = _PEER_RE.match(line)
             addr = maybe_addr(match.group(1)) if match else None
-            if addr is None:
+            if match is None or addr is None:
                 problem(problems, lineno, "unreadable peer line", raw)
                 continue
             current["peer"] = addr
@@ -162,13 +162,13 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
             match = _IKE_SA_RE.match(line)
             local = maybe_addr(match.group(2)) if match else None
             remote = maybe_addr(match.group(4)) if match else None
-            if local is not None and remote is not None:
+            if match is not None and local is not None and remote is not None:
                 current["ike_sas"].append(_ike_sa(match.group(1), local, match.group(3), remote, match.group(5),
                                                   match.group(6)))
                 continue
             match = _IKE_SA_LOCAL_RE.match(line)
             local = maybe_addr(match.group(2)) if match else None
-            if local is not None:
+            if match is not None and local is not None:
                 wrapped = (lineno, raw, match.group(1), local, match.group(3))
             else:
                 problem(problems, lineno, "unreadable IKE SA line", raw)
