@@ -289,8 +289,9 @@ def _dvti(cfg: Config, iface: Iface, problems: Optional[list]) -> Tunnel:
     number = iface.name[len("virtual-template"):].strip()
     refs_v1 = [(p, line) for p in cfg.isakmp_profiles.values() for n, line in p.virtual_templates if n == number]
     refs_v2 = [(p, line) for p in cfg.ikev2_profiles.values() for n, line in p.virtual_templates if n == number]
-    for prof, line in refs_v1 + refs_v2:
-        tun.evidence.add(prof.head, line)
+    for ref, line in refs_v1 + refs_v2:
+        tun.evidence.add(ref.head, line)
+    prof: Optional[Profile]
     version, prof = _protection_profile(cfg, tun, iface, problems)
     if refs_v2 and not refs_v1:
         version, prof = "ikev2", refs_v2[0][0]

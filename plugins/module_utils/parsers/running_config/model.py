@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import maybe_addr, problem
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import Line, Section
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
 
 _MAX_DESCRIPTION_CHARS = 1024
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
 
 class Iface(object):
     def __init__(self, name: str, head: Line) -> None:
@@ -62,7 +65,7 @@ class Profile(object):
         self.isakmp_profile: Optional[Line] = None
         self.dpd: Optional[Line] = None
         self.virtual_templates: List[Tuple[str, Line]] = []
-        self.identities: List[object] = []
+        self.identities: List[Network] = []
 
 
 class Ezvpn(object):
@@ -174,7 +177,7 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
                     problem(problems, line.no, "EzVPN client peer without an address", mask_secrets(line.strip))
 
 
-def _identity_network(args: List[str]) -> Optional[object]:
+def _identity_network(args: List[str]) -> Optional[Network]:
     """``match identity address A [MASK] [VRF]`` as a network; None when unreadable."""
     if not args:
         return None

@@ -11,7 +11,7 @@ an IKEv1 command) live here, once.
 from __future__ import annotations
 
 import ipaddress
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import maybe_addr, problem
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import Config, Profile
@@ -146,7 +146,7 @@ def _identity_covers(prof: Profile, peers: List[str]) -> bool:
     for peer in peers:
         addr = ipaddress.ip_address(peer)
         for net in prof.identities:
-            if addr.version == net.version and addr in net:  # type: ignore[attr-defined]
+            if addr.version == net.version and addr in net:  # type: ignore[operator]
                 return True
     return False
 
@@ -190,7 +190,7 @@ def finish(tun: Tunnel, secrets: Set[str]) -> dict:
         reason += "; " + "; ".join(tun.notes)
     if tun.kind == "ezvpn_client":
         recovery = "not_applicable"
-    out = {
+    out: Dict[str, Any] = {
         "kind": tun.kind,
         "name": tun.name,
         "interfaces": list(tun.interfaces),
