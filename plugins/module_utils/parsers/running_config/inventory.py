@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Set
+from typing import List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, TextInput, UnsupportedCommand, is_unsupported
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.crypto_maps import ezvpn_tunnels, map_tunnels
@@ -14,7 +14,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_c
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import build_config
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import read_lines, split_sections
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.tunnel import add_unique, finish
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import _KEYWORDISH_RE, _mask, _scrub
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_line, scrub, secret_words
 
 _REFUSED_RE = re.compile(r"^\s*(?:Command authorization failed|% ?Authorization failed|% Permission denied)", re.I)
 
@@ -38,14 +38,11 @@ def parse_crypto_inventory(data: TextInput, problems: Optional[list] = None) -> 
                 raise UnsupportedCommand("line %d: the device rejected the command: %s" % (lines[0].no, first[:120]))
             raise ParseError("line %d: the device refused the command: %s" % (lines[0].no, first[:120]))
 
-    secrets: Set[str] = set()
+    found: List[str] = []
     for line in lines:
-        line.masked, found = _mask(line.text)
-        for value in found:
-            secrets.add(value)
-            # A masked rest-of-line may include keywords (`inbound esp 256 cipher ...`): those
-            # must not become words to scrub everywhere else.
-            secrets.update(word for word in value.split() if not _KEYWORDISH_RE.match(word))
+        line.masked, removed = mask_line(line.text)
+        found.extend(removed)
+    secrets = secret_words(found)
 
     cfg = build_config(split_sections(lines, structured), problems)
 
@@ -64,7 +61,7 @@ def parse_crypto_inventory(data: TextInput, problems: Optional[list] = None) -> 
     result_tunnels = [finish(t, secrets) for t in tunnels]
     if problems is not None:
         for entry in problems[first_problem:]:
-            entry["text"] = _scrub(entry["text"], secrets)
+            entry["text"] = scrub(entry["text"], secrets)
     return {
         "hostname": cfg.hostname,
         "invalid_spi_recovery": cfg.knob,

@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import maybe_addr, problem
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import Config, Profile
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import Line
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import _scrub, mask_secrets
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets, scrub
 
 KINDS = (
     "static_crypto_map",
@@ -61,7 +61,7 @@ class Evidence(object):
             line = self.lines[no]
             if line.shown is None:
                 # Lines are shared by tunnels (profiles, global keepalive): mask each once.
-                masked = _scrub(line.masked if line.masked is not None else mask_secrets(line.text), secrets)
+                masked = scrub(line.masked if line.masked is not None else mask_secrets(line.text), secrets)
                 if len(masked) > _MAX_LINE_CHARS:
                     masked = masked[:_MAX_LINE_CHARS] + "..."
                 line.shown = masked
@@ -197,10 +197,10 @@ def finish(tun: Tunnel, secrets: Set[str]) -> dict:
         "peers": list(tun.peers),
         "ike_version": tun.ike_version,
         "recovery": recovery,
-        "reason": _scrub(reason[0].upper() + reason[1:] + "." if reason else reason, secrets),
+        "reason": scrub(reason[0].upper() + reason[1:] + "." if reason else reason, secrets),
         "evidence": tun.evidence.render(secrets),
         "dpd": bool(tun.dpd),
-        "description": _scrub(mask_secrets(tun.description), secrets) if tun.description is not None else None,
+        "description": scrub(mask_secrets(tun.description), secrets) if tun.description is not None else None,
         "ipsec_profile": tun.ipsec_profile,
         "ike_profile": tun.ike_profile,
         "local_addresses": list(tun.local_addresses),
