@@ -522,6 +522,29 @@ def test_many_tunnels_output_is_bounded():
     assert len(result["tunnels"]) == 2000
 
 
+class _Everything(frozenset):
+    def __contains__(self, item):
+        return True
+
+
+def test_the_reader_keeps_every_line_the_model_reads(monkeypatch):
+    # The reader keeps only the sections and sub-commands model.HEADS and model.BODY name (for speed):
+    # reading every line instead must give the same inventory, or a word is missing there.
+    import random
+
+    import test_config_properties as props
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config import inventory
+
+    texts = [load(name) for name in ALL_FIXTURES]
+    texts += [strip_config(text) for text in texts]
+    rnd = random.Random(16)
+    texts += [props.mutate(rnd, props.build_config(rnd, ["ZQsecret"])) for dummy in range(300)]
+    filtered = [json.dumps(parse(text), sort_keys=True) for text in texts]
+    monkeypatch.setattr(inventory, "HEADS", _Everything())
+    monkeypatch.setattr(inventory, "BODY", _Everything())
+    assert [json.dumps(parse(text), sort_keys=True) for text in texts] == filtered
+
+
 # ---------------------------------------------------------------------------
 # Secrets in the output (the masking rule itself: test_secrets.py)
 # ---------------------------------------------------------------------------

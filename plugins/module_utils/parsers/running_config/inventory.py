@@ -11,10 +11,10 @@ from typing import List, Optional
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, TextInput, UnsupportedCommand, is_unsupported
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.crypto_maps import ezvpn_tunnels, map_tunnels
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.interfaces import tunnel_interfaces
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import build_config
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import read_lines, split_sections
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import BODY, HEADS, build_config
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import read_config
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.tunnel import add_unique, finish
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_line, scrub, secret_words
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import scrub, secret_words
 
 _REFUSED_RE = re.compile(r"^\s*(?:Command authorization failed|% ?Authorization failed|% Permission denied)", re.I)
 
@@ -30,21 +30,15 @@ def parse_crypto_inventory(data: TextInput, problems: Optional[list] = None) -> 
     """
     # Problem texts are masked where they are recorded; scrub them for reused secrets too.
     first_problem = len(problems) if problems is not None else 0
-    lines, structured = read_lines(data, problems)
-    if lines:
-        first = lines[0].strip
-        if is_unsupported(first) or _REFUSED_RE.match(first):
-            if is_unsupported(first):
-                raise UnsupportedCommand("line %d: the device rejected the command: %s" % (lines[0].no, first[:120]))
-            raise ParseError("line %d: the device refused the command: %s" % (lines[0].no, first[:120]))
-
-    found: List[str] = []
-    for line in lines:
-        line.masked, removed = mask_line(line.text)
-        found.extend(removed)
-    secrets = secret_words(found)
-
-    cfg = build_config(split_sections(lines, structured), problems)
+    text = read_config(data, problems, HEADS, BODY)
+    if text.first is not None:
+        no, first = text.first
+        if is_unsupported(first):
+            raise UnsupportedCommand("line %d: the device rejected the command: %s" % (no, first[:120]))
+        if _REFUSED_RE.match(first):
+            raise ParseError("line %d: the device refused the command: %s" % (no, first[:120]))
+    secrets = secret_words(text.secrets)
+    cfg = build_config(text.sections, problems)
 
     tunnels = map_tunnels(cfg, problems)
     tunnels += tunnel_interfaces(cfg, problems)

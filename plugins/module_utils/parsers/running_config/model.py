@@ -96,6 +96,14 @@ class Config(object):
 
 _SEQ_RE = re.compile(r"^\d{1,5}$")
 
+# The first words of the sections and of the sub-commands the readers below look at; the reader keeps no
+# other line (a new reader here adds its words).
+HEADS = frozenset(("hostname", "interface", "crypto", "no"))
+BODY = frozenset(
+    ("description", "shutdown", "ip", "ipv6", "crypto", "tunnel", "set", "keepalive", "virtual-template", "match",
+     "dpd", "peer")
+)
+
 
 def _rest(line: Line, count: int) -> str:
     """The text of the line after its first ``count`` words, inner spacing kept."""

@@ -5,32 +5,41 @@
 
 Cleans the raw text (prompts, preambles, banners, blank lines) and groups the
 lines into top-level commands with their sub-commands, with or without the
-indentation (whitespace-stripped captures).
+indentation (whitespace-stripped captures). Every line is masked here, once,
+and what was masked is kept to scrub copies elsewhere.
+
+Speed: a config is mostly lines that do not matter here (routing, ACLs, line
+vty...). Those never become objects: only the sections the caller asks for
+(by first word) and, in them, the lines it asks for. Keeping an object per
+line made the garbage collector the larger part of the time on big configs.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import TextInput, as_lines, problem
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_line, mask_secrets
 
 _MAX_BANNER_LINES = 1000
 # Lines scanned for banner ends, over the whole input: many unclosed banners stay linear.
 _BANNER_BUDGET = 200000
 
-class Line(object):
-    __slots__ = ("no", "text", "strip", "low", "toks", "indent", "masked", "shown")
 
-    def __init__(self, no: int, text: str, strip: str, indent: bool) -> None:
+class Line(object):
+    """A config line of a section that matters: its words, and its text with secrets masked."""
+
+    __slots__ = ("no", "text", "strip", "low", "toks", "masked", "shown")
+
+    def __init__(self, no: int, text: str, strip: str, masked: str) -> None:
         self.no = no
         self.text = text
         self.strip = strip
         self.toks = strip.split()
-        self.low = [t.lower() for t in self.toks]
-        self.indent = indent
-        self.masked: Optional[str] = None
+        # lower() never adds or removes white space: the words align with toks.
+        self.low = strip.lower().split()
+        self.masked = masked
         self.shown: Optional[str] = None
 
 
@@ -40,6 +49,18 @@ class Section(object):
     def __init__(self, head: Line) -> None:
         self.head = head
         self.body: List[Line] = []
+
+
+class ConfigText(object):
+    """The cleaned configuration: its sections that matter, its first line, the secrets it holds."""
+
+    __slots__ = ("sections", "first", "secrets")
+
+    def __init__(self) -> None:
+        self.sections: List[Section] = []
+        # (line number, text) of the first config line: a rejected command shows there.
+        self.first: Optional[Tuple[int, str]] = None
+        self.secrets: List[str] = []
 
 
 _PREAMBLE_RE = re.compile(
@@ -81,11 +102,13 @@ _EZVPN_BODY = frozenset(
 )
 
 
-def _is_top_level(line: Line, current: Section, following: Optional[Line]) -> bool:
-    """Whether a non-indented line starts a new command in a whitespace-stripped config."""
-    low = line.low
+def _is_top_level(low: List[str], cur: List[str], following: str) -> bool:
+    """Whether a line starts a new command in a whitespace-stripped config.
+
+    ``low``: its first words, lower case; ``cur``: those of the current section's head;
+    ``following``: the first word of the next line.
+    """
     first = low[0]
-    cur = current.head.low
     in_iface = cur[0] == "interface"
     if cur[:4] == ["crypto", "ipsec", "client", "ezvpn"] and not in_iface and first in _EZVPN_BODY:
         return False
@@ -103,7 +126,7 @@ def _is_top_level(line: Line, current: Section, following: Optional[Line]) -> bo
             if len(low) > 5 or (len(low) == 5 and low[4] in ("inside", "outside")):
                 return False
             # No role keyword: the global block follows with its own commands.
-            return following is not None and following.low[0] in _EZVPN_BODY
+            return following in _EZVPN_BODY
         return True
     if first == "no":
         # Running-config prints `no` forms of global crypto defaults only (`no crypto isakmp ...`).
@@ -119,42 +142,119 @@ def _is_top_level(line: Line, current: Section, following: Optional[Line]) -> bo
     return first in _TOP_FIRST
 
 
-def read_lines(data: TextInput, problems: Optional[list]) -> Tuple[List[Line], bool]:
-    """Clean the raw text into config lines; return them and whether indentation is meaningful."""
+def read_config(data: TextInput, problems: Optional[list], heads: FrozenSet[str], body: FrozenSet[str]) -> ConfigText:
+    """Clean the raw text into the sections whose first word is in ``heads``, keeping in
+    each only the lines whose first word is in ``body`` (lower case)."""
     raw = as_lines(data, "running-config")
-    lines: List[Tuple[int, str, str]] = []
+    nos: List[int] = []
+    texts: List[str] = []
+    strips: List[str] = []
+    widths: List[int] = []
+    masked: Dict[int, str] = {}
+    out = ConfigText()
     banner_closes: Dict[str, Tuple[int, Optional[int]]] = {}
     budget = [_BANNER_BUDGET]
     skip_until = -1
     for index, text in enumerate(raw):
         if index <= skip_until:
             continue
-        text = text.rstrip()
         strip = text.strip()
         if not strip:
             continue
-        if strip[0] in "BCLTNU" and _PREAMBLE_RE.match(strip):
+        first = strip[0]
+        if first in "BCLTNU" and _PREAMBLE_RE.match(strip):
             continue
         if ("#" in strip or ">" in strip) and _PROMPT_RE.match(strip):
             continue
-        banner = _BANNER_RE.match(strip) if strip.startswith("banner") else None
-        if banner:
-            delim = "^C" if strip[banner.start(1):banner.start(1) + 2] == "^C" else banner.group(1)
-            after = strip[banner.start(1) + len(delim):]
-            if delim not in after:
-                close = _find_banner_close(raw, index + 1, delim, banner_closes, budget)
-                if close is None:
-                    problem(problems, index + 1, "banner is not closed by its delimiter %r" % delim,
-                            mask_secrets(strip))
-                else:
-                    skip_until = close
+        if first == "b" and strip.startswith("banner"):
+            banner = _BANNER_RE.match(strip)
+            if banner:
+                delim = "^C" if strip[banner.start(1):banner.start(1) + 2] == "^C" else banner.group(1)
+                after = strip[banner.start(1) + len(delim):]
+                if delim not in after:
+                    close = _find_banner_close(raw, index + 1, delim, banner_closes, budget)
+                    if close is None:
+                        problem(problems, index + 1, "banner is not closed by its delimiter %r" % delim,
+                                mask_secrets(strip))
+                    else:
+                        skip_until = close
+                continue
+        text = text.rstrip()
+        # Every line, wanted or not: a secret of any line is scrubbed from every other.
+        shown, removed = mask_line(text)
+        if removed:
+            masked[len(texts)] = shown
+            out.secrets.extend(removed)
+        nos.append(index + 1)
+        texts.append(text)
+        strips.append(strip)
+        widths.append(len(text) - len(strip))
+    if not texts:
+        return out
+    out.first = (nos[0], strips[0])
+    base = min(widths)
+    if max(widths) > base:
+        _structured(out.sections, nos, texts, strips, widths, base, masked, heads, body)
+    else:
+        _stripped(out.sections, nos, texts, strips, masked, heads, body)
+    return out
+
+
+def _structured(
+    sections: List[Section], nos: List[int], texts: List[str], strips: List[str], widths: List[int], base: int,
+    masked: Dict[int, str], heads: FrozenSet[str], body: FrozenSet[str],
+) -> None:
+    """Sections of an indented config: a sub-command is indented under its command."""
+    current: Optional[Section] = None
+    for k, strip in enumerate(strips):
+        if widths[k] > base:
+            # An indented line with no section (a cut output) is left alone; so is an indented `!`.
+            if current is not None and strip[0] != "!" and strip.split(None, 1)[0].lower() in body:
+                current.body.append(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
             continue
-        lines.append((index + 1, text, strip))
-    indented = [len(t) - len(t.lstrip()) for dummy_no, t, dummy_strip in lines]
-    base = min(indented) if indented else 0
-    structured = any(width > base for width in indented)
-    out = [Line(no, text, strip, width > base) for (no, text, strip), width in zip(lines, indented)]
-    return out, structured
+        current = None
+        if strip[0] == "!":
+            continue
+        first = strip.split(None, 1)[0].lower()
+        if first in heads:
+            current = Section(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
+            sections.append(current)
+
+
+_NO_SECTION: List[str] = []
+_OTHER_SECTION = [""]
+
+
+def _stripped(
+    sections: List[Section], nos: List[int], texts: List[str], strips: List[str], masked: Dict[int, str],
+    heads: FrozenSet[str], body: FrozenSet[str],
+) -> None:
+    """Sections of a whitespace-stripped config: which command a line belongs to comes from its words."""
+    current: Optional[Section] = None
+    # The first words of the current section's head; [""] for a section not asked for, [] for none.
+    cur = _NO_SECTION
+    last = len(strips) - 1
+    for k, strip in enumerate(strips):
+        if strip[0] == "!":
+            current, cur = None, _NO_SECTION
+            continue
+        # The first words are all the top-level rules read (up to the sixth).
+        low = strip.lower().split(None, 6)
+        if low[0] == "end" and len(low) == 1:
+            current, cur = None, _NO_SECTION
+            continue
+        if cur:
+            following = strips[k + 1].split(None, 1)[0].lower() if k < last else ""
+            if not _is_top_level(low, cur, following):
+                if current is not None and low[0] in body:
+                    current.body.append(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
+                continue
+        if low[0] in heads:
+            current = Section(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
+            sections.append(current)
+            cur = current.head.low
+        else:
+            current, cur = None, _OTHER_SECTION
 
 
 def _find_banner_close(
@@ -175,31 +275,3 @@ def _find_banner_close(
     if stop == len(raw):
         cache[delim] = (start, None)
     return None
-
-
-def split_sections(lines: List[Line], structured: bool) -> List[Section]:
-    sections: List[Section] = []
-    current: Optional[Section] = None
-    for index, line in enumerate(lines):
-        indent = line.indent
-        if line.strip.startswith("!"):
-            if not indent or not structured:
-                current = None
-            continue
-        if line.low[0] == "end" and len(line.low) == 1 and not indent:
-            current = None
-            continue
-        if structured:
-            if indent:
-                if current is not None:
-                    current.body.append(line)
-                # An indented line with no section (a cut output) is left alone.
-                continue
-        elif current is not None:
-            following = lines[index + 1] if index + 1 < len(lines) else None
-            if not _is_top_level(line, current, following):
-                current.body.append(line)
-                continue
-        current = Section(line)
-        sections.append(current)
-    return sections

@@ -61,7 +61,7 @@ class Evidence(object):
             line = self.lines[no]
             if line.shown is None:
                 # Lines are shared by tunnels (profiles, global keepalive): mask each once.
-                masked = scrub(line.masked if line.masked is not None else mask_secrets(line.text), secrets)
+                masked = scrub(line.masked, secrets)
                 if len(masked) > _MAX_LINE_CHARS:
                     masked = masked[:_MAX_LINE_CHARS] + "..."
                 line.shown = masked
