@@ -14,7 +14,7 @@ its lines already). ``mask_line`` also returns what it removed, so that
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
@@ -314,6 +314,44 @@ def mask_line(line: str) -> Tuple[str, List[str]]:
         pos = ce
     out.append(line[pos:])
     return "".join(out), secrets
+
+
+def mask_lines(lines: List[str]) -> Tuple[Dict[int, str], List[str]]:
+    """Mask many lines at once (the lines of a config: a line break inside one is slower, not wrong).
+
+    Returns ``{index: masked line}`` for the lines that changed, and the secret
+    strings removed. One search over the whole text finds the few lines a rule
+    could apply to, instead of a search per line.
+    """
+    masked: Dict[int, str] = {}
+    removed: List[str] = []
+    low = "\n".join(lines).lower()
+    if low.count("\n") != max(len(lines) - 1, 0):
+        # A line holds a line break: no line number to count, one line at a time.
+        for index, line in enumerate(lines):
+            shown, found = mask_line(line)
+            if found:
+                masked[index] = shown
+                removed.extend(found)
+        return masked, removed
+    # lower() keeps every line break, so counting them gives the line of a match.
+    index = pos = 0
+    search = _TRIGGER_RE.search
+    while True:
+        match = search(low, pos)
+        if match is None:
+            break
+        index += low.count("\n", pos, match.start())
+        shown, found = mask_line(lines[index])
+        if found:
+            masked[index] = shown
+            removed.extend(found)
+        end = low.find("\n", match.end())
+        if end < 0:
+            break
+        pos = end + 1
+        index += 1
+    return masked, removed
 
 
 def mask_secrets(line: str) -> str:

@@ -545,6 +545,34 @@ def test_the_reader_keeps_every_line_the_model_reads(monkeypatch):
     assert [json.dumps(parse(text), sort_keys=True) for text in texts] == filtered
 
 
+def test_the_parse_makes_no_reference_cycle():
+    # parse_crypto_inventory pauses the cyclic garbage collector while it runs: that is only free
+    # if nothing it builds needs the collector to be freed.
+    import gc
+    import random
+
+    import test_config_properties as props
+
+    rnd = random.Random(17)
+    texts = [load(name) for name in ALL_FIXTURES] + ["banner motd ^C\nno end", "% Invalid input detected at '^' marker."]
+    texts += [props.mutate(rnd, props.build_config(rnd, ["ZQsecret"])) for dummy in range(100)]
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for text in texts:
+            try:
+                parse(text)
+            except ParseError:
+                pass
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+    parse(texts[0])
+    assert gc.isenabled() == was_enabled
+
+
 # ---------------------------------------------------------------------------
 # Secrets in the output (the masking rule itself: test_secrets.py)
 # ---------------------------------------------------------------------------

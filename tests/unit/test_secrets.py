@@ -10,6 +10,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import Par
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import (
     MASK,
     mask_line,
+    mask_lines,
     mask_secrets,
     mask_text,
     scrub,
@@ -289,3 +290,19 @@ def test_fuzz_keyword_soup_masks_once_and_for_all(words):
     for index, word in enumerate(words[:-1]):
         if word in ("secret", "key-string", "authentication-key", "wpa-psk") and words[index + 1].startswith("ZQ"):
             assert words[index + 1] not in masked.split(), masked
+
+
+@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@given(lines=st.lists(st.one_of(st.sampled_from([" ".join(SOUP[i:i + 3]) for i in range(len(SOUP))] + ["", "x", "key"]),
+                                st.text(max_size=30)), max_size=12))
+def test_mask_lines_is_mask_line_on_each(lines):
+    masked, removed = mask_lines(lines)
+    expected = {}
+    expected_removed = []
+    for index, line in enumerate(lines):
+        shown, found = mask_line(line)
+        if found:
+            expected[index] = shown
+            expected_removed += found
+    assert masked == expected
+    assert removed == expected_removed

@@ -20,7 +20,7 @@ import re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import TextInput, as_lines, problem
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_line, mask_secrets
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_lines, mask_secrets
 
 _MAX_BANNER_LINES = 1000
 # Lines scanned for banner ends, over the whole input: many unclosed banners stay linear.
@@ -106,7 +106,7 @@ def _is_top_level(low: List[str], cur: List[str], following: str) -> bool:
     """Whether a line starts a new command in a whitespace-stripped config.
 
     ``low``: its first words, lower case; ``cur``: those of the current section's head;
-    ``following``: the first word of the next line.
+    ``following``: the next line (stripped), read only when a word of it decides.
     """
     first = low[0]
     in_iface = cur[0] == "interface"
@@ -126,7 +126,7 @@ def _is_top_level(low: List[str], cur: List[str], following: str) -> bool:
             if len(low) > 5 or (len(low) == 5 and low[4] in ("inside", "outside")):
                 return False
             # No role keyword: the global block follows with its own commands.
-            return following in _EZVPN_BODY
+            return bool(following) and following.split(None, 1)[0].lower() in _EZVPN_BODY
         return True
     if first == "no":
         # Running-config prints `no` forms of global crypto defaults only (`no crypto isakmp ...`).
@@ -150,7 +150,6 @@ def read_config(data: TextInput, problems: Optional[list], heads: FrozenSet[str]
     texts: List[str] = []
     strips: List[str] = []
     widths: List[int] = []
-    masked: Dict[int, str] = {}
     out = ConfigText()
     banner_closes: Dict[str, Tuple[int, Optional[int]]] = {}
     budget = [_BANNER_BUDGET]
@@ -180,17 +179,14 @@ def read_config(data: TextInput, problems: Optional[list], heads: FrozenSet[str]
                         skip_until = close
                 continue
         text = text.rstrip()
-        # Every line, wanted or not: a secret of any line is scrubbed from every other.
-        shown, removed = mask_line(text)
-        if removed:
-            masked[len(texts)] = shown
-            out.secrets.extend(removed)
         nos.append(index + 1)
         texts.append(text)
         strips.append(strip)
         widths.append(len(text) - len(strip))
     if not texts:
         return out
+    # Every line, wanted or not: a secret of any line is scrubbed from every other.
+    masked, out.secrets = mask_lines(texts)
     out.first = (nos[0], strips[0])
     base = min(widths)
     if max(widths) > base:
@@ -244,8 +240,7 @@ def _stripped(
             current, cur = None, _NO_SECTION
             continue
         if cur:
-            following = strips[k + 1].split(None, 1)[0].lower() if k < last else ""
-            if not _is_top_level(low, cur, following):
+            if not _is_top_level(low, cur, strips[k + 1] if k < last else ""):
                 if current is not None and low[0] in body:
                     current.body.append(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
                 continue
