@@ -629,3 +629,30 @@ def test_ansible_doc(tmp_path):
     assert data["doc"]["name"] == "crypto_inventory"
     assert "tunnels" in data["return"]["_value"]["contains"]
     assert "crypto_inventory" in data["examples"]
+
+
+# ---------------------------------------------------------------------------
+# ASCII digits only (issue 17, item 7): a Unicode digit is not a number to IOS
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 item 7: \\d takes Unicode digits")
+@pytest.mark.parametrize("seq", ["\u0661\u0660", "\uff11\uff10", "1\u0660"])
+def test_a_crypto_map_sequence_number_is_ascii(seq):
+    result, problems = parse("crypto map M %s ipsec-isakmp\n set peer 10.0.0.1\n!\ninterface G1\n crypto map M\n" % seq)
+    assert result["tunnels"] == []
+    assert [p["reason"] for p in problems if p["line"] == 1] == ["crypto map entry whose sequence number is not 1 to 5 ASCII digits"]
+    result, problems = parse("crypto dynamic-map D %s\n set peer 10.0.0.1\n" % seq)
+    assert [p["reason"] for p in problems] == ["crypto dynamic-map without a name and sequence number"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 item 7: \\d and \\w take Unicode digits and letters")
+@pytest.mark.parametrize("line", ["Using \u0661\u0662 out of \u0663\u0664 bytes", "r\u0661#show running-config", "hub\uff11#"])
+def test_preamble_and_prompt_are_ascii(line):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import BODY, HEADS
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.reader import read_config
+
+    # Not a preamble or a prompt: kept as a line (the first one).
+    assert read_config(line + "\nhostname r\n", None, HEADS, BODY).first == (1, line)
+    assert read_config(line.replace("\u0661", "1").replace("\u0662", "2").replace("\u0663", "3")
+                       .replace("\u0664", "4").replace("\uff11", "1") + "\nhostname r\n", None, HEADS, BODY).first == (2, "hostname r")
