@@ -636,7 +636,6 @@ def test_ansible_doc(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 item 7: \\d takes Unicode digits")
 @pytest.mark.parametrize("seq", ["\u0661\u0660", "\uff11\uff10", "1\u0660"])
 def test_a_crypto_map_sequence_number_is_ascii(seq):
     result, problems = parse("crypto map M %s ipsec-isakmp\n set peer 10.0.0.1\n!\ninterface G1\n crypto map M\n" % seq)
@@ -646,7 +645,6 @@ def test_a_crypto_map_sequence_number_is_ascii(seq):
     assert [p["reason"] for p in problems] == ["crypto dynamic-map without a name and sequence number"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 item 7: \\d and \\w take Unicode digits and letters")
 @pytest.mark.parametrize("line", ["Using \u0661\u0662 out of \u0663\u0664 bytes", "r\u0661#show running-config", "hub\uff11#"])
 def test_preamble_and_prompt_are_ascii(line):
     from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.model import BODY, HEADS

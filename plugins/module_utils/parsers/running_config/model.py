@@ -94,7 +94,8 @@ class Config(object):
         self.ezvpn_order: List[str] = []
 
 
-_SEQ_RE = re.compile(r"^\d{1,5}$")
+# ASCII digits: IOS reads no other (a Unicode digit is junk, not a number).
+_SEQ_RE = re.compile(r"^[0-9]{1,5}$")
 
 # The first words of the sections and of the sub-commands the readers below look at; the reader keeps no
 # other line (a new reader here adds its words).
@@ -215,6 +216,10 @@ def _read_map(cfg: Config, sec: Section, problems: Optional[list]) -> None:
     name = toks[base]
     if len(low) > base + 2 and low[base + 1] == "local-address":
         cfg.map_local[(name, ipv6)] = toks[base + 2]
+        return
+    if len(low) > base + 1 and low[base + 1].isdigit() and not _SEQ_RE.match(low[base + 1]):
+        problem(problems, head.no, "crypto map entry whose sequence number is not 1 to 5 ASCII digits",
+                mask_secrets(head.strip))
         return
     if len(low) <= base + 1 or not _SEQ_RE.match(low[base + 1]):
         # Other global `crypto map M ...` options (client, isakmp authorization, redundancy) do not matter here.

@@ -65,10 +65,13 @@ class ConfigText(object):
 
 _PREAMBLE_RE = re.compile(
     r"^(?:Building configuration\.\.\.|Current configuration\s*:.*|Load for .*|Time source is .*"
-    r"|NVRAM config last updated.*|Using \d+ out of \d+ bytes.*)$"
+    r"|NVRAM config last updated.*|Using [0-9]+ out of [0-9]+ bytes.*)$"
 )
 # A CLI prompt with the command (`hub-1#show running-config | section crypto`) or a bare prompt.
-_PROMPT_RE = re.compile(r"^[A-Za-z0-9][\w.\-]{0,62}(?:\([\w\-]{1,30}\))?[#>](?:\s*(?:sh|sho|show|more|term)\b.*)?$")
+# ASCII classes: a host name is ASCII, and \w would take the letters and digits of any script.
+_PROMPT_RE = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}(?:\([A-Za-z0-9_\-]{1,30}\))?[#>](?:\s*(?:sh|sho|show|more|term)\b.*)?$"
+)
 _BANNER_RE = re.compile(r"^banner\s+(?:motd|login|exec|incoming|slip-ppp|prompt-timeout|config-save)\s+(\S)")
 
 # Whitespace-stripped configs: first words that always start a new top-level
