@@ -95,18 +95,22 @@ def _boundary_word(tok: str) -> str:
 
 
 def _is_context(tok: str) -> bool:
-    """Whether a word starts a rule or is read by one as the word before (``nhrp authentication``)."""
-    return tok in _CONTEXT_WORDS or (not tok.isalnum() and _boundary_word(tok) in _CONTEXT_WORDS)
+    """Whether a word is a rule's keyword or read by one as the word before (``nhrp authentication``)."""
+    return tok in _CONTEXT_WORDS
 
 
 def _one_word(low: List[str], j: int, ranges: List[Tuple[int, int]]) -> int:
     """Mask the one word at ``j``, unless it is a rule's own keyword; return where to go on.
 
-    Masking a keyword would make the masked line read differently (masking twice must change nothing).
+    Masking a keyword would make the masked line read differently (masking twice must change
+    nothing). A longer word ending in one (``Zq=password``) is masked, then read as the keyword too.
     """
-    if _is_context(low[j]):
+    tok = low[j]
+    if tok in _CONTEXT_WORDS:
         return j
     ranges.append((j, j + 1))
+    if not tok.isalnum() and _boundary_word(tok) in _CONTEXT_WORDS:
+        return j
     return j + 1
 
 
@@ -254,7 +258,8 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
                 if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
                         and not _is_context(low[i + 2])):
                     ranges.append((i + 1, i + 3))
-                    i += 3
+                    # A string ending in a keyword (`Zq=password`) is read as the keyword too.
+                    i += 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else 3
                 else:
                     i = _one_word(low, i + 1, ranges)
                 continue

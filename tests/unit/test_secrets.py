@@ -192,6 +192,14 @@ def test_second_commands_on_a_line_are_masked_like_the_first():
     assert "address 10.0.0.1" in masked and "hostname h.example" in masked
 
 
+def test_a_secret_ending_in_a_keyword_is_masked_and_read_as_the_keyword():
+    # Found by the fuzz below: the community was taken for the keyword it ends with.
+    assert mask_secrets("snmp-server community Zq=password RO 5") == "snmp-server community <masked> <masked>"
+    assert mask_secrets("snmp-server host 10.1.1.1 version 2c Zq.md5 A1b2c3") == "snmp-server host 10.1.1.1 version 2c <masked> <masked>"
+    assert mask_secrets("ip ftp-password FtpK") == "ip ftp-password <masked>"
+    assert mask_secrets("snmp-server community 7 Zq=password Zq2") == "snmp-server community <masked> <masked>"
+
+
 def test_short_numbers_in_a_masked_range_are_not_hunted_elsewhere():
     assert mask_secrets(" ip ospf message-digest-key 1 md5 7 Md5K area 1") == " ip ospf message-digest-key <masked>"
     assert mask_secrets("line 1 vty key 7 K3yK3y") == "line 1 vty key 7 <masked>"
@@ -243,7 +251,7 @@ secret_st = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789$./!@#%^&*-_=+
     lambda s: "ZQ" + s)
 
 
-@settings(max_examples=3000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=2000, deadline=None, database=None, derandomize=True)
 @given(secret=secret_st, seed=st.integers(min_value=0, max_value=2 ** 32 - 1))
 def test_fuzz_every_templated_secret_is_masked_wherever_it_sits(secret, seed):
     rnd = random.Random(seed)
@@ -278,7 +286,7 @@ SOUP = ["key", "password", "secret", "community", "md5", "pre-shared-key", "cryp
         "level", "pki", "encryption", "passphrase", "wpa-psk", "ascii", "RO", "vrf", "informs"]
 
 
-@settings(max_examples=3000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=2000, deadline=None, database=None, derandomize=True)
 @given(words=st.lists(st.one_of(st.sampled_from(SOUP), st.sampled_from(["ZQa", "ZQb1", "ZQc.2"])), max_size=10))
 def test_fuzz_keyword_soup_masks_once_and_for_all(words):
     line = " ".join(words)
