@@ -27,18 +27,8 @@ _TRIGGER_RE = re.compile("password|secret|key|authentication|encryption|snmp-ser
 _TYPE_DIGITS = frozenset(("0", "4", "5", "6", "7", "8", "9"))
 # Keywords after which the rest of the line is secret (after an optional type digit).
 _REST_KEYWORDS = frozenset(
-    (
-        "password",
-        "secret",
-        "key-string",
-        "authentication-key",
-        "message-digest-key",
-        "area-password",
-        "domain-password",
-        "session-key",
-        "wpa-psk",
-        "passphrase",
-    )
+    ("password", "secret", "key-string", "authentication-key", "message-digest-key", "area-password",
+     "domain-password", "session-key", "wpa-psk", "passphrase")
 )
 # `crypto key SUBCOMMAND`: the PKI commands, whose secrets (if any) are a `passphrase` or the last word.
 _PKI_KEY_COMMANDS = frozenset(
@@ -55,6 +45,7 @@ _RULE_WORDS = _REST_KEYWORDS | frozenset(
     ("snmp-server", "standby", "vrrp", "glbp", "crypto", "key", "pre-shared-key", "authentication", "encryption",
      "auth", "priv", "community", "md5")
 )
+# A rule's keywords and the words a rule reads as the word before (`nhrp authentication`).
 _CONTEXT_WORDS = _RULE_WORDS | frozenset(("nhrp",))
 # Also keywords at the end of a longer token after a non-word character (`x-password S`), as a regex
 # `\bpassword` would take them.
@@ -62,12 +53,11 @@ _BOUNDARY_WORDS = frozenset(("password", "secret", "key-string", "authentication
 _BOUNDARY_SIZES = sorted({len(word) for word in _BOUNDARY_WORDS}, reverse=True)
 # Words the rules read to find a secret: never masked as a copy of one (the masked line must read the same).
 _STEERING = (
-    _RULE_WORDS | _CONTEXT_WORDS | _TYPE_DIGITS | _PEER_WORDS | _SNMP_PRIV_ALGS | _SNMP_AUTH_ALGS | _MD5_NOT_SECRET
-    | _COMMUNITY_ACCESS | _PKI_KEY_COMMANDS
-)
-_STEERING = _STEERING | frozenset(
-    ("isakmp", "host", "vrf", "informs", "traps", "version", "noauth", "level", "ascii", "hex", "local", "remote",
-     "chain", "text", "ipsec", "spi", "nhrp", "128", "192", "256")
+    _CONTEXT_WORDS | _TYPE_DIGITS | _PEER_WORDS | _SNMP_PRIV_ALGS | _SNMP_AUTH_ALGS | _MD5_NOT_SECRET
+    | _COMMUNITY_ACCESS | _PKI_KEY_COMMANDS | frozenset(
+        ("isakmp", "host", "vrf", "informs", "traps", "version", "noauth", "level", "ascii", "hex", "local", "remote",
+         "chain", "text", "ipsec", "spi", "128", "192", "256")
+    )
 )
 # Text that is a mask already (ours, or another tool's): left as it is, and not a secret to look for.
 _MASKED_RE = re.compile(r"^(?:\*+|<[a-z_ -]*>|\[masked\]|\$masked\$?)$", re.IGNORECASE)
@@ -92,11 +82,6 @@ def _boundary_word(tok: str) -> str:
             if not (before.isalnum() or before == "_") and tok[-word_size:] in _BOUNDARY_WORDS:
                 return tok[-word_size:]
     return tok
-
-
-def _is_context(tok: str) -> bool:
-    """Whether a word is a rule's keyword or read by one as the word before (``nhrp authentication``)."""
-    return tok in _CONTEXT_WORDS
 
 
 def _one_word(low: List[str], j: int, ranges: List[Tuple[int, int]]) -> int:
@@ -134,7 +119,7 @@ def _isakmp_key(low: List[str], i: int, ranges: List[Tuple[int, int]]) -> int:
 def _snmp_host(low: List[str], i: int, ranges: List[Tuple[int, int]]) -> int:
     """``snmp-server host H [vrf V] [informs|traps] [version 1|2c|3 [auth|noauth|priv]] COMMUNITY|USER``."""
     n = len(low)
-    if i + 2 < n and _is_context(low[i + 2]):
+    if i + 2 < n and low[i + 2] in _CONTEXT_WORDS:
         # No host address but a rule's keyword: that rule reads it.
         return i + 2
     j = i + 3
@@ -256,7 +241,7 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
             if i + 1 < n:
                 # `community 7 X`: a type digit before the string, unlike `community 12 RO`.
                 if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
-                        and not _is_context(low[i + 2])):
+                        and not low[i + 2] in _CONTEXT_WORDS):
                     ranges.append((i + 1, i + 3))
                     # A string ending in a keyword (`Zq=password`) is read as the keyword too.
                     i += 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else 3
