@@ -241,7 +241,7 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
             if i + 1 < n:
                 # `community 7 X`: a type digit before the string, unlike `community 12 RO`.
                 if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
-                        and not low[i + 2] in _CONTEXT_WORDS):
+                        and low[i + 2] not in _CONTEXT_WORDS):
                     ranges.append((i + 1, i + 3))
                     # A string ending in a keyword (`Zq=password`) is read as the keyword too.
                     i += 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else 3

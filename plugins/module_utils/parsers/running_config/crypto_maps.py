@@ -13,6 +13,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_c
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.tunnel import Tunnel, add_unique, iface_addresses, ike_dpd, profile_ref
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
 
+
 def map_tunnels(cfg: Config, problems: Optional[list]) -> List[Tunnel]:
     applied: Dict[Tuple[str, bool], List[Tuple[Iface, Line]]] = {}
     defined = {(k[0], k[2]) for k in cfg.maps}
@@ -137,7 +138,6 @@ def _dynamic_entry(cfg: Config, tun: Tunnel, entry: MapEntry, problems: Optional
     )
     if len(versions) > 1:
         tun.notes.append("its dynamic-map entries mix IKEv1 and IKEv2")
-
 
 
 def ezvpn_tunnels(cfg: Config, problems: Optional[list]) -> List[Tunnel]:

@@ -13,6 +13,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_c
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.tunnel import Tunnel, add_unique, iface_addresses, ike_dpd, lookup_profile
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
 
+
 def _protection_profile(cfg: Config, tun: Tunnel, iface: Iface, problems: Optional[list]) -> Tuple[Optional[str], Optional[Profile]]:
     """IKE version and IKE profile from `tunnel protection ipsec profile P [...]` and profile P."""
     line = iface.protection

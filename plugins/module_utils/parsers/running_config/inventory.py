@@ -79,4 +79,3 @@ def _parse(data: TextInput, problems: Optional[list]) -> dict:
         "addresses": addresses,
         "tunnels": result_tunnels,
     }
-

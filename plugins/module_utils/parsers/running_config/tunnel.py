@@ -44,6 +44,7 @@ _KIND_RECOVERY = {
 _MAX_EVIDENCE_LINES = 40
 _MAX_LINE_CHARS = 300
 
+
 class Evidence(object):
     """Ordered, de-duplicated, masked, bounded evidence lines."""
 
