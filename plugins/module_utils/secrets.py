@@ -3,41 +3,67 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Secrets never leave the core: the one home of masking.
 
-``mask_secrets`` removes pre-shared keys, passwords and other secrets from a
-config line (token rules, no regex backtracking); ``_scrub`` masks a secret of
-a config reused as plain text elsewhere in it; ``mask_text`` is the second
-lock on the door for any device text that reaches a report.
+One rule, applied token by token to each line of text, wherever the secret
+sits on the line (no regex backtracking, linear in the line):
+``mask_secrets`` for a config line, ``mask_text`` for any device text that
+reaches a report (the second lock on the door; the config parser has masked
+its lines already). ``mask_line`` also returns what it removed, so that
+``scrub`` can mask a secret of a config reused as plain text elsewhere in it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import List, Set, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
 MASK = "<masked>"
 
-
 _TOKEN_RE = re.compile(r"\S+")
+# Every rule needs one of these words; most lines have none.
+_TRIGGER_RE = re.compile("password|secret|key|authentication|encryption|snmp-server|community|wpa-psk|md5|passphrase|pki")
 # IOS password "types": 0 clear, 4/5/8/9 hashes, 6 AES, 7 Vigenere.
 _TYPE_DIGITS = frozenset(("0", "4", "5", "6", "7", "8", "9"))
 # Keywords after which the rest of the line is secret (after an optional type digit).
 _REST_KEYWORDS = frozenset(
-    (
-        "password",
-        "secret",
-        "key-string",
-        "authentication-key",
-        "message-digest-key",
-        "area-password",
-        "domain-password",
-        "session-key",
-        "wpa-psk",
-    )
+    ("password", "secret", "key-string", "authentication-key", "message-digest-key", "area-password",
+     "domain-password", "session-key", "wpa-psk", "passphrase")
+)
+# `crypto key SUBCOMMAND`: the PKI commands, whose secrets (if any) are a `passphrase` or the last word.
+_PKI_KEY_COMMANDS = frozenset(
+    ("decrypt", "encrypt", "export", "generate", "import", "lock", "move", "pubkey-chain", "storage", "unlock", "zeroize")
 )
 _SNMP_PRIV_ALGS = frozenset(("des", "3des", "aes"))
 _SNMP_AUTH_ALGS = frozenset(("md5", "sha", "sha256", "sha384", "sha512"))
+# After `md5` comes a key (`ipsec spi 256 md5 KEY`, `md5 7 KEY`) or a keyword that is not one.
+_MD5_NOT_SECRET = frozenset(("key-string", "key-chain", "sha", "sha1", "sha256", "sha384", "sha512"))
+_COMMUNITY_ACCESS = frozenset(("ro", "rw", "view", "ipv6"))
+_PEER_WORDS = frozenset(("address", "hostname"))
+# Words that start a rule or set the context of one; any other token is passed over.
+_RULE_WORDS = _REST_KEYWORDS | frozenset(
+    ("snmp-server", "standby", "vrrp", "glbp", "crypto", "key", "pre-shared-key", "authentication", "encryption",
+     "auth", "priv", "community", "md5")
+)
+# A rule's keywords and the words a rule reads as the word before (`nhrp authentication`).
+_CONTEXT_WORDS = _RULE_WORDS | frozenset(("nhrp",))
+# Also keywords at the end of a longer token after a non-word character (`x-password S`), as a regex
+# `\bpassword` would take them.
+_BOUNDARY_WORDS = frozenset(("password", "secret", "key-string", "authentication-key", "community", "md5", "pre-shared-key"))
+_BOUNDARY_SIZES = sorted({len(word) for word in _BOUNDARY_WORDS}, reverse=True)
+# Words the rules read to find a secret: never masked as a copy of one (the masked line must read the same).
+_STEERING = (
+    _CONTEXT_WORDS | _TYPE_DIGITS | _PEER_WORDS | _SNMP_PRIV_ALGS | _SNMP_AUTH_ALGS | _MD5_NOT_SECRET
+    | _COMMUNITY_ACCESS | _PKI_KEY_COMMANDS | frozenset(
+        ("isakmp", "host", "vrf", "informs", "traps", "version", "noauth", "level", "ascii", "hex", "local", "remote",
+         "chain", "text", "ipsec", "spi", "128", "192", "256")
+    )
+)
+# Text that is a mask already (ours, or another tool's): left as it is, and not a secret to look for.
+_MASKED_RE = re.compile(r"^(?:\*+|<[a-z_ -]*>|\[masked\]|\$masked\$?)$", re.IGNORECASE)
+# Short numbers in a masked range (key ids, key lengths) are not looked for elsewhere on the line.
+_SHORT_NUMBER_RE = re.compile(r"^[0-9]{1,3}$")
+_PUNCT = "\"'.,;:()[]{}<>"
 
 
 def _type_skip(low: List[str], i: int, end: int) -> int:
@@ -47,53 +73,96 @@ def _type_skip(low: List[str], i: int, end: int) -> int:
     return i
 
 
+def _boundary_word(tok: str) -> str:
+    """The keyword a longer token ends with after a non-word character, or the token itself."""
+    size = len(tok)
+    for word_size in _BOUNDARY_SIZES:
+        if size > word_size:
+            before = tok[-word_size - 1]
+            if not (before.isalnum() or before == "_") and tok[-word_size:] in _BOUNDARY_WORDS:
+                return tok[-word_size:]
+    return tok
+
+
+def _one_word(low: List[str], j: int, ranges: List[Tuple[int, int]]) -> int:
+    """Mask the one word at ``j``, unless it is a rule's own keyword; return where to go on.
+
+    Masking a keyword would make the masked line read differently (masking twice must change
+    nothing). A longer word ending in one (``Zq=password``) is masked, then read as the keyword too.
+    """
+    tok = low[j]
+    if tok in _CONTEXT_WORDS:
+        return j
+    ranges.append((j, j + 1))
+    if not tok.isalnum() and _boundary_word(tok) in _CONTEXT_WORDS:
+        return j
+    return j + 1
+
+
+def _isakmp_key(low: List[str], i: int, ranges: List[Tuple[int, int]]) -> int:
+    """``crypto isakmp key [type] KEY address|hostname X``: keep what names the peer; return where to go on."""
+    n = len(low)
+    j = i + 3
+    if j + 1 < n and low[j] in _TYPE_DIGITS:
+        # A type digit, unless it is the key itself (`key 6 address X`); the key may be the word "address".
+        if low[j + 1] not in _PEER_WORDS or (j + 2 < n and low[j + 2] in _PEER_WORDS):
+            j += 1
+    if j >= n:
+        return j
+    end = j + 1
+    while end < n and low[end] not in _PEER_WORDS:
+        end += 1
+    ranges.append((j, end))
+    return end
+
+
+def _snmp_host(low: List[str], i: int, ranges: List[Tuple[int, int]]) -> int:
+    """``snmp-server host H [vrf V] [informs|traps] [version 1|2c|3 [auth|noauth|priv]] COMMUNITY|USER``."""
+    n = len(low)
+    if i + 2 < n and low[i + 2] in _CONTEXT_WORDS:
+        # No host address but a rule's keyword: that rule reads it.
+        return i + 2
+    j = i + 3
+    version = None
+    while j < n:
+        if low[j] == "vrf":
+            j += 2
+        elif low[j] in ("informs", "traps"):
+            j += 1
+        elif low[j] == "version" and j + 1 < n:
+            version = low[j + 1]
+            j += 2
+            if version == "3" and j < n and low[j] in ("auth", "noauth", "priv"):
+                j += 1
+        else:
+            break
+    if j < n and version != "3":
+        # SNMPv3 names a user here; v1 and v2c the community itself.
+        return _one_word(low, j, ranges)
+    return j
+
+
 def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
-    """Token index ranges [start, end) that hold secrets."""
+    """Token index ranges [start, end) that hold secrets, in order, not overlapping.
+
+    Every rule applies at every position: a second command or a second copy of
+    a keyword on the line is masked like the first.
+    """
     n = len(low)
     ranges: List[Tuple[int, int]] = []
-    first = 1 if n and low[0] == "no" else 0
-    head = low[first:first + 3]
-
-    if head == ["crypto", "isakmp", "key"]:
-        # crypto isakmp key [type] KEY address|hostname X ...: keep what names the peer.
-        start = first + 3
-        end = n
-        for j in range(n - 2, start, -1):
-            if low[j] in ("address", "hostname"):
-                end = j
-                break
-        start = _type_skip(low, start, end)
-        if start < end:
-            ranges.append((start, end))
-        return ranges
-
-    if head[:2] == ["snmp-server", "community"]:
-        if first + 2 < n:
-            ranges.append((first + 2, first + 3))
-        return ranges
-
-    if head[:2] == ["snmp-server", "host"]:
-        i = first + 3
-        version = None
-        while i < n:
-            if low[i] == "vrf":
-                i += 2
-            elif low[i] in ("informs", "traps"):
-                i += 1
-            elif low[i] == "version" and i + 1 < n:
-                version = low[i + 1]
-                i += 2
-                if version == "3" and i < n and low[i] in ("auth", "noauth", "priv"):
-                    i += 1
-            else:
-                break
-        if i < n and version != "3":
-            ranges.append((i, i + 1))
-        return ranges
-
-    i = first
+    snmp = fhrp = False
+    i = 0
     while i < n:
         tok = low[i]
+        if tok not in _RULE_WORDS:
+            if tok.isalnum():
+                i += 1
+                continue
+            tok = _boundary_word(tok)
+            if tok not in _RULE_WORDS:
+                i += 1
+                continue
+        nxt = low[i + 1] if i + 1 < n else ""
         if tok in _REST_KEYWORDS:
             j = i + 1
             if tok in ("password", "secret") and j + 1 < n and low[j] == "level":
@@ -104,10 +173,25 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
             if j < n:
                 ranges.append((j, n))
             return ranges
-        if tok == "key":
+        if tok == "snmp-server":
+            snmp = True
+            if nxt == "host":
+                i = _snmp_host(low, i, ranges)
+                continue
+        elif tok in ("standby", "vrrp", "glbp"):
+            fhrp = True
+        elif tok == "crypto":
+            if nxt == "isakmp" and i + 2 < n and low[i + 2] == "key":
+                i = _isakmp_key(low, i, ranges)
+                continue
+            if nxt in ("key", "pki") and i + 2 < n and low[i + 2] in ("export", "import") and n - i >= 6:
+                # `crypto key|pki export|import ... PASSPHRASE`: the pass phrase ends the command.
+                ranges.append((n - 1, n))
+                return ranges
+        elif tok == "key":
             prev = low[i - 1] if i > 0 else ""
-            nxt = low[i + 1] if i + 1 < n else ""
-            if prev != "crypto" and nxt != "chain":
+            # `crypto key generate ...` is a PKI command, `key chain NAME` names a chain.
+            if not (prev == "crypto" and nxt in _PKI_KEY_COMMANDS) and nxt != "chain":
                 j = _type_skip(low, i + 1, n)
                 if j < n:
                     ranges.append((j, n))
@@ -122,55 +206,97 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
                 if j < n:
                     ranges.append((j, n))
                 return ranges
-        elif tok == "authentication":
+        elif tok in ("authentication", "encryption"):
             prev = low[i - 1] if i > 0 else ""
-            nxt = low[i + 1] if i + 1 < n else ""
-            if prev == "nhrp":
-                if i + 1 < n:
+            if nxt == "ipsec" and i + 3 < n and low[i + 2] == "spi":
+                # OSPFv3: `authentication|encryption ipsec spi N ALG [type] KEY ...`.
+                if i + 4 < n:
+                    ranges.append((i + 4, n))
+                return ranges
+            if tok == "authentication":
+                if prev == "nhrp":
+                    if i + 1 < n:
+                        ranges.append((i + 1, n))
+                    return ranges
+                if nxt == "text":
+                    j = _type_skip(low, i + 2, n)
+                    if j < n:
+                        ranges.append((j, n))
+                    return ranges
+                if fhrp and nxt not in ("md5", "") and i + 1 < n:
                     ranges.append((i + 1, n))
-                return ranges
-            if nxt == "text":
-                j = _type_skip(low, i + 2, n)
-                if j < n:
-                    ranges.append((j, n))
-                return ranges
-            if low[first] in ("standby", "vrrp") and nxt not in ("md5", "") and i + 1 < n:
-                ranges.append((i + 1, n))
-                return ranges
-        elif tok == "auth" and i + 2 < n and low[i + 1] in _SNMP_AUTH_ALGS and low[first] == "snmp-server":
-            ranges.append((i + 2, i + 3))
-            i += 3
-            continue
-        elif tok == "priv" and i + 2 < n and low[i + 1] in _SNMP_PRIV_ALGS and low[first] == "snmp-server":
-            j = i + 2
-            if j + 1 < n and low[j] in ("128", "192", "256"):
-                j += 1
-            ranges.append((j, j + 1))
-            i = j + 1
-            continue
+                    return ranges
+        elif tok == "auth":
+            if snmp and i + 2 < n and nxt in _SNMP_AUTH_ALGS:
+                i = _one_word(low, i + 2, ranges)
+                continue
+        elif tok == "priv":
+            if snmp and i + 2 < n and nxt in _SNMP_PRIV_ALGS:
+                j = i + 2
+                if j + 1 < n and low[j] in ("128", "192", "256"):
+                    j += 1
+                i = _one_word(low, j, ranges)
+                continue
+        elif tok == "community":
+            if i + 1 < n:
+                # `community 7 X`: a type digit before the string, unlike `community 12 RO`.
+                if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
+                        and low[i + 2] not in _CONTEXT_WORDS):
+                    ranges.append((i + 1, i + 3))
+                    # A string ending in a keyword (`Zq=password`) is read as the keyword too.
+                    i += 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else 3
+                else:
+                    i = _one_word(low, i + 1, ranges)
+                continue
+        elif tok == "md5":
+            j = _type_skip(low, i + 1, n)
+            if j < n and low[j] not in _MD5_NOT_SECRET:
+                i = _one_word(low, j, ranges)
+                continue
         i += 1
     return ranges
 
 
-# Every masking rule needs one of these words; most config lines have none.
-_TRIGGER_RE = re.compile("password|secret|key|authentication|snmp-server|wpa-psk")
-
-
-def _mask(line: str) -> Tuple[str, List[str]]:
+def mask_line(line: str) -> Tuple[str, List[str]]:
     """Mask one line; return it with the secret strings that were removed."""
-    if not _TRIGGER_RE.search(line.lower()):
+    low_line = line.lower()
+    if not _TRIGGER_RE.search(low_line):
         return line, []
-    spans = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(line)]
-    if not spans:
-        return line, []
-    low = [line[s:e].lower() for s, e in spans]
+    # lower() never adds or removes white space: the lower-case words align with the spans.
+    low = low_line.split()
     ranges = _mask_ranges(low)
     if not ranges:
         return line, []
+    spans = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(line)]
+    kept: List[Tuple[int, int]] = []
+    words: Set[str] = set()
+    for start, end in ranges:
+        if _MASKED_RE.match(line[spans[start][0]:spans[end - 1][1]]):
+            continue
+        kept.append((start, end))
+        for s, e in spans[start:end]:
+            word = line[s:e]
+            low_word = word.lower()
+            if not (_SHORT_NUMBER_RE.match(word) or low_word in _STEERING or _boundary_word(low_word) in _STEERING
+                    or _MASKED_RE.match(word)):
+                words.add(word)
+    if not kept:
+        return line, []
+    # Every other copy of a masked word on the line: masking must not depend on position.
+    masked_at = [False] * len(spans)
+    for start, end in kept:
+        for k in range(start, end):
+            masked_at[k] = True
+    for k, (s, e) in enumerate(spans):
+        if not masked_at[k]:
+            word = line[s:e]
+            if word in words or word.strip(_PUNCT) in words:
+                kept.append((k, k + 1))
+    kept.sort()
     out = []
     secrets = []
     pos = 0
-    for start, end in ranges:
+    for start, end in kept:
         cs, ce = spans[start][0], spans[end - 1][1]
         out.append(line[pos:cs])
         out.append(MASK)
@@ -180,6 +306,44 @@ def _mask(line: str) -> Tuple[str, List[str]]:
     return "".join(out), secrets
 
 
+def mask_lines(lines: List[str]) -> Tuple[Dict[int, str], List[str]]:
+    """Mask many lines at once (the lines of a config: a line break inside one is slower, not wrong).
+
+    Returns ``{index: masked line}`` for the lines that changed, and the secret
+    strings removed. One search over the whole text finds the few lines a rule
+    could apply to, instead of a search per line.
+    """
+    masked: Dict[int, str] = {}
+    removed: List[str] = []
+    low = "\n".join(lines).lower()
+    if low.count("\n") != max(len(lines) - 1, 0):
+        # A line holds a line break: no line number to count, one line at a time.
+        for index, line in enumerate(lines):
+            shown, found = mask_line(line)
+            if found:
+                masked[index] = shown
+                removed.extend(found)
+        return masked, removed
+    # lower() keeps every line break, so counting them gives the line of a match.
+    index = pos = 0
+    search = _TRIGGER_RE.search
+    while True:
+        match = search(low, pos)
+        if match is None:
+            break
+        index += low.count("\n", pos, match.start())
+        shown, found = mask_line(lines[index])
+        if found:
+            masked[index] = shown
+            removed.extend(found)
+        end = low.find("\n", match.end())
+        if end < 0:
+            break
+        pos = end + 1
+        index += 1
+    return masked, removed
+
+
 def mask_secrets(line: str) -> str:
     """Return the config line with every secret replaced by ``<masked>``.
 
@@ -187,20 +351,44 @@ def mask_secrets(line: str) -> str:
     and EzVPN ``key``), passwords and secrets (``username``, ``enable``, and
     anything after a ``password`` or ``secret`` keyword), ``ip nhrp
     authentication``, ``tunnel key``, SNMP communities and v3 user keys,
-    ``key-string``, ``authentication-key`` and manual IPsec session keys. The
-    rest of the line is kept. Errs on the side of masking too much.
+    ``key-string``, ``authentication-key``, ``md5`` keys, OSPFv3 IPsec keys
+    and manual IPsec session keys, every copy on the line. The rest of the
+    line is kept; a value that is already a mask (``<masked>``, ``*****``) is
+    left alone. Errs on the side of masking too much.
     """
     if not isinstance(line, str):
         raise ParseError("a config line must be a string, not %s" % type(line).__name__)
-    return _mask(line)[0]
+    return mask_line(line)[0]
+
+
+def mask_text(text: str) -> str:
+    """Mask every line of a device text (several lines or one) with the ``mask_secrets`` rule."""
+    if not isinstance(text, str):
+        raise ParseError("device text must be a string, not %s" % type(text).__name__)
+    if not _TRIGGER_RE.search(text.lower()):
+        return text
+    # Line ends are white space: they stay where they are, and no secret spans two lines.
+    return "".join(mask_line(part)[0] for part in text.splitlines(True))
 
 
 _SCRUB_MIN = 6
 _KEYWORDISH_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-_PUNCT = "\"'.,;:()[]{}<>"
 
 
-def _scrub(text: str, secrets: Set[str]) -> str:
+def secret_words(values: Iterable[str]) -> Set[str]:
+    """The secrets removed from a config, to look for elsewhere in it (``scrub``).
+
+    A masked rest-of-line may include keywords (``inbound esp 256 cipher ...``):
+    those must not become words to scrub everywhere else.
+    """
+    found: Set[str] = set()
+    for value in values:
+        found.add(value)
+        found.update(word for word in value.split() if not _KEYWORDISH_RE.match(word))
+    return found
+
+
+def scrub(text: str, secrets: Set[str]) -> str:
     """Mask a secret of this config reused as plain text (a key pasted into a description).
 
     Word-level, so it stays linear whatever the number of secrets.
@@ -219,35 +407,3 @@ def _scrub(text: str, secrets: Set[str]) -> str:
             parts[index] = MASK
             changed = True
     return "".join(parts) if changed else text
-
-
-# Secrets are masked by the check role already; this is the second lock on the
-# door for the fields that carry device text. A token that is already masked
-# (asterisks, <masked>, <removed>) is left alone.
-_SECRET_RES = (
-    re.compile(r"(?i)(\bpre-shared-key\s+(?:local|remote)\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bpre-shared-key\s+(?:address\s+\S+(?:\s+\S+)?\s+|hostname\s+\S+\s+)?key\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bcrypto\s+isakmp\s+key\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\b(?:key-string|authentication-key|community|password|secret)\s+(?:\d{1,2}\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bmd5\s+(?:\d\s+)?)(\S+)"),
-    re.compile(r"(?i)(\bnhrp\s+authentication\s+)(\S+)"),
-    re.compile(r"(?i)((?:^|\s)key\s+(?:\d\s+)?)(?!address\b|string\b|chain\b|config-key\b)(\S+)"),
-)
-_MASKED_TOKEN_RE = re.compile(r"^(?:\*+|<[a-z_ -]*>|\[?masked\]?|\$MASKED\$?|x{4,}|#+)$", re.IGNORECASE)
-_SECRET_HINT_RE = re.compile(r"(?i)key|password|secret|community|md5|authentication")
-
-
-def _mask_match(match: "re.Match[str]") -> str:
-    token = match.group(2)
-    if _MASKED_TOKEN_RE.match(token):
-        return match.group(0)
-    return match.group(1) + "<masked>"
-
-
-def mask_text(text: str) -> str:
-    """Mask key, password and secret arguments in one line of device text."""
-    if not _SECRET_HINT_RE.search(text):
-        return text
-    for regex in _SECRET_RES:
-        text = regex.sub(_mask_match, text)
-    return text

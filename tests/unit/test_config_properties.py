@@ -329,3 +329,26 @@ def test_property_suite_covers_every_kind():
         seen.update(t["kind"] for t in result["tunnels"])
     assert seen == set(KINDS)
     assert time.process_time() - start < 10
+
+
+# Lines made of the words the reader and the model read, indented or not: the top-level rules of a
+# whitespace-stripped config, sections cut short, sub-commands where none belongs.
+CONFIG_WORDS = ["interface", "Tunnel0", "Virtual-Template1", "type", "tunnel", "crypto", "map", "M", "10", "ipv6",
+                "ipsec-isakmp", "ipsec-manual", "gdoi", "dynamic", "D", "dynamic-map", "isakmp", "ikev2", "profile",
+                "P", "ipsec", "client", "ezvpn", "E", "inside", "outside", "set", "peer", "10.0.0.1", "2001:db8::1",
+                "ikev2-profile", "isakmp-profile", "keepalive", "dpd", "virtual-template", "1", "match", "identity",
+                "address", "255.255.255.0", "ip", "nhrp", "nhs", "nbma", "multicast", "mode", "gre", "multipoint",
+                "source", "destination", "protection", "shutdown", "description", "no", "invalid-spi-recovery",
+                "hostname", "end", "!", "banner", "motd", "^C", "local-address", "key", "password", "S3cret", "unnumbered",
+                "connect", "group", "redundancy", "df-bit", "default", "shared"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(lines=st.lists(st.tuples(st.sampled_from(["", " ", "  "]),
+                                st.lists(st.sampled_from(CONFIG_WORDS), min_size=1, max_size=7)), max_size=30),
+       sep=st.sampled_from(["\n", "\r\n"]))
+def test_word_soup_configs_parse_and_never_leak(lines, sep):
+    text = sep.join(indent + " ".join(words) for indent, words in lines)
+    first = check(text)
+    # Same text, same answer: no state survives between parses.
+    assert first == check(text)
