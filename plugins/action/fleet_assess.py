@@ -10,6 +10,9 @@ costs milliseconds, which on 10,000 routers is the whole budget. Connects to no 
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import time
 from collections.abc import Mapping
 
@@ -30,6 +33,7 @@ ARGUMENT_SPEC = {
     "active_window": {"type": "float", "default": 300},
     "facts_var": {"type": "str", "default": "ipsec_spi"},
     "assessments": {"type": "bool", "default": True},
+    "assessments_file": {"type": "bool", "default": False},
 }
 
 
@@ -71,6 +75,13 @@ class ActionModule(ActionBase):
                                  active_window=args["active_window"], freshness=freshness)
         except ParseError as exc:
             raise AnsibleActionFail("netops.ipsec_spi.fleet_assess: %s" % exc) from None
+        if args["assessments_file"]:
+            # Thousands of assessments are cheap in a file and costly as task variables.
+            # The controller's local temp dir is removed when ansible-playbook exits.
+            fd, path = tempfile.mkstemp(prefix="fleet-assessments-", suffix=".json", dir=C.DEFAULT_LOCAL_TMP)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(fleet["assessments"], handle, default=str)
+            result["assessments_file"] = path
         if not args["assessments"]:
             fleet.pop("assessments")
         result.update(fleet, changed=False)

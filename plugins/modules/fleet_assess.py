@@ -55,6 +55,13 @@ options:
     description: Return every router's assessment (C(false) returns only summary, plan and verdicts).
     type: bool
     default: true
+  assessments_file:
+    description:
+      - Also write the assessments to a JSON file in the controller's temporary directory (removed when
+        ansible-playbook exits) and return its path as RV(assessments_file), for
+        P(netops.ipsec_spi.fleet_report#module)'s O(netops.ipsec_spi.fleet_report#module:assessments_file).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -84,6 +91,10 @@ assessments:
   description: host -> C(ipsec_spi_assessment) (docs/assessment.md).
   returned: when O(assessments=true)
   type: dict
+assessments_file:
+  description: The file of O(assessments_file=true).
+  returned: when O(assessments_file=true)
+  type: str
 summary:
   description: The fleet summary (as C(ipsec_spi_summary)).
   returned: always

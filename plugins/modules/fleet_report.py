@@ -37,8 +37,14 @@ options:
       - Mapping of inventory host name to its C(ipsec_spi_assessment) (see C(docs/assessment.md)).
       - A host mapped to C(null) or C({}) has no assessment and is reported as not assessed, with the
         reason from O(reasons) or C(no assessment).
+      - Exactly one of O(assessments) and O(assessments_file) is required.
     type: dict
-    required: true
+  assessments_file:
+    description:
+      - A JSON file on the machine the module runs on holding the same mapping, read instead of O(assessments).
+      - P(netops.ipsec_spi.fleet_assess#module) writes one, so that a fleet of thousands of assessments does not
+        travel through task variables (which costs Ansible seconds per thousand routers).
+    type: path
   reasons:
     description:
       - Mapping of host name to the reason it has no assessment, for example the message of its failed
@@ -231,18 +237,29 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type="path", required=True),
-            assessments=dict(type="dict", required=True),
+            assessments=dict(type="dict"),
+            assessments_file=dict(type="path"),
             reasons=dict(type="dict", default={}),
             active_hosts=dict(type="list", elements="str"),
             run_mode=dict(type="str", choices=list(MODES), default="auto"),
             meta=dict(type="dict", default={}),
             formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
         ),
+        required_one_of=[("assessments", "assessments_file")],
+        mutually_exclusive=[("assessments", "assessments_file")],
         supports_check_mode=True,
     )
     dest = module.params["dest"]
+    assessments = module.params["assessments"]
+    if module.params["assessments_file"]:
+        try:
+            with open(module.params["assessments_file"], encoding="utf-8") as handle:
+                assessments = json.load(handle)
+        except (OSError, ValueError) as exc:
+            module.fail_json(msg="netops.ipsec_spi.fleet_report: cannot read assessments_file %s: %s"
+                             % (module.params["assessments_file"], exc))
     try:
-        report = build_report(module.params["assessments"], mode=module.params["run_mode"],
+        report = build_report(assessments, mode=module.params["run_mode"],
                               meta=module.params["meta"], reasons=module.params["reasons"],
                               active_hosts=module.params["active_hosts"])
     except ReportError as exc:
