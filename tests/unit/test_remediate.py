@@ -1,4 +1,5 @@
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate_after as after
 
 
 def clear(host="spoke", peer="10.0.0.1", spi=0x1DB73BBB, action="clear_sa", receiver="hub"):
@@ -62,19 +63,19 @@ def test_reverify_keeps_only_live_desyncs():
 def test_verify_needs_agreeing_spis_and_flat_drops():
     done = [dict(clear(), result="done")]
     fresh = {"hub": [sa("10.0.0.2", [0x55], [0x66])], "spoke": [sa("10.0.0.1", [0x66], [0x55])]}
-    assert remediate.verify(done, fresh, {"hub": {"delta": 0}})[0]["verified"] is True
-    assert remediate.verify(done, fresh, {"hub": {"delta": 12}})[0]["verified"] is False
+    assert after.verify(done, fresh, {"hub": {"delta": 0}})[0]["verified"] is True
+    assert after.verify(done, fresh, {"hub": {"delta": 12}})[0]["verified"] is False
     # Other senders (a foreign scan) keep the router's counter rising: not this clear's failure.
     shared = [dict(done[0], receiver_other_flows=["192.0.2.66 0x0BADF00D (foreign)"])]
-    out = remediate.verify(shared, fresh, {"hub": {"delta": 12}})[0]
+    out = after.verify(shared, fresh, {"hub": {"delta": 12}})[0]
     assert out["verified"] is True and "192.0.2.66" in " ".join(out["verify_evidence"])
     stale = {"hub": [sa("10.0.0.2", [0x55], [0x66])], "spoke": [sa("10.0.0.1", [0x66], [0x1DB73BBB])]}
-    assert remediate.verify(done, stale)[0]["verified"] is False
+    assert after.verify(done, stale)[0]["verified"] is False
 
 
 def test_record_only_done_clears():
     performed = [dict(clear(), result="done"), dict(clear(peer="10.0.0.9"), result="skipped"), dict(knob(), result="done")]
-    state = remediate.record({}, performed, 42.0, "r")
+    state = after.record({}, performed, 42.0, "r")
     assert list(state) == ["spoke|10.0.0.1"] and state["spoke|10.0.0.1"]["time"] == 42.0
 
 
@@ -82,14 +83,14 @@ def test_outcomes_never_call_half_done_done():
     acts = [dict(knob(), decision="run"), dict(clear(), decision="run"), dict(clear(peer="10.0.0.9"), decision="run"),
             dict(clear(peer="10.0.0.8"), decision="skip", skip_reason="cool-down")]
     sa_result = {"failed": True, "msg": "1 of 2 peer(s) not cleared", "results": [
-        {"command": "clear crypto sa peer 10.0.0.1", "ok": True, "response": ""},
-        {"command": "clear crypto sa peer 10.0.0.9", "ok": False, "response": "% Invalid input detected"}]}
-    out = remediate.outcomes(acts, {"changed": True, "after": True}, [sa_result, {"skipped": True}], False)
+        {"peer": "10.0.0.1", "command": "clear crypto sa peer 10.0.0.1", "ok": True, "response": ""},
+        {"peer": "10.0.0.9", "command": "clear crypto sa peer 10.0.0.9", "ok": False, "response": "% Invalid input detected"}]}
+    out = after.outcomes(acts, {"changed": True, "after": True}, [sa_result, {"skipped": True}], False)
     assert [o["result"] for o in out] == ["done", "done", "failed", "skipped"]
     assert out[2]["message"] == "% Invalid input detected" and out[3]["message"] == "cool-down"
-    dry = remediate.outcomes(acts, {"skipped": True}, [{"skipped": True}], True)
+    dry = after.outcomes(acts, {"skipped": True}, [{"skipped": True}], True)
     assert [o["result"] for o in dry] == ["would_run", "would_run", "would_run", "skipped"]
-    assert remediate.outcomes(acts[:1], {"failed": True, "msg": "% rejected"}, [], False)[0]["result"] == "failed"
+    assert after.outcomes(acts[:1], {"failed": True, "msg": "% rejected"}, [], False)[0]["result"] == "failed"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_outcomes_match_by_peer_not_by_command_text():
     result = {"changed": True, "commands": ["clear crypto sa peer vrf FRONT 10.0.0.1"],
               "results": [{"peer": "10.0.0.1", "command": "clear crypto sa peer vrf FRONT 10.0.0.1",
                            "sent": True, "ok": True, "response": ""}]}
-    assert remediate.outcomes(acts, None, [result], False)[0]["result"] == "done"
+    assert after.outcomes(acts, None, [result], False)[0]["result"] == "done"
 
 
 def test_outcomes_with_the_per_peer_changed_shape():
@@ -196,7 +197,7 @@ def test_outcomes_with_the_per_peer_changed_shape():
     result = {"changed": True, "failed": True, "msg": "1 of 2 peer(s) not cleared",
               "results": [{"peer": "10.0.0.1", "command": "x", "changed": True},
                           {"peer": "10.0.0.9", "command": "y", "changed": False, "failed": True, "msg": "% Invalid input"}]}
-    out = remediate.outcomes(acts, None, [result], False)
+    out = after.outcomes(acts, None, [result], False)
     assert [o["result"] for o in out] == ["done", "failed"] and out[1]["message"] == "% Invalid input"
 
 
@@ -204,7 +205,7 @@ def test_outcomes_fall_back_to_the_old_module_keys():
     acts = [dict(clear(), decision="run"), dict(clear(action="clear_session", peer="203.0.113.9"), decision="run")]
     ok = {"changed": True, "commands": ["clear crypto sa peer 10.0.0.1"], "invocation": {"module_args": {"peers": ["10.0.0.1"], "scope": "sa"}}}
     bad = {"failed": True, "msg": "no answer", "item": {"scope": "session", "peers": ["203.0.113.9"]}}
-    out = remediate.outcomes(acts, None, [ok, bad], False)
+    out = after.outcomes(acts, None, [ok, bad], False)
     assert [o["result"] for o in out] == ["done", "failed"] and out[1]["message"] == "no answer"
 
 
@@ -215,7 +216,7 @@ def test_outcomes_keep_scopes_apart():
              "results": [{"peer": "10.0.0.1", "ok": True, "response": ""}]}
     session_bad = {"failed": True, "msg": "x", "item": {"scope": "session", "peers": ["10.0.0.1"]},
                    "results": [{"peer": "10.0.0.1", "ok": False, "response": "% no"}]}
-    out = remediate.outcomes(acts, None, [{"results": [sa_ok, session_bad], "changed": True}], False)
+    out = after.outcomes(acts, None, [{"results": [sa_ok, session_bad], "changed": True}], False)
     assert [o["result"] for o in out] == ["done", "failed"]
 
 
@@ -226,10 +227,23 @@ def test_finish_gives_each_router_its_outcomes_failures_and_reads_after():
     clears = {"spoke": {"changed": True, "results": [
         {"item": {"scope": "sa", "peers": ["10.0.0.1"]}, "changed": True,
          "results": [{"peer": "10.0.0.1", "ok": True, "response": ""}]}]}}
-    out = remediate.finish(todos, {"spoke": {"changed": True, "after": True}}, clears, check_mode=False)
+    out = after.finish(todos, {"spoke": {"changed": True, "after": True}}, clears, check_mode=False)
     spoke = out["spoke"]
     assert [a["result"] for a in spoke["performed"]] == ["done", "done"] and spoke["failed"] == []
-    assert spoke["verify"] == [{"host": "hub", "gather": ["ipsec_sa", "qfp_drops", "qfp_ipsec_drops"]},
-                               {"host": "spoke", "gather": ["ipsec_sa"]}]
-    dry = remediate.finish(todos, {"spoke": {"changed": True}}, clears, check_mode=True)["spoke"]
+    assert spoke["verify"] == [{"host": "hub", "gather": ["ipsec_sa", "qfp_drops", "qfp_ipsec_drops"], "poll": True},
+                               {"host": "spoke", "gather": ["ipsec_sa"], "poll": False}]
+    dry = after.finish(todos, {"spoke": {"changed": True}}, clears, check_mode=True)["spoke"]
     assert [a["result"] for a in dry["performed"]] == ["would_run", "would_run"] and dry["verify"] == []
+
+
+def test_claim_counts_the_budget_again_under_the_lock():
+    # Two job slices with one run id planned at once; the other slice's clear is already recorded.
+    acts = [clear(peer="10.0.0.%d" % i, receiver="r%d" % i) for i in (1, 2)]
+    todos = {"spoke": remediate.todo("spoke", remediate.plan(assessments(spoke=acts), now=1000, max_clears=2, run_id="job")["spoke"])}
+    assert todos["spoke"]["clear_sa"] == ["10.0.0.1", "10.0.0.2"]
+    fresh = {"r1": [sa("10.0.0.2", [0x1], [0x2])], "r2": [sa("10.0.0.2", [0x1], [0x2])],
+             "spoke": [sa("10.0.0.1", [0x2], [0x1DB73BBB]), sa("10.0.0.2", [0x2], [0x1DB73BBB])]}
+    other_slice = {"hub|10.9.9.9": {"time": 1001.0, "run_id": "job"}}
+    out = remediate.claim(todos, {"spoke": reading(fresh)}, other_slice, now=1010, cooldown=3600, run_id="job", max_clears=2)
+    assert out["spoke"]["clear_sa"] == ["10.0.0.1"]
+    assert "limit of 2" in out["spoke"]["actions"][1]["skip_reason"]

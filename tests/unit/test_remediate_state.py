@@ -17,14 +17,16 @@ import time
 import pytest
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate_after as after
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import state as cstate
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
 NOW = 1_800_000_000.0
 
 
-def clear(host="spoke", peer="10.0.0.1", spi=0x1DB73BBB, receiver="hub"):
-    return {"action": "clear_sa", "host": host, "peer": peer, "spi": spi, "receiver": receiver,
+def clear(host="spoke", peer="10.0.0.1", spi=0x1DB73BBB, receiver=None):
+    # Each peer is another receiver router: one pair (receiver, sender) per clear.
+    return {"action": "clear_sa", "host": host, "peer": peer, "spi": spi, "receiver": receiver or "r-" + peer,
             "receiver_addr": peer, "sender_addr": "10.0.0.2", "command": "clear crypto sa peer %s" % peer}
 
 
@@ -240,8 +242,8 @@ def test_update_under_the_lock_keeps_both_runs_entries(tmp_path):
     # Before: each run wrote the state it read at its start plus its own clears: the last writer won.
     path = str(tmp_path / "s.json")
     start = cstate.read(path, NOW)
-    a = remediate.record(start, [dict(clear(host="br4"), result="done")], NOW, "A")
-    b = remediate.record(start, [dict(clear(host="hub2", peer="10.0.0.9"), result="done")], NOW, "B")
+    a = after.record(start, [dict(clear(host="br4"), result="done")], NOW, "A")
+    b = after.record(start, [dict(clear(host="hub2", peer="10.0.0.9"), result="done")], NOW, "B")
     for run, new in (("A", a), ("B", b)):
         held = cstate.acquire(path, owner(run), timeout=0, stale_after=900, now=lambda: NOW, this_host="ctl")
         cstate.commit(path, held["token"], lambda current, new=new: dict(current, **new), NOW)
@@ -269,7 +271,7 @@ def _race(path, run_id, peers, out):
                 sent.append(peer)
                 done = dict(action, result="done")
                 cstate.commit(path, held["token"],
-                              lambda cur, done=done: remediate.record(cur, [done], time.time(), run_id), time.time())
+                              lambda cur, done=done: after.record(cur, [done], time.time(), run_id), time.time())
         finally:
             cstate.release(path, held["token"])
     out.put((run_id, sent))
