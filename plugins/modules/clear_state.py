@@ -113,7 +113,8 @@ notes:
     EFS); not on object storage mounted as a filesystem.
 seealso:
   - module: netops.ipsec_spi.sa_clear
-  - filter: netops.ipsec_spi.spi_remediation_todo
+  - plugin: netops.ipsec_spi.spi_remediation_todo
+    plugin_type: filter
 """
 
 EXAMPLES = r"""

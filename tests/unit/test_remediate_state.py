@@ -285,7 +285,7 @@ def test_two_processes_racing_clear_each_peer_once(tmp_path):
     procs = [ctx.Process(target=_race, args=(path, run, peers, out)) for run in ("A", "B")]
     for proc in procs:
         proc.start()
-    results = dict(out.get(timeout=60) for _ in procs)
+    results = dict(out.get(timeout=60) for _proc in procs)
     for proc in procs:
         proc.join(10)
     assert sorted(results["A"] + results["B"]) == peers
