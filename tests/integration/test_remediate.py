@@ -290,3 +290,59 @@ def test_a_held_lock_fails_the_claim_naming_its_holder(tmp_path, run_playbook):
     # Nothing was re-read, so nothing is cleared, and the lock is not kept for nothing.
     assert out["todo"]["r1"]["clears"] == [] and "could not re-read" in out["todo"]["r1"]["actions"][0]["skip_reason"]
     assert out["lock"] is None and not (tmp_path / "clear-state.json.lock").exists()
+
+
+CYCLE_PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    sas:
+      r1: [{peer: 10.0.0.1, inbound_spis: [2], outbound_spis: [1], current_outbound_spi: 1}]
+      r2: [{peer: 10.0.0.2, inbound_spis: [5], outbound_spis: [2], current_outbound_spi: 2}]
+    readings:
+      r1: {results: [{item: r1, ansible_facts: {ipsec_spi: {ipsec_sas: "{{ sas.r1 }}"}}},
+                     {item: r2, ansible_facts: {ipsec_spi: {ipsec_sas: "{{ sas.r2 }}"}}}]}
+  tasks:
+    - name: Claim
+      netops.ipsec_spi.clear_state: {path: "{{ path }}", step: claim, run_id: cycle, todo: "{{ todo }}", readings: "{{ readings }}"}
+      register: claimed
+    - name: Lock file while held
+      ansible.builtin.stat: {path: "{{ path }}.lock"}
+      register: held
+    - name: Record
+      netops.ipsec_spi.clear_state:
+        path: "{{ path }}"
+        step: record
+        run_id: cycle
+        todo: "{{ claimed.todo }}"
+        lock: "{{ claimed.lock }}"
+        clears: {r1: {changed: true, results: [{item: {scope: sa, peers: [10.0.0.1]}, changed: true,
+                                               results: [{peer: 10.0.0.1, command: x, sent: true, ok: true, response: ""}]}]}}
+      register: recorded
+    - name: Show
+      ansible.builtin.debug: {msg: "{{ {'held': held.stat.exists, 'lock': claimed.lock, 'recorded': recorded} }}"}
+"""
+
+
+def test_claim_record_cycle_through_ansible_with_diff(tmp_path, run_playbook):
+    path = tmp_path / "clear-state.json"
+    result = run_playbook(CYCLE_PLAY, "localhost,", forks=1, args=["--diff"],
+                          extra_vars={"path": str(path), "todo": PENDING})
+    assert result.rc == 0, result
+    shown = result.task("Show")["localhost"]["msg"]
+    assert shown["held"] is True and shown["lock"]["run_id"] == "cycle"
+    recorded = shown["recorded"]
+    assert recorded["changed"] is True and recorded["recorded"] == ["r1|10.0.0.1"] and recorded["released"] is True
+    assert recorded["hosts"]["r1"]["performed"][0]["result"] == "done"
+    assert recorded["hosts"]["r1"]["verify"][0] == {"host": "r1", "gather": ["ipsec_sa"], "poll": False}
+    assert "r1|10.0.0.1" in recorded["diff"]["after"] and recorded["diff"]["before"] == "{}\n"
+    state = json.loads(path.read_text())
+    assert state["r1|10.0.0.1"]["run_id"] == "cycle" and state["r1|10.0.0.1"]["receiver"] == "r2"
+    assert not (tmp_path / "clear-state.json.lock").exists()
+    # The same cycle again: the peer is now in its cool-down (same run: "already cleared"), nothing held.
+    again = run_playbook(CYCLE_PLAY, "localhost,", forks=1, extra_vars={"path": str(path), "todo": PENDING})
+    shown = again.task("Show")["localhost"]["msg"]
+    assert again.rc == 0 and shown["lock"] is None and shown["recorded"]["changed"] is False
+    assert "already cleared in this run" in shown["recorded"]["hosts"]["r1"]["performed"][0]["message"]
