@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: netops.ipsec_spi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Thin wrappers used by the remediate role: plan, re-verify, verify, record."""
+"""Thin wrappers over the remediation core: plan, to-do, re-verify, outcomes, verify, record."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate, remediate_after
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter
 
 
@@ -25,45 +25,45 @@ def _assessments(hosts, hostvars, name):
     return out
 
 
-def spi_remediation_plan(hosts, hostvars, state=None, now=0.0, allow_clear=True, cooldown=3600, max_clears=10, run_id=""):
+def _now(now):
+    return None if now is None else float(now)
+
+
+def spi_remediation_plan(hosts, hostvars, state=None, now=None, allow_clear=True, cooldown=3600, max_clears=10, run_id=""):
     """Each host's planned actions with a run/skip decision (cool-down, budget, allow_clear)."""
     return call_filter("spi_remediation_plan", remediate.plan, _assessments(hosts, hostvars, "spi_remediation_plan"),
-                       state=state, now=float(now), allow_clear=bool(allow_clear), cooldown=float(cooldown),
+                       state=state, now=_now(now), allow_clear=bool(allow_clear), cooldown=float(cooldown),
                        max_clears=int(max_clears), run_id=str(run_id))
 
 
-def _fresh(readings):
-    """host -> ipsec_sas from registered spi_facts results (single or looped)."""
-    out = {}
-    for host, result in (readings or {}).items():
-        if isinstance(result, Mapping) and not result.get("failed") and not result.get("unreachable"):
-            facts = (result.get("ansible_facts") or {}).get("ipsec_spi") or {}
-            out[host] = facts.get("ipsec_sas") or []
-    return out
+def spi_remediation_todo(hosts, hostvars, state=None, now=None, allow_clear=True, cooldown=3600, max_clears=10, run_id=""):
+    """Each host's to-do: the plan, plus knob yes/no, peers per clear scope and the routers to re-read."""
+    return call_filter("spi_remediation_todo", remediate.todos, _assessments(hosts, hostvars, "spi_remediation_todo"),
+                       state=state, now=_now(now), allow_clear=bool(allow_clear), cooldown=float(cooldown),
+                       max_clears=int(max_clears), run_id=str(run_id))
 
 
 def spi_reverify(actions, readings):
     """Keep a clear only while the desync still holds in SA tables read just now."""
-    return call_filter("spi_reverify", remediate.reverify, list(actions or []), _fresh(readings))
+    return call_filter("spi_reverify", remediate.reverify, list(actions or []), remediate.fresh_sas(readings or {}))
 
 
 def spi_verify_remediation(actions, readings):
     """After acting: the pair's SPIs agree and the receiver's drops stopped rising."""
-    rates = {}
-    for host, result in (readings or {}).items():
-        if isinstance(result, Mapping):
-            rates[host] = ((result.get("ansible_facts") or {}).get("ipsec_spi") or {}).get("drop_rate")
-    return call_filter("spi_verify_remediation", remediate.verify, list(actions or []), _fresh(readings), rates)
+    readings = readings or {}
+    return call_filter("spi_verify_remediation", remediate_after.verify, list(actions or []),
+                       remediate.fresh_sas(readings), remediate.drop_rates(readings))
 
 
 def spi_outcomes(actions, knob=None, clears=None, check_mode=False):
     """Each action's result (done, would_run, skipped, failed) from the registered module results."""
-    return call_filter("spi_outcomes", remediate.outcomes, list(actions or []), knob, list(clears or []), bool(check_mode))
+    return call_filter("spi_outcomes", remediate_after.outcomes, list(actions or []), knob, list(clears or []),
+                       bool(check_mode))
 
 
 def spi_clear_state(state, performed, now, run_id=""):
     """The cool-down state with this batch's clears recorded."""
-    return call_filter("spi_clear_state", remediate.record, state, list(performed or []), float(now), str(run_id))
+    return call_filter("spi_clear_state", remediate_after.record, state, list(performed or []), float(now), str(run_id))
 
 
 class FilterModule(object):
@@ -72,6 +72,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "spi_remediation_plan": spi_remediation_plan,
+            "spi_remediation_todo": spi_remediation_todo,
             "spi_reverify": spi_reverify,
             "spi_verify_remediation": spi_verify_remediation,
             "spi_clear_state": spi_clear_state,

@@ -46,6 +46,19 @@ def sa_spis(sas: Iterable[Mapping[str, Any]], peer: Optional[str], direction: st
     return out
 
 
+def outbound_towards(sas: Iterable[Mapping[str, Any]], towards: Optional[str]) -> List[int]:
+    """A sender's outbound SPIs towards one receiver address.
+
+    All its outbound SPIs when no block faces that address: the sender may show the receiver
+    under another of its addresses. The assessment and the last-moment re-check both use this.
+    """
+    sas = list(sas)
+    out = sa_spis(sas, towards, "outbound")
+    if not out and towards is not None:
+        out = sa_spis(sas, None, "outbound")
+    return out
+
+
 def judge(spi: int, receiver_inbound: Iterable[int], sender_outbound: Optional[Iterable[int]]) -> str:
     """The desync rule (domain.md 4.1), for a live read, a capture and the last-moment re-check alike.
 
@@ -140,11 +153,7 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
                     evidence.append("%s is not among %s's inbound SPIs" % (spi_hex(spi), receiver))
             else:
                 s_sas = checked[sender][1]
-                towards = dst if dst else None
-                s_outbound = sa_spis(s_sas, towards, "outbound")
-                if not s_outbound and towards is not None:
-                    # The sender may show the receiver under another of its addresses.
-                    s_outbound = sa_spis(s_sas, None, "outbound")
+                s_outbound = outbound_towards(s_sas, dst if dst else None)
                 verdict = judge(spi, r_inbound_all, s_outbound)
                 evidence.append(
                     "%s %s among %s's outbound SPIs towards %s"
