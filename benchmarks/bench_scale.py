@@ -57,8 +57,9 @@ def lab_facts(n: int) -> Dict[str, Any]:
         session.priv = 15
         facts[name] = build_facts(name, {key: session.handle(cmd) for key, cmd in COMMANDS}, year=2026)
     os.makedirs(DATA, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
         json.dump(facts, handle)
+    os.replace(path + ".tmp", path)  # an interrupted run leaves no half file behind
     return facts
 
 

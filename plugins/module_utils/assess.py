@@ -210,7 +210,8 @@ def assess_fleet(
         settle(assessment, compiled, today)
     # The fleet plan a sliced remediation carries out, each slice its own hosts' part (docs/scale.md).
     plan = {host: a["planned_actions"] for host, a in sorted(assessments.items()) if a["planned_actions"]}
-    return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan}
+    return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan,
+            "assessed_at": now}
 
 
 def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: Sequence[Mapping[str, Any]]) -> None:

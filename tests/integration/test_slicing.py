@@ -33,13 +33,14 @@ def slice_of(hosts: List[str], index: int, count: int) -> List[str]:
 
 
 def playbook(name: str, inventory: str, cache: str, limit: str = "", extra: Dict[str, Any] = None,
-             background: bool = False):
+             background: bool = False, callback: str = "ansible.builtin.default"):
     cmd = ["ansible-playbook", "-i", inventory, "netops.ipsec_spi.%s" % name, "-f", "30"]
     if limit:
         cmd += ["--limit", limit]
     cmd += ["-e", json.dumps(extra or {})]
     env = ansible_env({"ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": cache,
-                       "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "86400", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"})
+                       "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "86400", "ANSIBLE_STDOUT_CALLBACK": callback,
+                       "ANSIBLE_SHOW_CUSTOM_STATS": "True"})
     if background:
         return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
@@ -87,10 +88,13 @@ def runs(fleet):
     for proc in procs:
         text, _ = proc.communicate(timeout=900)
         assert proc.returncode == 0, text[-3000:]
-    assess = playbook("assess", lab.inventory, sliced_cache,
-                      extra={"ipsec_spi_facts_run_id": "sliced", "ipsec_spi_report_dir": str(work / "report-sliced")})
+    assess = playbook("assess", lab.inventory, sliced_cache, callback="ansible.posix.json",
+                      extra={"ipsec_spi_facts_run_id": "sliced", "ipsec_spi_run_id": "sliced-wf",
+                             "ipsec_spi_report_dir": str(work / "report-sliced")})
     assert assess.returncode == 0, assess.stdout[-3000:]
     out["sliced"] = read_report(str(work / "report-sliced"))
+    # The workflow artifact the next (sliced) job receives as an extra variable.
+    out["plan"] = json.loads(assess.stdout)["global_custom_stats"]["ipsec_spi_plan"]
     out["hosts"] = hosts
     out["sliced_cache"] = sliced_cache
     return out
@@ -138,3 +142,39 @@ def test_stale_and_missing_cached_facts_are_not_assessed(runs, fleet, tmp_path):
     assert routers[stale]["status"] == "not_assessed" and routers[missing]["status"] == "not_assessed"
     assert "run yesterday" in json.dumps(routers[stale]) and "fact cache" in json.dumps(routers[missing])
     assert sum(1 for r in routers.values() if r["status"] == "not_assessed") == 2
+
+
+def test_the_plan_artifact_is_the_fleet_plan(runs):
+    plan = runs["plan"]
+    assert plan["schema_version"] == 1 and plan["run_id"] == "sliced-wf" and plan["assessed_at"]
+    planned = sorted((a["host"], a["command"]) for a in runs["sliced"]["actions"]["planned"])
+    assert sorted((host, a["command"]) for host, actions in plan["actions"].items() for a in actions) == planned
+
+
+def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, fleet, tmp_path):
+    """Each slice carries out its own hosts' part of the fleet plan; one state file and its lock for all."""
+    lab, _work = fleet
+    hosts = runs["hosts"]
+    plan = runs["plan"]
+    budget = 10
+    clears = [(host, a) for host, actions in plan["actions"].items() for a in actions if a["action"].startswith("clear")]
+    assert clears and len(clears) <= budget
+    before = {h: len(lab.commands(h)) for h in hosts}
+    lab.set_speed(60)  # the pairs need time to come back after a clear
+    state = str(tmp_path / "clear-state.json")
+    extra = {"ipsec_spi_plan": plan, "ipsec_spi_state_file": state, "ipsec_spi_max_clears": budget,
+             "ipsec_spi_serial": ["100%"]}
+    procs = [playbook("remediate", lab.inventory, str(tmp_path / "cache"), limit=",".join(slice_of(hosts, i, SLICES)),
+                      extra=extra, background=True) for i in range(SLICES)]
+    for proc in procs:
+        text, _ = proc.communicate(timeout=900)
+        assert proc.returncode == 0, text[-4000:]
+    sent = {h: [c for c in lab.commands(h)[before[h]:] if c.strip().lower().startswith("clear")] for h in hosts}
+    # Each planned clear went out exactly once, on the host the plan gave it to, and nothing else was cleared.
+    want = sorted((host, a["command"]) for host, a in clears)
+    assert sorted((h, c.strip()) for h, cmds in sent.items() for c in cmds) == want
+    assert lab.desyncs() == []
+    with open(state, encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    assert len(recorded) == len(want)
+    assert all(entry.get("run_id") == "sliced-wf" for entry in recorded.values()), recorded
