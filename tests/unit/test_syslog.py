@@ -82,7 +82,7 @@ def test_file_object_input_streams_and_matches_string(monkeypatch):
     text = fixture("syslog_server.log") + fixture("show_logging_hub1.txt") * 3
     expected = parse_events(text, year=2024)
     # tiny chunks so that lines and wrapped messages straddle chunk edges
-    monkeypatch.setattr(syslog, "_CHUNK", 7)
+    monkeypatch.setattr(syslog, "CHUNK", 7)
     assert parse_events(io.StringIO(text), year=2024) == expected
     assert parse_events(io.BytesIO(text.encode()), year=2024) == expected
 
