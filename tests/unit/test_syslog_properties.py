@@ -186,12 +186,18 @@ def messages(draw):
     if origin:
         header += origin + ": "
     header += stamp + ": "
+    # issue 15 class 5: an empty field, or a host name, after the stamp
+    trailing = draw(st.sampled_from([None, None, "", "mydevice.com", "edge_9"]))
+    if trailing == "":
+        header += ": "
+    elif trailing:
+        header += trailing + draw(st.sampled_from([" ", ": "]))
     body = "%%CRYPTO-4-%s: decaps: rec'd IPSEC packet has invalid spi for%sdestaddr=%s, prot=%d, spi=%s, srcaddr=%s" % (
         mnemonic, "\n" if wrapped else " ", dst, prot, spi_text, src)
     if ifc:
         body += ", input interface=" + ifc
     expected = {
-        "host": origin or relay or "arg",
+        "host": origin or trailing or relay or "arg",
         "time": None if uptime in (1, 2) else "%04d-%02d-%02dT%s%s%02d:%02d" % (
             year if year_pos else 2024, month, day, clock, "+" if offset >= 0 else "-", abs(offset) // 60,
             abs(offset) % 60),

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import codecs
 import time as _time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, as_text
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import MNEMONICS
@@ -72,7 +72,11 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.fa
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.scanner import Scanner
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.zones import tz_offset_minutes
 
-__all__ = ["MNEMONICS", "parse_events", "tz_offset_minutes", "new_scanner", "scan_stream", "CHUNK"]
+__all__ = ["MNEMONICS", "KEYS", "parse_events", "tz_offset_minutes", "new_scanner", "scan_stream", "CHUNK"]
+
+# The keys of an event, in the documented order.
+KEYS = ("host", "time", "epoch", "clock_authoritative", "sequence", "mnemonic", "dst", "src", "prot", "spi",
+        "spi_hex", "interface", "line")
 
 # Characters (or bytes) read from a file object at a time.
 CHUNK = 8 * 1024 * 1024
@@ -95,10 +99,13 @@ def new_scanner(host: Any = None, year: Any = None, problems: Optional[list] = N
     return Scanner(host or None, year, float(now), problems, extra)
 
 
-def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None) -> int:
+def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None,
+                drain: Optional[Callable[[], None]] = None) -> int:
     """Scan a file object chunk by chunk, keeping at most one chunk (plus one line) in memory.
 
-    Bytes are decoded as UTF-8 (undecodable bytes replaced). Returns the
+    Bytes are decoded as UTF-8 (undecodable bytes replaced). ``drain``, when
+    given, is called after each chunk, so that a caller can take the events
+    found so far out of ``scanner.events`` (archive reading). Returns the
     number of lines read.
     """
     size = chunk or CHUNK
@@ -118,6 +125,8 @@ def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None) -> i
         if final:
             text = "".join(pending)
             lineno = scan(scanner, text, len(text), lineno)
+            if drain is not None:
+                drain()
             return lineno - (1 if text.endswith("\n") or not text else 0)
         if "\n" not in data:
             continue  # a very long line: wait for its end without re-joining each time
@@ -128,6 +137,8 @@ def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None) -> i
         # wrapped second line is still in the next chunk.
         stop = text.rfind("\n", 0, last) + 1
         lineno = scan(scanner, text, stop, lineno)
+        if drain is not None:
+            drain()
         pending.append(text[stop:])
         del text
 
