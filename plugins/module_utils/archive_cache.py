@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -47,19 +48,20 @@ def _private_dir(path: str) -> str:
 
 
 def _code_digest() -> str:
-    """Of the code that decides what an index holds: a changed parser never reuses an old reading."""
+    """Of the code that decides what an index holds: a changed parser never reuses an old reading.
+
+    From the modules' source as their loader gives it: a module runs from a
+    different (zipped) place on every call, so paths would not do.
+    """
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import fast, header, scanner, zones
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import syslog
+
     digest = hashlib.sha256()
-    here = os.path.dirname(os.path.abspath(archive.__file__))
-    syslog_dir = os.path.join(here, "parsers", "syslog")
-    names = [os.path.join(here, "archive.py")]
-    if os.path.isdir(syslog_dir):
-        names.extend(os.path.join(syslog_dir, n) for n in sorted(os.listdir(syslog_dir)) if n.endswith(".py"))
-    for name in names:
+    for module in (archive, syslog, fast, header, scanner, zones):
         try:
-            with open(name, "rb") as handle:
-                digest.update(handle.read())
-        except OSError:
-            digest.update(name.encode())
+            digest.update(inspect.getsource(module).encode())
+        except (OSError, TypeError):
+            digest.update(module.__name__.encode())
     return digest.hexdigest()
 
 

@@ -30,7 +30,7 @@ message itself (``logging origin-id``) stays.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.archive import load_rows, row_events
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
@@ -100,19 +100,29 @@ def router_events(folder: str, summary: Mapping[str, Any], router: str, names: I
     return row_events(load_rows(folder, summary, hosts), summary, relay_host=router)  # type: ignore[arg-type]
 
 
-def archive_flows(folder: str, summary: Mapping[str, Any], peers: Any = None, min_repeats: Any = 2,
-                  min_span: Any = 50) -> List[Dict[str, Any]]:
-    """The flows of the whole archive (invalid_spi_flows rules), one line host at a time.
+def iter_host_flows(folder: str, summary: Mapping[str, Any], peers: Any = None, min_repeats: Any = 2,
+                    min_span: Any = 50) -> Iterator[List[Dict[str, Any]]]:
+    """The flows of the archive (invalid_spi_flows rules), one line host's list at a time.
 
-    Ordered by line host (in order of its first event), then by first
-    appearance: the same flows ``build_flows`` gives for all events at once,
-    since a flow never spans two hosts, but only one host's events are in
-    memory at a time.
+    Only one host's events are in memory at a time; a caller that does not
+    keep the lists (a count, a report written as it goes) stays in constant
+    memory whatever the archive's size.
     """
-    flows: List[Dict[str, Any]] = []
     for host in summary.get("hosts") or {}:
         events = row_events(load_rows(folder, summary, [host]), summary)  # type: ignore[arg-type]
-        flows.extend(build_flows(events, peers=peers, min_repeats=min_repeats, min_span=min_span))
+        yield build_flows(events, peers=peers, min_repeats=min_repeats, min_span=min_span)
+
+
+def archive_flows(folder: str, summary: Mapping[str, Any], peers: Any = None, min_repeats: Any = 2,
+                  min_span: Any = 50) -> List[Dict[str, Any]]:
+    """All the flows of the archive, ordered by line host (in order of its first event), then first appearance.
+
+    The same flows ``build_flows`` gives for all events at once, since a
+    flow never spans two hosts.
+    """
+    flows: List[Dict[str, Any]] = []
+    for host_flows in iter_host_flows(folder, summary, peers, min_repeats, min_span):
+        flows.extend(host_flows)
     return flows
 
 
