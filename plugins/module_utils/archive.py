@@ -194,6 +194,74 @@ class _Buckets(object):
         self.buffered = 0
 
 
+class _Reading(object):
+    """The state of one archive reading: events go from the scanner to the buckets, file by file."""
+
+    def __init__(self, folder: str, year: Any, now: Any, keep_recent: int, problems: List[Dict[str, Any]]) -> None:
+        self.scanner = new_scanner(None, year, [], now, extra=[])
+        self.buckets = _Buckets(folder)
+        self.seen: "OrderedDict[int, int]" = OrderedDict()
+        self.recent: deque = deque(maxlen=max(0, int(keep_recent)))
+        self.problems = problems
+        self.problem_count = len(problems)
+        self.order = 0
+        self.index = 0
+        self.info: Dict[str, Any] = {}
+
+    def file_problem(self, path: str, reason: str) -> None:
+        _file_problem(self.problems, path, reason)
+        self.problem_count += 1
+
+    def drain(self) -> None:
+        """Take the events and problems the scanner found so far (called after each chunk)."""
+        scanner, info, index, seen = self.scanner, self.info, self.index, self.seen
+        events, extra, line_problems = scanner.events, scanner.extra, scanner.problems
+        for event, (line_hash, from_relay) in zip(events, extra):  # type: ignore[arg-type]
+            first = seen.get(line_hash)
+            if first is not None and first != index:
+                info["duplicates"] += 1
+                continue
+            if first is None:
+                seen[line_hash] = index
+                if len(seen) > DEDUPE_WINDOW:
+                    seen.popitem(last=False)
+            self.order += 1
+            row = [self.order, index, from_relay]
+            row.extend(event[k] for k in KEYS)
+            self.buckets.add(event["host"] or "", row)
+            if self.recent.maxlen:
+                self.recent.append(row)
+            info["events"] += 1
+        for item in line_problems:  # type: ignore[union-attr]
+            info["problems"] += 1
+            self.problem_count += 1
+            if len(self.problems) < MAX_PROBLEMS:
+                self.problems.append(dict(item, file=info["path"]))
+        del events[:], extra[:], line_problems[:]  # type: ignore[index]
+
+    def read_file(self, index: int, path: str, chunk: int) -> Dict[str, Any]:
+        info: Dict[str, Any] = {"path": path, "compression": None, "lines": 0, "events": 0, "duplicates": 0,
+                                "problems": 0, "error": None}
+        self.index, self.info = index, info
+        try:
+            raw, stream, info["compression"] = _open(path)
+        except OSError as exc:
+            info["error"] = "cannot be read: %s" % (exc.strerror or exc)
+            self.file_problem(path, info["error"])
+            return info
+        guarded = _Guarded(stream)
+        try:
+            info["lines"] = scan_stream(self.scanner, guarded, chunk, self.drain)
+        finally:
+            if stream is not raw:
+                stream.close()
+            raw.close()
+        if guarded.error is not None:
+            info["error"] = "corrupt after line %d (%s); the lines before were read" % (info["lines"], guarded.error)
+            self.file_problem(path, info["error"])
+        return info
+
+
 def read_archive(spec: Any, folder: str, year: Any = None, now: Any = None, keep_recent: int = 0,
                  chunk: Optional[int] = None) -> Dict[str, Any]:
     """Read an archive into bucket files in ``folder`` (which must exist and be empty); return its summary.
@@ -207,71 +275,16 @@ def read_archive(spec: Any, folder: str, year: Any = None, now: Any = None, keep
     host) and ``recent`` (the last ``keep_recent`` rows, archive order).
     """
     files, problems = archive_files(spec)
-    problem_count = len(problems)
-    scanner = new_scanner(None, year, [], now, extra=[])
-    buckets = _Buckets(folder)
-    seen: "OrderedDict[int, int]" = OrderedDict()
-    recent: deque = deque(maxlen=max(0, int(keep_recent)))
-    summary: Dict[str, Any] = {"version": INDEX_VERSION, "files": [], "problems": problems, "lines": 0,
-                               "events": 0, "duplicates": 0}
-    order = 0
+    reading = _Reading(folder, year, now, keep_recent, problems)
+    summary: Dict[str, Any] = {"version": INDEX_VERSION, "files": [], "problems": problems}
     for index, path in enumerate(files):
-        info: Dict[str, Any] = {"path": path, "compression": None, "lines": 0, "events": 0, "duplicates": 0,
-                                "problems": 0, "error": None}
-        summary["files"].append(info)
-        try:
-            raw, stream, info["compression"] = _open(path)
-        except OSError as exc:
-            info["error"] = "cannot be read: %s" % (exc.strerror or exc)
-            _file_problem(problems, path, info["error"])
-            problem_count += 1
-            continue
-        guarded = _Guarded(stream)
-        line_problems = scanner.problems
-        events, extra = scanner.events, scanner.extra
-
-        def drain() -> None:
-            nonlocal order, problem_count
-            for event, (line_hash, from_relay) in zip(events, extra):
-                first = seen.get(line_hash)
-                if first is not None and first != index:
-                    info["duplicates"] += 1
-                    continue
-                if first is None:
-                    seen[line_hash] = index
-                    if len(seen) > DEDUPE_WINDOW:
-                        seen.popitem(last=False)
-                order += 1
-                row = [order, index, from_relay]
-                row.extend(event[k] for k in KEYS)
-                buckets.add(event["host"] or "", row)
-                if recent.maxlen:
-                    recent.append(row)
-                info["events"] += 1
-            for item in line_problems:
-                info["problems"] += 1
-                problem_count += 1
-                if len(problems) < MAX_PROBLEMS:
-                    problems.append(dict(item, file=path))
-            del events[:], extra[:], line_problems[:]
-
-        try:
-            info["lines"] = scan_stream(scanner, guarded, chunk or CHUNK, drain)
-        finally:
-            if stream is not raw:
-                stream.close()
-            raw.close()
-        if guarded.error is not None:
-            info["error"] = "corrupt after line %d (%s); the lines before were read" % (info["lines"], guarded.error)
-            _file_problem(problems, path, info["error"])
-            problem_count += 1
-        summary["lines"] += info["lines"]
-        summary["events"] += info["events"]
-        summary["duplicates"] += info["duplicates"]
-    buckets.flush()
-    summary["problem_count"] = problem_count
-    summary["hosts"] = buckets.hosts
-    summary["recent"] = list(recent)
+        summary["files"].append(reading.read_file(index, path, chunk or CHUNK))
+    reading.buckets.flush()
+    for key in ("lines", "events", "duplicates"):
+        summary[key] = sum(f[key] for f in summary["files"])
+    summary["problem_count"] = reading.problem_count
+    summary["hosts"] = reading.buckets.hosts
+    summary["recent"] = list(reading.recent)
     with open(os.path.join(folder, "index.json"), "w", encoding="utf-8") as out:
         json.dump(summary, out)
     return summary

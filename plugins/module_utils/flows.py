@@ -319,31 +319,41 @@ def build_flows(
             group.append(key)
 
     flows = []
+    append = flows.append
+    foreign_check = peer_set is not None
     for (host, src, dst, spi), members in groups.items():
-        if len(members) == 1:
-            timed = members if members[0][6] is not None else []
+        count = len(members)
+        if count == 1:
+            # most flows: one message (a rekey race)
+            key = members[0]
+            first_epoch = last_epoch = key[6]
+            if first_epoch is None:
+                first_seen = last_seen = span = None
+            else:
+                first_seen = last_seen = key[5]
+                span = 0.0
         else:
             calendar = [k for k in members if k[6] is not None and k[5] is not None]
             timed = calendar or [k for k in members if k[6] is not None]
-        if len(timed) == 1:
-            first_seen = last_seen = timed[0][5]
-            first_epoch = last_epoch = timed[0][6]
-        elif timed:
-            first = min(timed, key=_EPOCH)
-            last = max(timed, key=_EPOCH)
-            first_seen, last_seen = first[5], last[5]
-            first_epoch, last_epoch = first[6], last[6]
-        else:
-            first_seen = last_seen = first_epoch = last_epoch = None
-        span = float(last_epoch - first_epoch) if timed else None
-        count = len(members)
-        if peer_set is not None and src not in peer_set:
+            if len(timed) == 1:
+                first_seen = last_seen = timed[0][5]
+                first_epoch = last_epoch = timed[0][6]
+                span = 0.0
+            elif timed:
+                first = min(timed, key=_EPOCH)
+                last = max(timed, key=_EPOCH)
+                first_seen, last_seen = first[5], last[5]
+                first_epoch, last_epoch = first[6], last[6]
+                span = float(last_epoch - first_epoch)
+            else:
+                first_seen = last_seen = first_epoch = last_epoch = span = None
+        if foreign_check and src not in peer_set:  # type: ignore[operator]
             status = "foreign"
         elif count >= min_repeats and ((span is not None and span >= min_span) or min_span == 0):
             status = "persistent"
         else:
             status = "transient"
-        flows.append({
+        append({
             "host": host,
             "src": src,
             "dst": dst,
