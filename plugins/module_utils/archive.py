@@ -8,16 +8,19 @@
 their first bytes, not their names), a chunk at a time: no file is ever
 read whole, so memory stays the same whatever the archive's size. The
 invalid-SPI events go to one bucket file per line host in a work folder
-(JSON, written in batches), so that each router, or each host of a report,
-reads back only its own events.
+(written in batches with ``marshal``, ten times faster than JSON here; the
+folder is private to the reading and the format is the running Python's, so
+a reading is never used by another interpreter), so that each router, or
+each host of a report, reads back only its own events.
 
 * Oldest first: files are grouped by name with the rotation suffix and
   compression extension taken off (``messages``); in a group, numbered files
   go from the highest number down, dated ones (``-YYYYMMDD``) from the oldest
   date up, and the file without a suffix comes last. Groups go by name.
 * The same line in two files counts once: the text of each of the last
-  DEDUPE_WINDOW invalid-SPI lines is remembered (a 64-bit hash of it) with its
-  file; a later file's identical line is dropped and counted as a duplicate.
+  DEDUPE_WINDOW to 2 x DEDUPE_WINDOW invalid-SPI lines is remembered (a 64-bit
+  hash of it) with its file; a later file's identical line is dropped and
+  counted as a duplicate.
   Copies within one file are left to the flow rules (flows.dedupe_events).
 * A missing, unreadable or corrupt file (a truncated gzip) is reported by
   name with the reason; the lines read before a corruption are kept, and the
@@ -32,17 +35,19 @@ import glob
 import gzip
 import json
 import lzma
+import marshal
 import os
 import re
 import zlib
 from collections import OrderedDict, deque
+from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import KEYS, new_scanner, scan_stream
 
-INDEX_VERSION = 1
-DEDUPE_WINDOW = 131072
+INDEX_VERSION = 2
+DEDUPE_WINDOW = 65536
 MAX_PROBLEMS = 200
 # Rows buffered before the buckets are appended to (bounds memory).
 _FLUSH_ROWS = 10000
@@ -51,6 +56,12 @@ _FLUSH_ROWS = 10000
 CHUNK = 2 * 1024 * 1024
 # A row: order number, file index, host came from the relay header, then the event's KEYS.
 _ROW_HEAD = 3
+_VALUES = itemgetter(*KEYS)
+# A row's flow key, as flows.flows_from_keys takes it: (host, src, dst, spi, prot, time, epoch, sequence).
+row_key = itemgetter(*(_ROW_HEAD + KEYS.index(k) for k in ("host", "src", "dst", "spi", "prot", "time", "epoch",
+                                                            "sequence")))
+# Distinct bodies the scanner remembers while reading an archive (memory, not speed, bounds it here).
+_MAX_BODIES = 16384
 
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
 _OPENERS = {
@@ -166,7 +177,7 @@ def _open(path: str) -> Tuple[Any, Any, Optional[str]]:
 
 
 class _Buckets(object):
-    """One JSON-lines file per line host in ``folder``; rows buffered, appended in batches."""
+    """One file of marshalled row batches per line host in ``folder``; rows buffered, appended in batches."""
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
@@ -174,22 +185,17 @@ class _Buckets(object):
         self.buffered = 0
         self.hosts: Dict[str, Dict[str, Any]] = {}
 
-    def add(self, host: str, row: list) -> None:
-        rows = self.rows.get(host)
-        if rows is None:
-            rows = self.rows[host] = []
-            if host not in self.hosts:
-                self.hosts[host] = {"bucket": "h%05d.jsonl" % len(self.hosts), "events": 0}
-        rows.append(row)
-        self.hosts[host]["events"] += 1
-        self.buffered += 1
-        if self.buffered >= _FLUSH_ROWS:
-            self.flush()
+    def new_host(self, host: str) -> List[list]:
+        if host not in self.hosts:
+            self.hosts[host] = {"bucket": "h%05d.rows" % len(self.hosts), "events": 0}
+        rows = self.rows[host] = []
+        return rows
 
     def flush(self) -> None:
         for host, rows in self.rows.items():
-            with open(os.path.join(self.folder, self.hosts[host]["bucket"]), "a", encoding="utf-8") as out:
-                out.write(json.dumps(rows, separators=(",", ":")) + "\n")
+            with open(os.path.join(self.folder, self.hosts[host]["bucket"]), "ab") as out:
+                marshal.dump(rows, out)
+            self.hosts[host]["events"] += len(rows)
         self.rows = {}
         self.buffered = 0
 
@@ -199,8 +205,11 @@ class _Reading(object):
 
     def __init__(self, folder: str, year: Any, now: Any, keep_recent: int, problems: List[Dict[str, Any]]) -> None:
         self.scanner = new_scanner(None, year, [], now, extra=[])
+        self.scanner.max_bodies = _MAX_BODIES
         self.buckets = _Buckets(folder)
-        self.seen: "OrderedDict[int, int]" = OrderedDict()
+        # Two generations of line hashes -> file index: the window holds the last N to 2N lines.
+        self.seen: Dict[int, int] = {}
+        self.older: Dict[int, int] = {}
         self.recent: deque = deque(maxlen=max(0, int(keep_recent)))
         self.problems = problems
         self.problem_count = len(problems)
@@ -214,24 +223,42 @@ class _Reading(object):
 
     def drain(self) -> None:
         """Take the events and problems the scanner found so far (called after each chunk)."""
-        scanner, info, index, seen = self.scanner, self.info, self.index, self.seen
+        scanner, info, index = self.scanner, self.info, self.index
         events, extra, line_problems = scanner.events, scanner.extra, scanner.problems
+        seen, older = self.seen, self.older
+        buckets = self.buckets
+        rows_of = buckets.rows
+        keep = self.recent.append if self.recent.maxlen else None
+        order = self.order
+        kept = duplicates = 0
         for event, (line_hash, from_relay) in zip(events, extra):  # type: ignore[arg-type]
             first = seen.get(line_hash)
+            if first is None:
+                first = older.get(line_hash)
             if first is not None and first != index:
-                info["duplicates"] += 1
+                duplicates += 1
                 continue
             if first is None:
                 seen[line_hash] = index
-                if len(seen) > DEDUPE_WINDOW:
-                    seen.popitem(last=False)
-            self.order += 1
-            row = [self.order, index, from_relay]
-            row.extend(event[k] for k in KEYS)
-            self.buckets.add(event["host"] or "", row)
-            if self.recent.maxlen:
-                self.recent.append(row)
-            info["events"] += 1
+                if len(seen) >= DEDUPE_WINDOW:
+                    self.older = older = seen
+                    self.seen = seen = {}
+            order += 1
+            row = [order, index, from_relay, *_VALUES(event)]
+            host = event["host"] or ""
+            rows = rows_of.get(host)
+            if rows is None:
+                rows = buckets.new_host(host)
+            rows.append(row)
+            if keep is not None:
+                keep(row)
+            kept += 1
+        self.order = order
+        info["events"] += kept
+        info["duplicates"] += duplicates
+        buckets.buffered += kept
+        if buckets.buffered >= _FLUSH_ROWS:
+            buckets.flush()
         for item in line_problems:  # type: ignore[union-attr]
             info["problems"] += 1
             self.problem_count += 1
@@ -297,9 +324,12 @@ def load_rows(folder: str, summary: Dict[str, Any], hosts: Iterable[str]) -> Lis
         entry = summary["hosts"].get(host)
         if entry is None:
             continue
-        with open(os.path.join(folder, entry["bucket"]), encoding="utf-8") as handle:
-            for batch in handle:
-                rows.extend(json.loads(batch))
+        with open(os.path.join(folder, entry["bucket"]), "rb") as handle:
+            while True:
+                try:
+                    rows.extend(marshal.load(handle))
+                except EOFError:
+                    break
     if len(rows) > 1:
         rows.sort(key=_order_of)
     return rows

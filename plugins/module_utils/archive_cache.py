@@ -20,6 +20,7 @@ import inspect
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from typing import Any, Dict, Optional, Tuple
@@ -74,7 +75,8 @@ def signature(spec: Any, year: Any, now: float, keep_recent: int) -> str:
             stats.append([path, info.st_size, info.st_mtime_ns, info.st_ino])
         except OSError as exc:
             stats.append([path, str(exc)])
-    text = json.dumps([archive.INDEX_VERSION, _code_digest(), stats, [p["file"] for p in problems],
+    # the buckets are marshalled: only the same interpreter version may read them
+    text = json.dumps([archive.INDEX_VERSION, sys.version, _code_digest(), stats, [p["file"] for p in problems],
                        year, int(now // 3600), keep_recent])
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 

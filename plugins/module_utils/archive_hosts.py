@@ -32,9 +32,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.archive import load_rows, row_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.archive import load_rows, row_events, row_key
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows, dedupe_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import (
+    build_flows,
+    check_options,
+    dedupe_events,
+    flows_from_keys,
+)
 
 # How much of an archive summary goes into a router's facts.
 _FACT_PROBLEMS = 20
@@ -108,9 +113,11 @@ def iter_host_flows(folder: str, summary: Mapping[str, Any], peers: Any = None, 
     keep the lists (a count, a report written as it goes) stays in constant
     memory whatever the archive's size.
     """
+    peer_set, min_repeats, min_span = check_options(peers, min_repeats, min_span)
     for host in summary.get("hosts") or {}:
-        events = row_events(load_rows(folder, summary, [host]), summary)  # type: ignore[arg-type]
-        yield build_flows(events, peers=peers, min_repeats=min_repeats, min_span=min_span)
+        # rows hold parse_events' own values: the flow rules apply without rebuilding and re-checking events
+        keys = list(map(row_key, load_rows(folder, summary, [host])))  # type: ignore[arg-type]
+        yield flows_from_keys(keys, peer_set, min_repeats, min_span)
 
 
 def archive_flows(folder: str, summary: Mapping[str, Any], peers: Any = None, min_repeats: Any = 2,
@@ -189,7 +196,7 @@ def check_max_events(value: Any) -> int:
 def archive_result(folder: str, summary: Mapping[str, Any], peers: Any = None, min_repeats: Any = 2,
                    min_span: Any = 50) -> Dict[str, Any]:
     """An archive as the invalid_spi_archive filter returns it (see its documentation)."""
-    build_flows([], peers=peers, min_repeats=min_repeats, min_span=min_span)  # options checked even with no event
+    check_options(peers, min_repeats, min_span)  # checked even when the archive holds no event
     return {
         "files": summary.get("files") or [],
         "problems": summary.get("problems") or [],

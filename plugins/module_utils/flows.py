@@ -302,10 +302,23 @@ def build_flows(
     after boot) measures its span on the calendar stamps only: the two scales
     cannot be compared.
     """
+    peer_set, min_repeats, min_span = check_options(peers, min_repeats, min_span)
+    return flows_from_keys(_valid_events(events), peer_set, min_repeats, min_span)
+
+
+def check_options(peers: Any = None, min_repeats: Any = 2, min_span: Any = 50) -> tuple:
+    """(peer set or None, min_repeats, min_span) as build_flows takes them; ParseError naming a bad one."""
     min_repeats = _check_number(min_repeats, "min_repeats", 1, True)
     min_span = _check_number(min_span, "min_span", 0, False)
-    peer_set = _check_peers(peers)
-    keys = _valid_events(events)
+    return _check_peers(peers), min_repeats, min_span
+
+
+def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int, min_span: float) -> List[Dict[str, Any]]:
+    """build_flows on events already checked: (host, src, dst, spi, prot, time, epoch, sequence) tuples.
+
+    For callers that hold parse_events' own values in another form (the
+    archive's rows); the options must be checked already (build_flows does).
+    """
     if len(keys) > 1:
         keys = [keys[i] for i in _dedupe_keys(keys)]
 

@@ -53,8 +53,6 @@ _BODY_RE = re.compile(
 # Header "shape": digits folded so that headers differing only in their
 # numbers share one plan (header.py keeps its classes digit-blind for this).
 _SHAPE = bytes.maketrans(b"0123456789", b"0000000000")
-# Bodies: one per (flow, SPI spelling, interface); bounded, cleared when full.
-_MAX_BODIES = 100000
 
 
 def _body(scanner: Scanner, body: str) -> Optional[tuple]:
@@ -94,6 +92,7 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
     shapes_get = shapes.get
     bodies = scanner.bodies
     bodies_get = bodies.get
+    max_bodies = scanner.max_bodies
     emit = scanner.emit
     append = scanner.events.append
     extra = scanner.extra
@@ -132,7 +131,7 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
                 if fields is None and len(body) <= MAX_BODY:
                     fields = _body(scanner, body.rstrip("\r"))
                     if fields is not None:
-                        if len(bodies) >= _MAX_BODIES:
+                        if len(bodies) >= max_bodies:
                             bodies.clear()
                         bodies[body] = fields
                 if fields is not None:

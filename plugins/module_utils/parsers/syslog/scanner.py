@@ -73,6 +73,8 @@ class Scanner(object):
         self._day: Dict[tuple, Tuple[str, int]] = {}
         self.shapes: Dict[Optional[bytes], Any] = {}
         self.bodies: Dict[str, tuple] = {}
+        # Distinct bodies remembered (one per flow, SPI spelling and interface); cleared when full.
+        self.max_bodies = 100000
 
     # -- value helpers -------------------------------------------------
     def addr(self, raw: str, what: str) -> str:
