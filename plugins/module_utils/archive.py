@@ -43,6 +43,7 @@ from collections import OrderedDict, deque
 from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import KEYS, new_scanner, scan_stream
 
@@ -278,7 +279,8 @@ class _Reading(object):
             return info
         guarded = _Guarded(stream)
         try:
-            info["lines"] = scan_stream(self.scanner, guarded, chunk, self.drain)
+            with paused_gc():
+                info["lines"] = scan_stream(self.scanner, guarded, chunk, self.drain)
         finally:
             if stream is not raw:
                 stream.close()

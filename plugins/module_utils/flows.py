@@ -21,6 +21,7 @@ import math
 from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     normalize_addr,
@@ -303,7 +304,8 @@ def build_flows(
     cannot be compared.
     """
     peer_set, min_repeats, min_span = check_options(peers, min_repeats, min_span)
-    return flows_from_keys(_valid_events(events), peer_set, min_repeats, min_span)
+    with paused_gc():
+        return flows_from_keys(_valid_events(events), peer_set, min_repeats, min_span)
 
 
 def check_options(peers: Any = None, min_repeats: Any = 2, min_span: Any = 50) -> tuple:

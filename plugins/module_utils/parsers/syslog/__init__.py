@@ -66,6 +66,7 @@ import codecs
 import time as _time
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, as_text
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import MNEMONICS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.fast import scan
@@ -160,9 +161,10 @@ def parse_events(
     seconds used by the year rule (tests).
     """
     scanner = new_scanner(host, year, problems, now)
-    if not isinstance(data, (str, bytes, list, tuple)) and data is not None and hasattr(data, "read"):
-        scan_stream(scanner, data)
-    else:
-        text = as_text(data, "log text")
-        scan(scanner, text, len(text), 1)
+    with paused_gc():
+        if not isinstance(data, (str, bytes, list, tuple)) and data is not None and hasattr(data, "read"):
+            scan_stream(scanner, data)
+        else:
+            text = as_text(data, "log text")
+            scan(scanner, text, len(text), 1)
     return scanner.events
