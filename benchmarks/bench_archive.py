@@ -143,17 +143,16 @@ def main(argv=None) -> int:
     print("")
     print("%-52s %9s %9s %14s %10s" % ("run", "cpu s", "wall s", "lines/s (cpu)", "peak RSS"))
     print("-" * 100)
-    print("%-52s %9.2f %9.2f %14s %9.1f MB" % ("ours: read the archive (streamed, deduplicated)", ours["read_cpu"],
-                                              ours["read_wall"], "{:,.0f}".format(ours["lines"] / ours["read_cpu"]),
-                                              ours["read_maxrss"] / 1e6))
-    print("%-52s %9.2f %9.2f %14s %9.1f MB" % ("ours: read + every host's flows", ours["cpu"], ours["wall"],
-                                              "{:,.0f}".format(rate), ours["maxrss"] / 1e6))
-    print("%-52s %9.2f %9.2f %14s %10s" % ("grep -c / gzip -dc | grep -c (counts lines only)", peer_cpu, peer_wall,
-                                          "{:,.0f}".format(ours["lines"] / peer_cpu), "-"))
-    print("%-52s %9.2f %9.2f %14s %9.1f MB" % ("ours on the small archive (%d lines)" % small_run["lines"],
-                                              small_run["cpu"], small_run["wall"],
-                                              "{:,.0f}".format(small_run["lines"] / small_run["cpu"]),
-                                              small_run["maxrss"] / 1e6))
+    rows = [
+        ("ours: read the archive (streamed, deduplicated)", ours["read_cpu"], ours["read_wall"],
+         ours["lines"] / ours["read_cpu"], "%.1f MB" % (ours["read_maxrss"] / 1e6)),
+        ("ours: read + every host's flows", ours["cpu"], ours["wall"], rate, "%.1f MB" % (ours["maxrss"] / 1e6)),
+        ("grep -c / gzip -dc | grep -c (counts lines only)", peer_cpu, peer_wall, ours["lines"] / peer_cpu, "-"),
+        ("ours on the small archive (%d lines)" % small_run["lines"], small_run["cpu"], small_run["wall"],
+         small_run["lines"] / small_run["cpu"], "%.1f MB" % (small_run["maxrss"] / 1e6)),
+    ]
+    for name, cpu, wall, per_s, rss in rows:
+        print("%-52s %9.2f %9.2f %14s %10s" % (name, cpu, wall, "{:,.0f}".format(per_s), rss))
     print("")
     print("ours: %d events, %d dropped as copies from the file before (truth %d), %d flows %s, %d problems; "
           "truth: %d events, %d flows" % (ours["events"], ours["duplicates"], truth["overlap_duplicates"],

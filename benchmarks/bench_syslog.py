@@ -103,11 +103,17 @@ def adversarial_inputs():
     return [
         ("mnemonic repeated on one line", ("%CRYPTO-4-RECVD_PKT_INV_SPI" * (mb // 27 + 1))[:mb]),
         ("1 MB header of message numbers", "1:" * (mb // 2) + " " + anchor + BODY),
-        ("570-character headers of digits and colons", fill(lambda n: ("1:" * 299)[:565 - len(str(n))] + str(n) + " " + anchor + BODY)),
-        ("a new header shape on every line", fill(lambda n: "Sep  2 13:31:00 " + "h" * (n % 200 + 1) + "x" * (n // 200 % 50) + " 1: " + anchor + BODY)),
-        ("an unknown layer on every line (salvage)", fill(lambda n: "<189>Sep  2 13:31:00 relay [%s] 000%d: Sep  2 13:31:%02d.1 UTC: " % ("x=y " * (n % 40), n, n % 60) + anchor + BODY)),
+        ("570-character headers of digits and colons",
+         fill(lambda n: ("1:" * 299)[:565 - len(str(n))] + str(n) + " " + anchor + BODY)),
+        ("a new header shape on every line",
+         fill(lambda n: "Sep  2 13:31:00 " + "h" * (n % 200 + 1) + "x" * (n // 200 % 50) + " 1: " + anchor + BODY)),
+        ("an unknown layer on every line (salvage)",
+         fill(lambda n: "<189>Sep  2 13:31:00 relay [%s] 000%d: Sep  2 13:31:%02d.1 UTC: " % ("x=y " * (n % 40), n, n % 60)
+              + anchor + BODY)),
         ("stamp-like noise before the anchor", fill(lambda n: ("Sep 2 13:31:00 " * 35)[: 560 - n % 40] + anchor + BODY)),
-        ("other scripts' digits everywhere", fill(lambda n: "\uff10\uff10\uff10%d: Sep  2 13:27:\uff15\uff17.\u0663 UTC: " % n + anchor + BODY.replace("50", "\u0665\u0660"))),
+        ("other scripts' digits everywhere",
+         fill(lambda n: "\uff10\uff10\uff10%d: Sep  2 13:27:\uff15\uff17.\u0663 UTC: " % n + anchor
+              + BODY.replace("50", "\u0665\u0660"))),
         ("bodies of repeated keys", fill(lambda n: "Sep  2 13:00:00: " + anchor + "destaddr=" * 60 + str(n))),
         ("wrapped first lines only", fill(lambda n: "Sep  2 13:00:%02d: " % (n % 60) + anchor + "decaps: rec'd IPSEC packet has invalid spi for")),
         ("blank lines", "\n" * mb),

@@ -59,8 +59,8 @@ CHUNK = 2 * 1024 * 1024
 _ROW_HEAD = 3
 _VALUES = itemgetter(*KEYS)
 # A row's flow key, as flows.flows_from_keys takes it: (host, src, dst, spi, prot, time, epoch, sequence).
-row_key = itemgetter(*(_ROW_HEAD + KEYS.index(k) for k in ("host", "src", "dst", "spi", "prot", "time", "epoch",
-                                                            "sequence")))
+_FLOW_FIELDS = ("host", "src", "dst", "spi", "prot", "time", "epoch", "sequence")
+row_key = itemgetter(*(_ROW_HEAD + KEYS.index(k) for k in _FLOW_FIELDS))
 # Distinct bodies the scanner remembers while reading an archive (memory, not speed, bounds it here).
 _MAX_BODIES = 16384
 

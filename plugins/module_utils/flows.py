@@ -155,7 +155,7 @@ def _column_keys(items: List[Any]) -> Optional[List[tuple]]:
     if min(spis) < 0 or max(spis) > 0xFFFFFFFF or min(prots) < 0 or max(prots) > 255:
         return None
     total = sum(filter(None, epochs))
-    if total != total:  # a NaN epoch (or inf - inf): the one-by-one checks decide
+    if math.isnan(total):  # a NaN epoch (or inf - inf): the one-by-one checks decide
         return None
     addrs = set(columns[1])
     addrs.update(columns[2])

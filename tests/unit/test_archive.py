@@ -105,7 +105,9 @@ def test_flows_of_the_archive_are_the_flows_of_all_its_events(rotated, tmp_path)
     text = "".join(text_of(p) for p in archive.archive_files(str(rotated))[0])
     expected = build_flows(parse_events(text, year=2024))
     got = archive_flows(folder, summary)
-    key = lambda f: (f["host"], f["src"], f["spi"])  # noqa: E731
+    def key(flow):
+        return (flow["host"], flow["src"], flow["spi"])
+
     assert sorted(got, key=key) == sorted(expected, key=key)
     assert [f["count"] for f in got if f["spi"] == 0x11] == [2]
 
@@ -180,7 +182,11 @@ def test_no_file_is_read_whole(tmp_path, monkeypatch):
         def close(self):
             self.stream.close()
 
-    monkeypatch.setattr(archive, "_open", lambda path: (lambda r, s, k: (r, Spy(s), k))(*real_open(path)))
+    def spied(path):
+        raw, stream, kind = real_open(path)
+        return raw, Spy(stream), kind
+
+    monkeypatch.setattr(archive, "_open", spied)
     _folder, summary = read(str(tmp_path / "messages"), tmp_path, chunk=4096)
     assert summary["events"] == 50
     assert len(asked) > 10 and all(0 < size <= 4096 for size in asked)

@@ -63,6 +63,7 @@ Time rules (also in the filter documentation):
 from __future__ import annotations
 
 import codecs
+import math
 import time as _time
 from typing import Any, Callable, Dict, List, Optional
 
@@ -95,7 +96,7 @@ def new_scanner(host: Any = None, year: Any = None, problems: Optional[list] = N
             raise ParseError("year must be a year number such as 2024, not %r" % (year,))
     if now is None:
         now = _time.time()
-    elif isinstance(now, bool) or not isinstance(now, (int, float)) or now != now:
+    elif isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now):
         raise ParseError("now must be epoch seconds, not %r" % (now,))
     return Scanner(host or None, year, float(now), problems, extra)
 
