@@ -105,6 +105,7 @@ def test_flows_of_the_archive_are_the_flows_of_all_its_events(rotated, tmp_path)
     text = "".join(text_of(p) for p in archive.archive_files(str(rotated))[0])
     expected = build_flows(parse_events(text, year=2024))
     got = archive_flows(folder, summary)
+
     def key(flow):
         return (flow["host"], flow["src"], flow["spi"])
 
