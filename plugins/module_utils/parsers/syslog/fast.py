@@ -26,6 +26,7 @@ import re
 from typing import Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import (
+    CLOCK_MINUTES,
     MAX_HEADER,
     NEEDLE,
     NEEDLE_LEN,
@@ -98,6 +99,7 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
     extra = scanner.extra
     default_host = scanner.host
     limit = scanner.limit
+    clock_minutes = CLOCK_MINUTES.get
     size = len(text)
     pos = 0
     counted = 0
@@ -138,24 +140,46 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
                     fast = plan.fast
                     if fast is not None:
                         # Scanner.calendar() and emit() inlined: this runs once per message
-                        k0, k1, t0, t1, days, c0, c1, hour_len, h0, h1, s0, s1, auth, mnemonic = fast
+                        k0, k1, t0, t1, days, c0, c1, m1, pad, h0, h1, s0, s1, auth, mnemonic = fast
                         day = days.get(hdr[k0:k1] if t0 < 0 else hdr[k0:k1] + hdr[t0:t1])
-                        if day is not None:
-                            clock = hdr[c0:c1]
-                            hours = int(clock[:hour_len])
-                            minutes = clock[hour_len + 1:hour_len + 3]
-                            seconds = clock[hour_len + 4:]
+                        minute = clock_minutes(hdr[c0:m1])
+                        seconds = hdr[m1 + 1:c1]
+                        if day is not None and minute is not None and seconds < "60":
                             prefix, midnight, offset_text, earlier = day
-                            epoch = midnight + hours * 3600 + int(minutes) * 60 + (
-                                float(seconds) if len(seconds) > 2 else int(seconds))
-                            if hours < 24 and minutes < "60" and seconds[:2] < "60" and (
-                                    earlier is None or epoch <= limit):
+                            epoch = midnight + minute + (float(seconds) if len(seconds) > 2 else int(seconds))
+                            if earlier is None or epoch <= limit:
                                 dst, prot, spi, spi_text, src, ifc = fields
                                 append({
                                     "host": hdr[h0:h1] if h0 >= 0 else default_host,
-                                    "time": prefix + ("0" + clock if hour_len == 1 else clock) + offset_text,
+                                    "time": prefix + pad + hdr[c0:c1] + offset_text,
                                     "epoch": float(epoch),
                                     "clock_authoritative": auth,
+                                    "sequence": int(hdr[s0:s1]) if s0 >= 0 else None,
+                                    "mnemonic": mnemonic,
+                                    "dst": dst,
+                                    "src": src,
+                                    "prot": prot,
+                                    "spi": spi,
+                                    "spi_hex": spi_text,
+                                    "interface": ifc,
+                                    "line": lineno,
+                                })
+                                if extra is not None:
+                                    extra.append((hash(text[start:end]), plan.from_relay))
+                                pos = end
+                                continue
+                    else:
+                        uptime = plan.uptime
+                        if uptime is not None:
+                            f0, f1, n0, n1, big, small, most, h0, h1, s0, s1, mnemonic = uptime
+                            number = int(hdr[n0:n1])
+                            if number <= most:
+                                dst, prot, spi, spi_text, src, ifc = fields
+                                append({
+                                    "host": hdr[h0:h1] if h0 >= 0 else default_host,
+                                    "time": None,
+                                    "epoch": float(int(hdr[f0:f1]) * big + number * small),
+                                    "clock_authoritative": False,
                                     "sequence": int(hdr[s0:s1]) if s0 >= 0 else None,
                                     "mnemonic": mnemonic,
                                     "dst": dst,
