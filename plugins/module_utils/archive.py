@@ -38,6 +38,7 @@ import lzma
 import marshal
 import os
 import re
+import struct
 import zlib
 from collections import OrderedDict, deque
 from operator import itemgetter
@@ -47,11 +48,12 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import pause
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import KEYS, new_scanner, scan_stream
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 DEDUPE_WINDOW = 65536
 MAX_PROBLEMS = 200
 # Rows buffered before the buckets are appended to (bounds memory).
 _FLUSH_ROWS = 10000
+_LENGTH = struct.Struct("<Q")
 # Characters read at a time: small enough that a chunk, its decoded copy and
 # the joined text stay a few MB, large enough that per-chunk work is noise.
 CHUNK = 2 * 1024 * 1024
@@ -194,8 +196,10 @@ class _Buckets(object):
 
     def flush(self) -> None:
         for host, rows in self.rows.items():
+            blob = marshal.dumps(rows)
             with open(os.path.join(self.folder, self.hosts[host]["bucket"]), "ab") as out:
-                marshal.dump(rows, out)
+                # length first: marshal.load on a file reads it in tiny pieces, loads on the whole batch does not
+                out.write(_LENGTH.pack(len(blob)) + blob)
             self.hosts[host]["events"] += len(rows)
         self.rows = {}
         self.buffered = 0
@@ -328,10 +332,10 @@ def load_rows(folder: str, summary: Dict[str, Any], hosts: Iterable[str]) -> Lis
             continue
         with open(os.path.join(folder, entry["bucket"]), "rb") as handle:
             while True:
-                try:
-                    rows.extend(marshal.load(handle))
-                except EOFError:
+                head = handle.read(_LENGTH.size)
+                if len(head) < _LENGTH.size:
                     break
+                rows.extend(marshal.loads(handle.read(_LENGTH.unpack(head)[0])))
     if len(rows) > 1:
         rows.sort(key=_order_of)
     return rows
