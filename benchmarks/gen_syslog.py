@@ -4,6 +4,14 @@
 """Generate a realistic syslog-server file of IOS / IOS XE messages (seeded, reproducible).
 
     python benchmarks/gen_syslog.py --lines 1000000 --out benchmarks/data/syslog-1m.log
+    python benchmarks/gen_syslog.py --lines 10000000 --rotate 10 --out benchmarks/data/archive-10m
+
+With --rotate N the same stream is cut into a syslog server's rotated set in
+the folder --out: messages.N-1 (oldest) ... messages.1, messages, every other
+file gzip-compressed (messages.9.gz, messages.7.gz, ...), and each file
+starting with the last --overlap lines of the one before (as a copytruncate
+rotation can leave them): a reader must count those lines once. The truth
+goes to FOLDER.truth.json, beside the folder.
 
 About 5% of the lines are %CRYPTO-4-RECVD_PKT_INV_SPI (all three spellings),
 the rest is everyday IOS noise (LINEPROTO, LINK, SYS, OSPF, BGP, other CRYPTO,
@@ -243,12 +251,73 @@ def generate(lines: int, out, seed: int = 20240902, inv_share: float = 0.05) -> 
     return truth
 
 
+def rotate(stream_path: str, folder: str, files: int, lines: int, overlap: int, truth: dict) -> None:
+    """Cut the generated stream into a rotated, half-compressed file set in ``folder`` (oldest first)."""
+    import gzip
+    from collections import deque
+
+    per_file = -(-lines // files)
+    names = ["messages" + ("" if n == 0 else ".%d" % n) for n in range(files - 1, -1, -1)]
+    truth["files"] = []
+    truth["overlap_duplicates"] = 0
+    tail: list = []
+    with open(stream_path, encoding="ascii") as stream:
+        for position, name in enumerate(names):
+            compressed = position % 2 == 0
+            path = os.path.join(folder, name + (".gz" if compressed else ""))
+            out = gzip.open(path, "wt", encoding="ascii", newline="\n") if compressed else open(
+                path, "w", encoding="ascii", newline="\n")
+            recent: deque = deque(tail, maxlen=max(overlap, 1))
+            with out:
+                out.write("".join(tail))
+                # a wrapped message's second line has no mnemonic: its copy counts as a line only
+                truth["overlap_duplicates"] += sum(1 for line in tail if "PKT_INV_SPI" in line)
+                written = len(tail)
+                chunk: list = []
+                line = ""
+                count = 0
+                # never end a file between a wrapped message's two lines
+                while count < per_file or ("PKT_INV_SPI" in line and "destaddr=" not in line):
+                    line = stream.readline()
+                    if not line:
+                        break
+                    chunk.append(line)
+                    recent.append(line)
+                    count += 1
+                    if len(chunk) >= 20000:
+                        out.write("".join(chunk))
+                        chunk = []
+                out.write("".join(chunk))
+                written += count
+            last = list(recent) if overlap else []
+            # the next file starts with whole messages, never with a wrapped message's second line
+            while last and last[0].startswith("destaddr="):
+                last = last[1:]
+            tail = last if position < files - 1 else []
+            truth["files"].append({"name": os.path.basename(path), "lines": written, "gzip": compressed})
+    truth["archive_lines"] = sum(f["lines"] for f in truth["files"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--lines", type=int, default=1000000)
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=20240902)
+    parser.add_argument("--rotate", type=int, default=0, help="cut into this many rotated files in the folder --out")
+    parser.add_argument("--overlap", type=int, default=200, help="lines each rotated file repeats from the one before")
     args = parser.parse_args(argv)
+    if args.rotate:
+        os.makedirs(args.out, exist_ok=True)
+        stream_path = os.path.join(args.out, ".stream.tmp")
+        with open(stream_path, "w", encoding="ascii", newline="\n") as out:
+            truth = generate(args.lines, out, args.seed)
+        rotate(stream_path, args.out, args.rotate, truth["lines"], args.overlap, truth)
+        os.remove(stream_path)
+        with open(args.out.rstrip("/") + ".truth.json", "w") as out:
+            json.dump(truth, out, indent=1, sort_keys=True)
+        sys.stderr.write("wrote %s: %d files, %d lines, %d invalid-SPI events (+%d repeated by the overlaps)\n" % (
+            args.out, args.rotate, truth["archive_lines"], truth["inv_events"], truth["overlap_duplicates"]))
+        return 0
     directory = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(directory, exist_ok=True)
     tmp = args.out + ".tmp"

@@ -21,6 +21,7 @@ import math
 from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     normalize_addr,
@@ -114,6 +115,8 @@ def _event_key(ev: Mapping, index: int, norm: _Normaliser) -> tuple:
 
 
 _FIELDS = itemgetter("host", "src", "dst", "spi", "prot", "time", "epoch", "sequence")
+_FLOW_KEY = itemgetter(0, 1, 2, 3)
+_EPOCH = itemgetter(6)
 _NONE = type(None)
 # The value types parse_events produces, field by field; an event whose types
 # are one of these combinations only needs its ranges and addresses checked.
@@ -121,11 +124,61 @@ _FAST_TYPES = frozenset(
     (host, str, str, int, int, when, epoch, sequence)
     for host in (_NONE, str) for when in (_NONE, str) for epoch in (_NONE, float) for sequence in (_NONE, int)
 )
+# The same, per field, for a whole list at once (_column_keys).
+_COLUMN_TYPES = (
+    frozenset((_NONE, str)), frozenset((str,)), frozenset((str,)), frozenset((int,)), frozenset((int,)),
+    frozenset((_NONE, str)), frozenset((_NONE, float)), frozenset((_NONE, int)),
+)
+
+
+def _column_keys(items: List[Any]) -> Optional[List[tuple]]:
+    """The keys of a list of events as parse_events makes them, checked a field at a time; None otherwise.
+
+    Every check runs over a whole column in C (map, zip, set, min, max), so
+    a large list costs little more than reading its fields. Anything out of
+    the ordinary returns None and the events are checked one by one, which
+    gives the same keys or names the bad event.
+    """
+    if not items:
+        return []
+    if set(map(type, items)) != {dict}:
+        return None
+    try:
+        keys = list(map(_FIELDS, items))
+    except KeyError:
+        return None
+    columns = list(zip(*keys))
+    for column, allowed in zip(columns, _COLUMN_TYPES):
+        if not set(map(type, column)) <= allowed:
+            return None
+    spis, prots, epochs = columns[3], columns[4], columns[6]
+    if min(spis) < 0 or max(spis) > 0xFFFFFFFF or min(prots) < 0 or max(prots) > 255:
+        return None
+    total = sum(filter(None, epochs))
+    if math.isnan(total):  # a NaN epoch (or inf - inf): the one-by-one checks decide
+        return None
+    addrs = set(columns[1])
+    addrs.update(columns[2])
+    mapping = {}
+    for addr in addrs:
+        try:
+            canonical = normalize_addr(addr)
+        except ParseError:
+            return None
+        if canonical != addr:
+            mapping[addr] = canonical
+    if mapping:
+        get = mapping.get
+        keys = [(k[0], get(k[1], k[1]), get(k[2], k[2])) + k[3:] for k in keys]
+    return keys
 
 
 def _valid_events(events: Any) -> List[tuple]:
     """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised."""
     items = _check_events(events)
+    keys = _column_keys(items)
+    if keys is not None:
+        return keys
     norm = _Normaliser()
     addrs_get = norm.addrs.get
     fast_types = _FAST_TYPES
@@ -164,20 +217,24 @@ def _comparable(key: tuple) -> bool:
 
 
 def _dedupe_keys(keys: List[tuple]) -> List[int]:
-    """Indexes of the keys that are not exact repeats of an earlier one."""
-    seen = set()
-    add = seen.add
-    keep = []
-    append = keep.append
-    for index, key in enumerate(keys):
-        if not _comparable(key):
-            append(index)
-            continue
-        if key in seen:
-            continue
-        add(key)
-        append(index)
-    return keep
+    """Indexes of the keys that are not exact repeats of an earlier one (in order)."""
+    count = len(keys)
+    unique = keys
+    if None in map(_SEQUENCE, keys):
+        # A key that cannot be told from a repeat gets its index appended, so it equals no other.
+        loose = [i for i, key in enumerate(keys) if not _comparable(key)]
+        if loose:
+            unique = list(keys)
+            for index in loose:
+                unique[index] = keys[index] + (index,)
+    # Filled backwards, each key keeps the index of its first copy.
+    first = dict(zip(reversed(unique), range(count - 1, -1, -1)))
+    if len(first) == count:
+        return list(range(count))
+    return sorted(first.values())
+
+
+_SEQUENCE = itemgetter(7)
 
 
 def dedupe_events(events: Any) -> List[Mapping]:
@@ -262,22 +319,30 @@ def build_flows(
     after boot) measures its span on the calendar stamps only: the two scales
     cannot be compared.
     """
+    peer_set, min_repeats, min_span = check_options(peers, min_repeats, min_span)
+    with paused_gc():
+        return flows_from_keys(_valid_events(events), peer_set, min_repeats, min_span)
+
+
+def check_options(peers: Any = None, min_repeats: Any = 2, min_span: Any = 50) -> tuple:
+    """(peer set or None, min_repeats, min_span) as build_flows takes them; ParseError naming a bad one."""
     min_repeats = _check_number(min_repeats, "min_repeats", 1, True)
     min_span = _check_number(min_span, "min_span", 0, False)
-    peer_set = _check_peers(peers)
-    keys = _valid_events(events)
+    return _check_peers(peers), min_repeats, min_span
+
+
+def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int, min_span: float) -> List[Dict[str, Any]]:
+    """build_flows on events already checked: (host, src, dst, spi, prot, time, epoch, sequence) tuples.
+
+    For callers that hold parse_events' own values in another form (the
+    archive's rows); the options must be checked already (build_flows does).
+    """
+    if len(keys) > 1:
+        keys = [keys[i] for i in _dedupe_keys(keys)]
 
     groups: Dict[tuple, List[tuple]] = {}
     groups_get = groups.get
-    seen = set()
-    add = seen.add
-    for key in keys:
-        # inline _comparable(key): this loop runs once per event
-        if key[7] is not None or not (key[6] is None or (key[5] is None and key[6] % 3600 == 0)):
-            if key in seen:
-                continue
-            add(key)
-        flow_key = key[:4]
+    for flow_key, key in zip(map(_FLOW_KEY, keys), keys):
         group = groups_get(flow_key)
         if group is None:
             groups[flow_key] = [key]
@@ -285,26 +350,35 @@ def build_flows(
             group.append(key)
 
     flows = []
+    append = flows.append
     for (host, src, dst, spi), members in groups.items():
-        if len(members) == 1:
-            timed = members if members[0][6] is not None else []
+        count = len(members)
+        if count == 1:
+            # most flows: one message (a rekey race)
+            key = members[0]
+            first_epoch = last_epoch = key[6]
+            if first_epoch is None:
+                first_seen = last_seen = span = None
+            else:
+                first_seen = last_seen = key[5]
+                span = 0.0
         else:
             calendar = [k for k in members if k[6] is not None and k[5] is not None]
             timed = calendar or [k for k in members if k[6] is not None]
-        if len(timed) == 1:
-            first_seen = last_seen = timed[0][5]
-            first_epoch = last_epoch = timed[0][6]
-        elif timed:
-            first = min(timed, key=lambda k: k[6])
-            last = max(timed, key=lambda k: k[6])
-            first_seen, last_seen = first[5], last[5]
-            first_epoch, last_epoch = first[6], last[6]
-        else:
-            first_seen = last_seen = first_epoch = last_epoch = None
-        span = float(last_epoch - first_epoch) if timed else None
-        count = len(members)
+            if len(timed) == 1:
+                first_seen = last_seen = timed[0][5]
+                first_epoch = last_epoch = timed[0][6]
+                span = 0.0
+            elif timed:
+                first = min(timed, key=_EPOCH)
+                last = max(timed, key=_EPOCH)
+                first_seen, last_seen = first[5], last[5]
+                first_epoch, last_epoch = first[6], last[6]
+                span = float(last_epoch - first_epoch)
+            else:
+                first_seen = last_seen = first_epoch = last_epoch = span = None
         status = flow_status(src, count, span, peer_set, min_repeats, min_span)
-        flows.append({
+        append({
             "host": host,
             "src": src,
             "dst": dst,

@@ -82,7 +82,7 @@ def test_file_object_input_streams_and_matches_string(monkeypatch):
     text = fixture("syslog_server.log") + fixture("show_logging_hub1.txt") * 3
     expected = parse_events(text, year=2024)
     # tiny chunks so that lines and wrapped messages straddle chunk edges
-    monkeypatch.setattr(syslog, "_CHUNK", 7)
+    monkeypatch.setattr(syslog, "CHUNK", 7)
     assert parse_events(io.StringIO(text), year=2024) == expected
     assert parse_events(io.BytesIO(text.encode()), year=2024) == expected
 
@@ -154,6 +154,68 @@ def test_no_stamp_at_all():
 def test_host_argument_is_checked():
     with pytest.raises(ParseError, match="host"):
         parse_events("", host=5)
+
+
+def test_relay_rewritten_headers_class_5():
+    """Issue 15 class 5: a host name after the device stamp, an empty field after it, unknown layers."""
+    problems = []
+    events = parse_events(fixture("relay_rewritten.log"), host="arg", year=2024, problems=problems)
+    got = [(e["line"], e["host"], e["time"], e["sequence"], e["clock_authoritative"], e["src"], e["spi"])
+           for e in events]
+    assert got == [
+        # the host after the stamp, with or without a colon; '*': clock not set
+        (1, "edge-3.example.org", "2024-10-07T03:10:04+00:00", 91, False, "198.51.100.40", 0x6E1A2B3C),
+        (2, "edge-3.example.org", "2024-10-07T03:11:05+00:00", 92, False, "198.51.100.40", 0x6E1A2B3C),
+        # an empty field after the stamp, alone and behind a relay header
+        (3, "arg", "2024-01-08T15:00:23.723-04:00", None, True, "10.44.9.9", 0xC0FFEE),
+        (4, "collector-2", "2024-01-08T15:00:23.723-04:00", None, True, "10.44.9.9", 0xC0FFEE),
+        # an unknown layer (RFC 5424 structured data) costs the sequence number, not the event
+        (5, "collector-2", "2024-01-08T15:01:29.500-04:00", None, True, "10.44.9.9", 0xC0FFEE),
+        # an unknown device stamp: the relay's receive time stands in, and the problem says so
+        (6, "collector-2", "2024-01-08T15:02:40+00:00", 78, True, "10.44.9.9", 0xC0FFEE),
+    ]
+    assert [p["line"] for p in problems] == [5, 6]
+    assert "origin software" in problems[0]["reason"] and "event kept without a sequence number" in problems[0]["reason"]
+    assert "garbled-stamp 15h02m:" in problems[1]["reason"] and "time, host and sequence of the other layers" in problems[1]["reason"]
+
+
+@pytest.mark.parametrize("line,lost", [
+    ("weird.layer %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without its time, a host name, a sequence number"),
+    ("000413: [x=y] Sep  2 13:31:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without a host name"),
+    ("hub-1: 000413: ?? %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without its time"),
+])
+def test_an_unknown_layer_costs_time_or_host_never_the_event(line, lost):
+    problems = []
+    [event] = parse_events(line, host="arg", year=2024, problems=problems)
+    assert (event["src"], event["spi"]) == ("10.1.1.1", 498547643)
+    [item] = problems
+    assert item["line"] == 1 and "not understood; event kept " + lost in item["reason"]
+
+
+@pytest.mark.parametrize("line,reason", [
+    # fullwidth fractional seconds: no non-ISO time; the stamp is lost, and reported
+    ("000412: Sep  2 13:27:57.\uff17\uff10\uff17 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without its time"),
+    ("000412: Sep  2 13:27:\uff15\uff17 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without its time"),
+    ("\uff10\uff10\uff10412: Sep  2 13:27:57 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without a host name, a sequence"),
+])
+def test_other_scripts_digits_are_not_numbers_in_headers(line, reason):
+    problems = []
+    events = parse_events(line, year=2024, problems=problems)
+    assert len(events) == 1 and reason in problems[0]["reason"]
+    event = events[0]
+    assert event["time"] is None or event["time"].isascii()
+    assert event["sequence"] in (None, 412)
+
+
+@pytest.mark.parametrize("body,reason", [
+    (BODY.replace("prot=50", "prot=\u0665\u0660"), "prot="),
+    (BODY.replace("(498547643)", "(\uff14\uff19\uff18547643)"), "digits must be ASCII"),
+    (BODY.replace("10.1.1.1", "\uff11\uff10.1.1.1"), "srcaddr"),
+])
+def test_other_scripts_digits_are_not_numbers_in_bodies(body, reason):
+    problems = []
+    assert parse_events("Sep  2 13:27:57 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + body, year=2024, problems=problems) == []
+    assert len(problems) == 1 and reason in problems[0]["reason"]
 
 
 # -- time ------------------------------------------------------------------------
