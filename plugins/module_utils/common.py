@@ -92,6 +92,8 @@ def parse_spi(text: str) -> int:
         raise ParseError("SPI must be a string, not %s" % type(text).__name__)
     match = _SPI_RE.match(text.strip())
     if not match:
+        if not text.isascii() and any(c.isdigit() for c in text if not c.isascii()):
+            raise ParseError("not an SPI (digits must be ASCII): %r" % text[:80])
         raise ParseError("not an SPI: %r" % text[:80])
     value = int(match.group(1), 16)
     if match.group(2) is not None and int(match.group(2)) != value:
