@@ -183,7 +183,7 @@ def _valid_events(events: Any) -> List[tuple]:
     addrs_get = norm.addrs.get
     fast_types = _FAST_TYPES
     fields = _FIELDS
-    out = []
+    out: List[tuple] = []
     append = out.append
     for index, ev in enumerate(items, 1):
         if ev.__class__ is dict:
@@ -349,7 +349,7 @@ def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int
         else:
             group.append(key)
 
-    flows = []
+    flows: List[Dict[str, Any]] = []
     append = flows.append
     for (host, src, dst, spi), members in groups.items():
         count = len(members)
