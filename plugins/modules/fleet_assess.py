@@ -68,7 +68,9 @@ attributes:
     description: Reads only; the same in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to show.
   platform:
+    support: full
     platforms: all
     description: Runs on the controller.
 notes:

@@ -80,7 +80,7 @@ options:
     description:
       - The run's identity, stamped into the facts as C(run_id) beside the gather time (C(gathered_at),
         C(gathered_epoch)), so that facts read back from a fact cache can be told from an earlier run's
-        (the check role's O(netops.ipsec_spi.check#role:ipsec_spi_source=cache)).
+        (the check role's C(ipsec_spi_source=cache)).
     type: str
     default: ""
 notes:

@@ -86,7 +86,7 @@ def runs(fleet):
     procs = [playbook("gather", lab.inventory, sliced_cache, limit=",".join(slice_of(hosts, i, SLICES)),
                       extra={"ipsec_spi_run_id": "sliced"}, background=True) for i in range(SLICES)]
     for proc in procs:
-        text, _ = proc.communicate(timeout=900)
+        text = proc.communicate(timeout=900)[0]
         assert proc.returncode == 0, text[-3000:]
     assess = playbook("assess", lab.inventory, sliced_cache, callback="ansible.posix.json",
                       extra={"ipsec_spi_facts_run_id": "sliced", "ipsec_spi_run_id": "sliced-wf",
@@ -167,7 +167,7 @@ def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, flee
     procs = [playbook("remediate", lab.inventory, str(tmp_path / "cache"), limit=",".join(slice_of(hosts, i, SLICES)),
                       extra=extra, background=True) for i in range(SLICES)]
     for proc in procs:
-        text, _ = proc.communicate(timeout=900)
+        text = proc.communicate(timeout=900)[0]
         assert proc.returncode == 0, text[-4000:]
     sent = {h: [c for c in lab.commands(h)[before[h]:] if c.strip().lower().startswith("clear")] for h in hosts}
     # Each planned clear went out exactly once, on the host the plan gave it to, and nothing else was cleared.
