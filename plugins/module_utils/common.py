@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Iterable, List, Optional, Union
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 # A real router's output never comes near this; past it we refuse rather than
 # risk minutes of work on something that is not device output.
@@ -165,6 +165,21 @@ _UNSUPPORTED_RE = re.compile(
 def is_unsupported(text: str) -> bool:
     """True when IOS rejected the command itself rather than printing an (empty) table."""
     return bool(_UNSUPPORTED_RE.search(text or ""))
+
+
+def collapsed_lines(lines: Iterable[str], problems: Optional[list], max_line: int = 4096) -> Iterator[Tuple[int, str, str]]:
+    """(line number, raw line, line with its whitespace collapsed) of every non-blank table line.
+
+    The table parsers never depend on indentation or on how many blanks separate columns;
+    an over-long line is reported (not parsed: it is no line of these tables).
+    """
+    for lineno, raw in enumerate(lines, 1):
+        if len(raw) > max_line:
+            problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
+            continue
+        line = " ".join(raw.split())
+        if line:
+            yield lineno, raw, line
 
 
 def problem(problems: Optional[list], line: int, reason: str, text: str) -> None:

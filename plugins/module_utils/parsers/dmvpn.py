@@ -23,9 +23,12 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     TextInput,
     UnsupportedCommand,
     as_lines,
+    collapsed_lines,
     is_unsupported,
-    cached_addr as maybe_addr,
     problem,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    cached_addr as maybe_addr,
 )
 
 MAX_LINE = 4096
@@ -101,13 +104,7 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
             "line": lineno,
         })
 
-    for lineno, raw in enumerate(lines, 1):
-        if len(raw) > MAX_LINE:
-            problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
-            continue
-        line = " ".join(raw.split())
-        if not line:
-            continue
+    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
         match = _INTERFACE_RE.match(line)
         if match:
             if pending:

@@ -30,10 +30,15 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     TextInput,
     UnsupportedCommand,
     as_lines,
-    is_unsupported,
+    collapsed_lines,
     is_ascii_digits,
-    cached_addr as maybe_addr,
+    is_unsupported,
     problem,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    cached_addr as maybe_addr,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     cached_subnet_prefix as subnet_prefix,
 )
 
@@ -153,13 +158,7 @@ def parse_ike_sas(
     multi: Optional[Dict[str, Any]] = None
     # Inside "Remote subnets:" of an IKEv2 SA (detail): that SA.
     subnets: Optional[Dict[str, Any]] = None
-    for lineno, raw in enumerate(lines, 1):
-        if len(raw) > MAX_LINE:
-            problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
-            continue
-        line = " ".join(raw.split())
-        if not line:
-            continue
+    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
         if subnets is not None:
             prefix = subnet_prefix(line)
             if prefix is not None:

@@ -17,9 +17,14 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     TextInput,
     UnsupportedCommand,
     as_lines,
+    collapsed_lines,
     is_unsupported,
-    cached_addr as maybe_addr,
     problem,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    cached_addr as maybe_addr,
+)
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     cached_subnet_prefix as subnet_prefix,
 )
 
@@ -89,13 +94,7 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
     wrapped: Optional[tuple] = None
     # Inside "Remote subnets:": the IKE SA the value lines belong to (or {} when there is none).
     subnets: Optional[Dict[str, Any]] = None
-    for lineno, raw in enumerate(lines, 1):
-        if len(raw) > MAX_LINE:
-            problem(problems, lineno, "line of %d characters is too long for this output" % len(raw), raw)
-            continue
-        line = " ".join(raw.split())
-        if not line:
-            continue
+    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
         if wrapped is not None:
             match = _IKE_SA_REMOTE_RE.match(line)
             remote = maybe_addr(match.group(1)) if match else None

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Optional, Tuple, Union
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import INV_SPI_MNEMONICS as MNEMONICS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.zones import MONTHS
-
-MNEMONICS = ("RECVD_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECV_D_PKT_INV_SPI")
 
 # Every spelling ends with this; a line containing it is "relevant".
 NEEDLE = "PKT_INV_SPI"
@@ -66,7 +65,8 @@ _STAMP = (
     # host name some relays and devices put after the stamp (``03:10:04: host %CRYPTO``)
     r":[ \t]*(?::[ \t]*){0,3}(?:(?P<thost>" + _HOSTNAME + r")(?::[ \t]*|[ \t]+))?"
 )
-_ANCHOR = r"%?(?P<fac>[A-Z][A-Z0-9_]{0,31})-(?P<sev>[0-9])-(?P<mn>RECVD|RECV|RECV_D)_PKT_INV_SPI"
+_ANCHOR = (r"%?(?P<fac>[A-Z][A-Z0-9_]{0,31})-(?P<sev>[0-9])-(?P<mn>"
+           + "|".join(re.escape(m[:-len("_" + NEEDLE)]) for m in MNEMONICS) + ")_" + NEEDLE)
 
 # Every character class here treats all digits alike, so headers that differ
 # only in their digits ("shapes", see fast.py) match alike and one plan serves
