@@ -19,16 +19,14 @@ import re
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    collapsed_lines,
     ParseError,
     TextInput,
     UnsupportedCommand,
     as_lines,
-    collapsed_lines,
     is_unsupported,
-    problem,
-)
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     cached_addr as maybe_addr,
+    problem,
 )
 
 MAX_LINE = 4096

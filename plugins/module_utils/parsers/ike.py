@@ -34,11 +34,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     is_ascii_digits,
     is_unsupported,
     problem,
-)
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     cached_addr as maybe_addr,
-)
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     cached_subnet_prefix as subnet_prefix,
 )
 
