@@ -14,7 +14,7 @@ short_description: Assess the whole fleet from Ansible's fact cache, once, on th
 version_added: 1.1.0
 author: netops.ipsec_spi maintainers (@netops)
 description:
-  - The fleet-wide half of a sliced audit. A separate, possibly sliced, gather (P(netops.ipsec_spi.gather#playbook),
+  - The fleet-wide half of a sliced audit. A separate, possibly sliced, gather (the C(netops.ipsec_spi.gather) playbook,
     AWX C(job_slice_count) with C(use_fact_cache)) leaves each router's C(ipsec_spi) facts in the fact cache;
     this action reads them for every listed host straight from the configured cache plugin, proves desyncs across
     the whole fleet (both ends of a pair, wherever each was gathered) and returns the assessments, the summary and
