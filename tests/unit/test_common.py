@@ -4,6 +4,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     as_lines,
     as_text,
+    cached_addr,
+    maybe_addr,
     normalize_addr,
     parse_spi,
     spi_hex,
@@ -98,3 +100,24 @@ def test_ascii_digit_helpers():
 
     assert is_ascii_digits("0123") and not is_ascii_digits("") and not is_ascii_digits("\u0665\u0660")
     assert not is_ascii_digits("\uff15") and not is_ascii_digits("\u00b2") and not is_ascii_digits("-1")
+
+
+@pytest.mark.parametrize("text", [
+    "1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.1", "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3.4 ",
+    " 1.2.3.4", "1.2.3.4\n", "1.2.3", "1.2.3.4.5", "1..3.4", "\u0661.2.3.4", "1.2.3.\u0664", "2001:DB8::1",
+    "::ffff:1.2.3.4", "1.2.3.4/32", "", "x",
+])
+def test_the_ipv4_shortcut_agrees_with_ipaddress(text):
+    import ipaddress
+
+    try:
+        expected = str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        expected = None
+    assert maybe_addr(text) == expected
+    assert cached_addr(text) == expected
+    if expected is None:
+        with pytest.raises(ParseError):
+            normalize_addr(text)
+    else:
+        assert normalize_addr(text) == expected
