@@ -9,6 +9,7 @@ Markdown renderer passes raw HTML and links through.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
@@ -40,7 +41,14 @@ _MD_FENCE_RUN_RE = re.compile(r"`+|~+")
 
 def md_escape(value: Any) -> str:
     """Router text as inert inline Markdown: no markup, no HTML, no autolinks, one line."""
-    text = clean_text(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    # A large fleet's report escapes the same names, addresses and states many thousands of times;
+    # only short texts are remembered, which keeps the cache under 20 MB.
+    text = clean_text(value)
+    return _md_escape_cached(text) if len(text) <= 128 else _md_escape_text(text)
+
+
+def _md_escape_text(text: str) -> str:
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
     text = _MD_SPECIAL_RE.sub(r"\\\1", text)
     # Entities rather than backslashes: a Markdown renderer passes raw HTML through.
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -48,6 +56,9 @@ def md_escape(value: Any) -> str:
     text = _MD_WWW_RE.sub(r"\1\\\2", text)
     return _MD_LEADING_RE.sub(lambda m: m.group(1) + "\\" + m.group(2) if len(m.group(2)) == 1
                               else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+
+
+_md_escape_cached = functools.lru_cache(maxsize=16384)(_md_escape_text)
 
 
 def md_code(value: Any) -> str:

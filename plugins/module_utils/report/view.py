@@ -10,6 +10,7 @@ the characters no format can hold.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
@@ -36,8 +37,17 @@ def clean_text(value: Any) -> str:
     return _ILLEGAL_XML_RE.sub("\ufffd", str(value))
 
 
+@functools.lru_cache(maxsize=16384)
+def _h_short(text: str) -> str:
+    return html.escape(_ILLEGAL_XML_RE.sub("\ufffd", text), quote=True)
+
+
 def h(value: Any) -> str:
     """Escape for HTML (and SVG) text and attribute values."""
+    # A large fleet's report repeats the same names, codes and addresses hundreds of thousands of
+    # times; only short texts are remembered, which keeps the cache under 20 MB.
+    if type(value) is str and len(value) <= 128:
+        return _h_short(value)
     return html.escape(clean_text(value), quote=True)
 
 
