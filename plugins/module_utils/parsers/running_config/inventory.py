@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-import gc
 import re
 from typing import List, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, TextInput, UnsupportedCommand, is_unsupported
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.crypto_maps import ezvpn_tunnels, map_tunnels
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.running_config.interfaces import tunnel_interfaces
@@ -32,14 +32,8 @@ def parse_crypto_inventory(data: TextInput, problems: Optional[list] = None) -> 
     # The parse makes tens of thousands of small objects and no reference cycle (a unit test checks):
     # the cyclic collector would only walk them again and again, half the time on a config with
     # thousands of tunnels. Reference counting frees everything as before.
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with paused_gc():
         return _parse(data, problems)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _parse(data: TextInput, problems: Optional[list]) -> dict:
