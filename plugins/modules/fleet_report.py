@@ -172,9 +172,11 @@ summary:
 
 import json
 import os
+import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
     FILES,
     FORMATS,
@@ -185,26 +187,30 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
 )
 
 
-def _without_time(data):
-    data = dict(data)
-    data.pop("generated_at", None)
-    return data
+# report.json's layout puts generated_at on a line of its own (report/jsonfile.py).
+_GENERATED_AT_RE = re.compile(r'^  "generated_at": ("(?:[^"\\\n]|\\.)*"),?$', re.M)
 
 
-def _previous_time(dest, report):
-    """generated_at of the existing report.json when its content equals ours apart from the time."""
-    path = os.path.join(dest, "report.json")
+def _previous_time(previous, current):
+    """generated_at of the existing report.json when its text equals ours apart from the time.
+
+    Compared as text, with the old time put into ours: parsing both files costs a second on a
+    large fleet, and the layout is fixed, so equal content means equal text.
+    """
+    if previous is None:
+        return None
     try:
-        with open(path, "r", encoding="utf-8") as handle:
-            previous = json.load(handle)
-    except (OSError, ValueError):
+        text = previous.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    if not isinstance(previous, dict) or not isinstance(previous.get("generated_at"), str):
+    old, new = _GENERATED_AT_RE.search(text), _GENERATED_AT_RE.search(current)
+    if not old or not new or current[:new.start(1)] + old.group(1) + current[new.end(1):] != text:
         return None
-    current = json.loads(render_json(report))
-    if _without_time(previous) == _without_time(current):
-        return previous["generated_at"]
-    return None
+    try:
+        value = json.loads(old.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _read(path):
@@ -234,6 +240,13 @@ def _write_atomic(path, data):
 
 
 def main():
+    # A large fleet's report is millions of small objects and no reference cycle: without the cyclic
+    # collector walking them again and again, 10,000 routers take a third less time.
+    with paused_gc():
+        _main()
+
+
+def _main():
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type="path", required=True),
@@ -270,16 +283,21 @@ def main():
     try:
         if not os.path.isdir(dest):
             os.makedirs(dest)
+        rendered = {}
         if "json" in module.params["formats"]:
-            previous = _previous_time(dest, report)
+            rendered["json"] = render_json(report)
+            existing = _read(os.path.join(dest, "report.json"))
+            previous = _previous_time(existing, rendered["json"])
             if previous:
+                # Same content: keep the old time everywhere, and the old file is what we would write.
                 report["generated_at"] = previous
+                rendered["json"] = existing.decode("utf-8")
         for fmt, name, render in FILES:
             if fmt not in module.params["formats"]:
                 continue
             path = os.path.join(dest, name)
             paths[fmt] = path
-            data = render(report).encode("utf-8")
+            data = (rendered.pop(fmt, None) or render(report)).encode("utf-8")
             if _read(path) != data:
                 # Check mode writes too: the dry-run report is what an audit run is for.
                 _write_atomic(path, data)

@@ -200,3 +200,20 @@ def test_tmp_dirs_left_clean(tmp_path):
     fleet_report._write_atomic(str(target / "report.md"), b"x")
     assert [p.name for p in target.iterdir()] == ["report.md"]
     shutil.rmtree(str(target))
+
+
+def test_previous_time_kept_only_for_the_same_content():
+    # The module compares report.json as text with the old time put in; any other difference is a new report.
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import render_json
+    from ansible_collections.netops.ipsec_spi.plugins.modules.fleet_report import _previous_time
+
+    fleet = make_fleet(12)
+    old = render_json(build_report(fleet, generated_at="2026-01-01T00:00:00+00:00")).encode("utf-8")
+    current = render_json(build_report(fleet, generated_at="2026-12-03T10:00:00+00:00"))
+    assert _previous_time(old, current) == "2026-01-01T00:00:00+00:00"
+    changed = render_json(build_report(fleet, generated_at="2026-12-03T10:00:00+00:00", meta={"title": "other"}))
+    assert _previous_time(old, changed) is None
+    assert _previous_time(None, current) is None
+    assert _previous_time(b"\xff\xfe not utf-8", current) is None
+    assert _previous_time(b'{\n  "generated_at": 5,\n}\n', current) is None
+    assert _previous_time(old.replace(b'"generated_at"', b'"generated"'), current) is None
