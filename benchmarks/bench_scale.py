@@ -136,18 +136,26 @@ def bench_slices(n: int, slice_counts: List[int]) -> List[Dict[str, Any]]:
         base = None
         for count in slice_counts:
             cache = os.path.join(work, "cache-%d" % count)
-            procs = []
+            pending = {}
             t0 = time.perf_counter()
             for index in range(count):
                 members = [h for i, h in enumerate(hosts) if i % count == index]
                 cmd = ["ansible-playbook", "-i", inventory, "netops.ipsec_spi.gather", "--limit", ",".join(members),
                        "-f", "50", "-e", json.dumps({"ipsec_spi_run_id": "slices-%d" % count})]
-                procs.append((time.perf_counter(), subprocess.Popen(cmd, env=env(cache), stdout=subprocess.DEVNULL,
-                                                                    stderr=subprocess.PIPE, text=True)))
-            per_slice = []
-            for started, proc in procs:
-                proc.wait()
-                per_slice.append(round(time.perf_counter() - started, 1))
+                with open(os.path.join(work, "slice-%d-%d.log" % (count, index)), "w", encoding="utf-8") as log:
+                    proc = subprocess.Popen(cmd, env=env(cache), stdout=log,  # pylint: disable=consider-using-with
+                                            stderr=subprocess.STDOUT)
+                pending[proc.pid] = (index, time.perf_counter(), proc)
+            per_slice, cpu, codes = [0.0] * count, [0.0] * count, [0] * count
+            # wait4: each slice's own end time and CPU time (its forks included), whichever ends first.
+            while pending:
+                pid, status, usage = os.wait4(-1, 0)
+                if pid not in pending:
+                    continue
+                index, started, proc = pending.pop(pid)
+                proc.returncode = codes[index] = os.waitstatus_to_exitcode(status)
+                per_slice[index] = round(time.perf_counter() - started, 1)
+                cpu[index] = round(usage.ru_utime + usage.ru_stime, 1)
             gather = time.perf_counter() - t0
             t1 = time.perf_counter()
             cmd = ["ansible-playbook", "-i", inventory, "netops.ipsec_spi.assess",
@@ -156,9 +164,12 @@ def bench_slices(n: int, slice_counts: List[int]) -> List[Dict[str, Any]]:
             subprocess.run(cmd, env=env(cache), capture_output=True, text=True, check=False)
             assess = time.perf_counter() - t1
             base = base or gather + assess
+            with open(os.path.join(work, "report-%d" % count, "report.json"), encoding="utf-8") as handle:
+                summary = json.load(handle)["summary"]
             row = {"routers": n, "slices": count, "gather_s": round(gather, 1), "per_slice_s": per_slice,
-                   "assess_s": round(assess, 1), "total_s": round(gather + assess, 1),
-                   "ratio_to_unsliced": round((gather + assess) / base, 2)}
+                   "per_slice_cpu_s": cpu, "slice_rc": codes, "assess_s": round(assess, 1),
+                   "total_s": round(gather + assess, 1), "ratio_to_unsliced": round((gather + assess) / base, 2),
+                   "assessed": summary["assessed"], "confirmed_desyncs": summary["confirmed_desyncs"]}
             rows.append(row)
             print(json.dumps(row), flush=True)
     finally:
