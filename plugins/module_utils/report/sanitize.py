@@ -48,13 +48,8 @@ def jsonable(value: Any, key: Optional[str], depth: int = 0) -> Any:
     if kind is dict and key != "events":
         out = {}
         for k, v in value.items():
-            k = k if type(k) is str else str(k)
-            leaf = type(v)
-            # Inline: a call per leaf is most of the cost.
-            if (leaf is str and len(v) <= MAX_STRING and k not in DEVICE_TEXT_KEYS) or leaf is int or leaf is bool or v is None:
-                out[k] = v
-            else:
-                out[k] = jsonable(v, k, depth + 1)
+            k = k if isinstance(k, str) else str(k)
+            out[k] = jsonable(v, k, depth + 1)
         return out
     if kind is list:
         return [jsonable(v, key, depth + 1) for v in value]

@@ -46,7 +46,7 @@ def h(value: Any) -> str:
     """Escape for HTML (and SVG) text and attribute values."""
     # A large fleet's report repeats the same names, codes and addresses hundreds of thousands of
     # times; only short texts are remembered, which keeps the cache under 20 MB.
-    if type(value) is str and len(value) <= 128:
+    if isinstance(value, str) and len(value) <= 128:
         return _h_short(value)
     return html.escape(clean_text(value), quote=True)
 
