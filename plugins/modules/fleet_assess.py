@@ -20,8 +20,9 @@ description:
     the whole fleet (both ends of a pair, wherever each was gathered) and returns the assessments, the summary and
     the fleet plan.
   - A router without cached facts is not assessed (error kind C(missing)); facts of another run (O(run_id)) or older
-    than O(max_age) are not assessed either (C(stale)) and take no part in the correlation. Neither is ever
-    reported compliant.
+    than O(max_age) are not assessed either (C(stale)) and take no part in the correlation. A cache entry that
+    cannot be read (corrupt file or payload) makes only that router not assessed (C(failed)), with the reason.
+    None of them is ever reported compliant.
   - Connects to no router. Needs a persistent fact cache (C(fact_caching) / C(ANSIBLE_CACHE_PLUGIN), e.g.
     C(ansible.builtin.jsonfile)); fails with a clear message without one.
 options:
