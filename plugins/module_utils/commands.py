@@ -18,7 +18,7 @@ import importlib
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, plain_addr
 
 KNOB_COMMAND = "crypto isakmp invalid-spi-recovery"
 # Reads back only the knob's line: `| include` keeps the answer small on routers with large configs.
@@ -76,7 +76,7 @@ DIR_FLASH = "dir flash:"
 DIR_FLASH_FREE = "dir flash: | include bytes free"
 
 # An applet or flash file name goes into a command line: no spaces, pipes, paths or newlines.
-_PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_PLAIN_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def capture_sa_of(peer: str) -> str:
@@ -86,7 +86,8 @@ def capture_sa_of(peer: str) -> str:
 
 def is_plain_name(name: Any) -> bool:
     """1-64 letters, digits, '_', '.' or '-': safe as an applet name or a file name on flash:."""
-    return isinstance(name, str) and bool(_PLAIN_NAME_RE.match(name))
+    # fullmatch: with match and `$`, a trailing newline would pass and start a second command.
+    return isinstance(name, str) and bool(_PLAIN_NAME_RE.fullmatch(name))
 
 
 def _plain(name: Any, what: str) -> str:
@@ -179,7 +180,8 @@ def parser_for(command: str) -> Callable[..., Any]:
 # --------------------------------------------------------------------------------------------------
 
 def _peer(peer: Any) -> str:
-    addr = maybe_addr(peer) if isinstance(peer, str) else None
+    # Exactly an address: no blank, newline or IPv6 scope id (``fe80::1%x\nclear crypto sa``) rides along.
+    addr = plain_addr(peer)
     if addr is None:
         raise ParseError("a clear needs one peer address, not %r" % (peer,))
     # 0.0.0.0 / :: read as "any peer": the one address that must never reach a clear.
@@ -188,13 +190,13 @@ def _peer(peer: Any) -> str:
     return addr
 
 
-_VRF_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,32}$")
+_VRF_RE = re.compile(r"[A-Za-z0-9_.:-]{1,32}")
 
 
 def _vrf(vrf: Optional[str]) -> Optional[str]:
     if vrf in (None, ""):
         return None
-    if not isinstance(vrf, str) or not _VRF_RE.match(vrf):
+    if not isinstance(vrf, str) or not _VRF_RE.fullmatch(vrf):
         raise ParseError("a VRF name is 1-32 letters, digits or _.:-, not %r" % (vrf,))
     return vrf
 
@@ -213,3 +215,15 @@ def clear_session_command(peer: Any, fvrf: Optional[str] = None) -> str:
 
 CLEAR_BUILDERS: Dict[str, Callable[..., str]] = {"sa": clear_sa_command, "session": clear_session_command}
 CLEAR_SCOPE_OF_ACTION = {"clear_sa": "sa", "clear_session": "session"}
+
+
+# Every line sent to a router is one line of printable ASCII: the last guard (device.run) against a value
+# that slipped past a builder and would start a second command on the router.
+_ONE_LINE_RE = re.compile(r"[\x20-\x7e]{1,512}")
+
+
+def check_line(command: Any) -> str:
+    """``command`` when it is one printable line, else ParseError naming it."""
+    if not isinstance(command, str) or not _ONE_LINE_RE.fullmatch(command):
+        raise ParseError("refusing to send %r: a command is one line of printable characters" % (command,))
+    return command

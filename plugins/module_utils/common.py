@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
 
 # A real router's output never comes near this; past it we refuse rather than
 # risk minutes of work on something that is not device output.
@@ -113,29 +113,65 @@ def spi_hex(value: int) -> str:
 _CANONICAL_V4_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
 
 
+# What an address may be spelled with. ipaddress also accepts an IPv6 scope id (``fe80::1%<anything>``,
+# newlines included) and keeps it in str(): a value that ends up in a command must never carry one.
+_ADDR_CHARS_RE = re.compile(r"[0-9A-Fa-f:.]{2,45}")
+
+
+def _plain_addr(text: str, strip: bool = True) -> Optional[str]:
+    if _CANONICAL_V4_RE.fullmatch(text):
+        return text
+    if strip:
+        # Device output: a token may keep the blanks or the CR around it; the result never does.
+        text = text.strip()
+    if not _ADDR_CHARS_RE.fullmatch(text):
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 def normalize_addr(text: str) -> str:
     """Return an IPv4/IPv6 address in canonical form (IPv6 compressed, lower case).
 
-    Raises ParseError for anything that is not an address.
+    Raises ParseError for anything that is not a plain address (a scope id, a newline or any other
+    character an address does not have included).
     """
-    if _CANONICAL_V4_RE.fullmatch(text):
-        return text
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        raise ParseError("not an IP address: %r" % text[:80]) from None
+    addr = _plain_addr(text) if isinstance(text, str) else None
+    if addr is None:
+        raise ParseError("not an IP address: %r" % (text[:80] if isinstance(text, str) else text,))
+    return addr
 
 
 def maybe_addr(text: Optional[str]) -> Optional[str]:
     """Like normalize_addr, but returns None for None or a non-address."""
-    if text is None:
+    if not isinstance(text, str):
         return None
-    if _CANONICAL_V4_RE.fullmatch(text):
-        return text
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
+    return _plain_addr(text)
+
+
+def plain_addr(value: Any) -> Optional[str]:
+    """The canonical form of ``value`` when it is exactly an address, else None.
+
+    For values that reach a command or a decision from a task argument, plan, cache or event: nothing
+    is stripped, so a blank, a newline or a scope id makes it no address at all.
+    """
+    if not isinstance(value, str):
         return None
+    return _plain_addr(value, strip=False)
+
+
+# An inventory host name as the collection accepts it anywhere a name reaches an Ansible variable, a
+# --limit or a path: no pattern characters (``,:*!&[]``), no braces, no blanks, and never ``all``.
+_HOST_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
+_HOST_PATTERN_WORDS = frozenset(("all", "ungrouped", "localhost"))
+
+
+def is_host_name(value: Any) -> bool:
+    """True for a plain inventory host name (see ``_HOST_NAME_RE``); false for ``all`` and patterns."""
+    return (isinstance(value, str) and bool(_HOST_NAME_RE.fullmatch(value))
+            and value.lower() not in _HOST_PATTERN_WORDS)
 
 
 _SUBNET_RE = re.compile(r"^([0-9A-Fa-f.:]+)(?: ([0-9.]+)|/([0-9]{1,3}))$")

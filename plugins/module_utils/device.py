@@ -24,6 +24,7 @@ import ast
 import re
 from typing import Any, List, Optional, Sequence
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import check_line
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
 
@@ -109,6 +110,9 @@ def run(connection: Any, commands: Sequence[str], check_rc: bool = False) -> Lis
     commands = list(commands)
     if not commands:
         return []
+    for command in commands:
+        # The last guard before the wire: a newline in a value would be a second command.
+        check_line(command.get("command") if isinstance(command, dict) else command)
     responses = list(connection.run_commands(commands=commands, check_rc=check_rc) or [])
     if len(responses) != len(commands):
         # cliconf answers every command or raises; fewer answers means it stopped part way.

@@ -28,7 +28,7 @@ def test_plan_refuses_anything_but_single_peers(peers, message):
 
 
 def test_plan_uses_the_builders_and_merges_duplicates():
-    results, error = sa_clear.plan(["10.0.0.1", " 10.0.0.1", "2001:DB8::1", "2001:db8::1"], "session", "INET")
+    results, error = sa_clear.plan(["10.0.0.1", "10.0.0.1", "2001:DB8::1", "2001:db8::1"], "session", "INET")
     assert error is None
     assert [(r["peer"], r["command"]) for r in results] == [
         ("10.0.0.1", commands.clear_session_command("10.0.0.1", fvrf="INET")),
