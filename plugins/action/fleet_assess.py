@@ -29,6 +29,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import Par
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},
+    "inventory": {"type": "list", "elements": "str"},
+    "clear_unverified": {"type": "bool", "default": False},
     "waivers": {"type": "list", "elements": "dict", "default": []},
     "run_id": {"type": "str", "default": ""},
     "max_age": {"type": "float", "default": 3600},
@@ -115,10 +117,28 @@ class ActionModule(ActionBase):
                 errors[host] = {"kind": "missing", "message": (
                     "no cached %s facts for this router: never gathered, its gather failed, or the fact cache "
                     "expired (fact_caching_timeout)" % args["facts_var"])}
+        view = None
+        if args.get("inventory") is not None:
+            # The routers this run does not assess: only their cached addresses are read, to tell whether
+            # an unread sender may be one of them (assess.run_view).
+            addresses = {}
+            targeted = set(args["hosts"])
+            for host in args["inventory"]:
+                if host in targeted:
+                    continue
+                try:
+                    cached = read(host)
+                except (KeyError, AnsibleError, ValueError):
+                    continue
+                item = cached.get(args["facts_var"]) if isinstance(cached, Mapping) else None
+                if isinstance(item, Mapping) and isinstance(item.get("addresses"), list):
+                    addresses[host] = item["addresses"]
+            view = {"inventory": args["inventory"], "targeted": args["hosts"], "addresses": addresses}
         freshness = {"run_id": args["run_id"] or None, "max_age": args["max_age"] or None, "now": time.time()}
         try:
             fleet = assess_fleet(facts, errors=errors, waivers=args["waivers"], source="cache",
-                                 active_window=args["active_window"], freshness=freshness)
+                                 active_window=args["active_window"], freshness=freshness, view=view,
+                                 clear_unverified=bool(args.get("clear_unverified")))
         except ParseError as exc:
             raise AnsibleActionFail("netops.ipsec_spi.fleet_assess: %s" % exc) from None
         if args["assessments_file"]:

@@ -24,16 +24,45 @@ def _gather_error(result):
     return None
 
 
+def _view(hosts, inventory, hostvars, facts_var):
+    """The run's view: the fleet's routers beyond ``hosts``, and what is known of their addresses."""
+    if inventory is None:
+        return None
+    if isinstance(inventory, str) or not isinstance(inventory, (list, tuple)):
+        raise AnsibleFilterError("netops.ipsec_spi.spi_assess: inventory must be a list of inventory hosts")
+    targeted = set(hosts)
+    addresses, hints = {}, {}
+    for host in inventory:
+        if host in targeted:
+            continue
+        try:
+            hv = hostvars[host]
+        except KeyError:
+            continue
+        if not isinstance(hv, Mapping):
+            continue
+        # Facts of an earlier run (a fact cache) still say which addresses the router owns.
+        earlier = (hv.get("ansible_facts") or {}).get(facts_var)
+        if isinstance(earlier, Mapping) and isinstance(earlier.get("addresses"), list):
+            addresses[host] = [str(a) for a in earlier["addresses"]]
+        if isinstance(hv.get("ansible_host"), str):
+            hints[host] = [hv["ansible_host"]]
+    return {"inventory": [str(h) for h in inventory], "targeted": [str(h) for h in hosts],
+            "addresses": addresses, "hints": hints}
+
+
 def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var=None,
-               active_window=300, run_id=None, max_age=None, now=None):
+               active_window=300, run_id=None, max_age=None, now=None, inventory=None, clear_unverified=False):
     """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.<facts_var>``.
 
     ``result_var`` names the caller's registered gather result (failure reasons); with
     ``source='cache'`` there is none: facts come from Ansible's fact cache and ``run_id`` /
-    ``max_age`` decide whether they still speak for this run.
+    ``max_age`` decide whether they still speak for this run. ``inventory``: every router of the
+    fleet; those not in ``hosts`` make the view partial (see assess.run_view).
     """
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("netops.ipsec_spi.spi_assess: input must be a list of inventory hosts")
+    view = _view(hosts, inventory, hostvars, facts_var)
     facts, errors = {}, {}
     for host in hosts:
         try:
@@ -57,7 +86,8 @@ def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_sp
         freshness = {"run_id": run_id or None, "max_age": float(max_age) if max_age else None,
                      "now": float(now) if now is not None else time.time()}
     return call_filter("spi_assess", assess_fleet, facts, errors=errors, waivers=waivers or [], source=source,
-                       active_window=float(active_window), freshness=freshness)
+                       active_window=float(active_window), freshness=freshness, view=view,
+                       clear_unverified=bool(clear_unverified))
 
 
 class FilterModule(object):

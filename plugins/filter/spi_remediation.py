@@ -45,7 +45,7 @@ def spi_remediation_todo(hosts, hostvars, state=None, now=None, allow_clear=True
 
 def spi_reverify(actions, readings):
     """Keep a clear only while the desync still holds in SA tables read just now."""
-    return call_filter("spi_reverify", remediate.reverify, list(actions or []), remediate.fresh_sas(readings or {}))
+    return call_filter("spi_reverify", remediate.reverify, list(actions or []), remediate.fresh_facts(readings or {}))
 
 
 def spi_verify_remediation(actions, readings):

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, inert, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
 
@@ -138,6 +138,28 @@ def stale_reason(facts: Any, freshness: Mapping[str, Any]) -> Optional[str]:
     return None
 
 
+ANY_RUN = "any"
+
+
+def with_latest_run(facts_by_host: Mapping[str, Any], freshness: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Without a run id, the run is the latest gather in the cache: the run id of the newest facts.
+
+    A router whose gather in that run failed or did not run (a failed job slice) then shows facts of an
+    earlier run, which must not speak for tonight. ``run_id: any`` turns this off (only the age counts).
+    """
+    if freshness.get("run_id"):
+        return freshness if freshness["run_id"] != ANY_RUN else dict(freshness, run_id=None)
+    newest: Optional[Tuple[float, str]] = None
+    for facts in facts_by_host.values():
+        if not isinstance(facts, Mapping):
+            continue
+        run, when = facts.get("run_id"), facts.get("gathered_epoch")
+        if run and isinstance(run, str) and isinstance(when, (int, float)) and not isinstance(when, bool):
+            if newest is None or when > newest[0]:
+                newest = (float(when), run)
+    return dict(freshness, run_id=newest[1]) if newest else freshness
+
+
 def _error_kind(message: str) -> str:
     text = (message or "").lower()
     if "auth" in text or "password" in text or "permission denied" in text:
@@ -157,22 +179,37 @@ def assess_fleet(
     source: str = "live",
     active_window: float = 300.0,
     freshness: Optional[Mapping[str, Any]] = None,
+    view: Optional[Mapping[str, Any]] = None,
+    clear_unverified: bool = False,
 ) -> Dict[str, Any]:
-    """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}, plan: {host: [...]}}``.
+    """Assess every router; returns ``{assessments: {host: ...}, desync: [...], summary: {...}, plan: {host: [...]},
+    view: {...}}``.
 
     ``freshness`` (facts read from a cache, e.g. AWX sliced gathers): ``{run_id, max_age, now}``.
     Facts of another run, or older than ``max_age`` seconds at ``now``, are not assessed (kind
     ``stale``) and take no part in the fleet's correlation: old SA tables would prove nothing.
+
+    ``view`` (see ``run_view``) says which routers the inventory holds beyond ``facts_by_host``: a sender
+    that may be one of them is never "outside the inventory", and its flow gets no clear unless
+    ``clear_unverified`` (an operator's explicit opt-in).
     """
     if not isinstance(facts_by_host, Mapping):
         raise ParseError("facts must be a mapping host -> ipsec_spi facts, not %s" % type(facts_by_host).__name__)
     errors = dict(errors or {})
+    # Identity survives staleness: a router's addresses from an earlier gather still say who it is.
+    known_addresses = {h: list(f.get("addresses") or []) for h, f in facts_by_host.items()
+                       if isinstance(f, Mapping) and isinstance(f.get("addresses"), list)}
+    for host, facts in facts_by_host.items():
+        # A gather that failed leaves its failure in the cache (check role, gather): never older facts.
+        if isinstance(facts, Mapping) and facts.get("inventory") is None and facts.get("error") and host not in errors:
+            errors[host] = facts["error"] if isinstance(facts["error"], Mapping) else {"message": str(facts["error"])}
     if freshness:
+        freshness = with_latest_run(facts_by_host, freshness)
         for host, facts in facts_by_host.items():
             reason = stale_reason(facts, freshness)
             if reason and host not in errors:
                 errors[host] = {"kind": "stale", "message": reason}
-        facts_by_host = {h: (None if h in errors else f) for h, f in facts_by_host.items()}
+    facts_by_host = {h: (None if h in errors else f) for h, f in facts_by_host.items()}
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     today = today or datetime.date.today()
     compiled = compile_waivers(waivers or [])
@@ -181,6 +218,10 @@ def assess_fleet(
     verdicts = spi_desync({h: {"addresses": f.get("addresses") or [], "sas": f.get("ipsec_sas") or [],
                                "flows": [fl for fl in f.get("flows") or [] if fl.get("status") != "foreign"]}
                            for h, f in good.items()})
+    seen = run_view(facts_by_host, good, errors, view, known_addresses)
+    for verdict in verdicts:
+        if verdict.get("sender") is None:
+            place_sender(verdict, seen)
     by_flow = {(v["receiver"], v["sender_addr"], v["spi"]): v for v in verdicts}
 
     assessments: Dict[str, Dict[str, Any]] = {}
@@ -192,26 +233,125 @@ def assess_fleet(
                 error = facts.get("error")
             assessments[host] = _unassessed(host, error, now)
             continue
-        assessment, host_clears = _assess_host(host, facts, by_flow, now, source, active_window)
+        assessment, host_clears = _assess_host(host, facts, by_flow, now, source, active_window, clear_unverified)
         assessments[host] = assessment
         clears.extend(host_clears)
 
     # A clear runs where it does the most good: on the sender when it is ours.
-    seen = set()
+    placed = set()
     for runner, action in clears:
         key = (runner, action["peer"])
-        if key in seen or runner not in assessments or not assessments[runner].get("assessed"):
+        if key in placed or runner not in assessments or not assessments[runner].get("assessed"):
             continue
-        seen.add(key)
+        placed.add(key)
         assessments[runner]["planned_actions"].append(action)
 
     _flag_senders(assessments, verdicts)
     for assessment in assessments.values():
         settle(assessment, compiled, today)
     # The fleet plan a sliced remediation carries out, each slice its own hosts' part (docs/scale.md).
-    plan = {host: a["planned_actions"] for host, a in sorted(assessments.items()) if a["planned_actions"]}
+    # Published as an artifact that becomes the next job's extra variables: nothing in it may template.
+    plan = {host: inert(a["planned_actions"]) for host, a in sorted(assessments.items()) if a["planned_actions"]}
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan,
-            "assessed_at": now}
+            "assessed_at": now, "view": public_view(seen)}
+
+
+# --------------------------------------------------------------------------------------------------
+# The run's view of the fleet (slices, --limit, EDA pair runs and failed gathers give partial ones)
+# --------------------------------------------------------------------------------------------------
+
+OUTSIDE = "outside_inventory"
+NOT_ASSESSED = "not_assessed"
+UNKNOWN = "unknown"
+
+
+def run_view(facts_by_host: Mapping[str, Any], good: Mapping[str, Any], errors: Mapping[str, Any],
+             view: Optional[Mapping[str, Any]], known_addresses: Mapping[str, List[Any]]) -> Dict[str, Any]:
+    """Which routers exist, which this run targeted, which it assessed, and what is known of the others.
+
+    ``view``: ``{inventory: [host...], targeted: [host...], addresses: {host: [addr...]}, hints: {host:
+    [addr...]}}``. ``addresses`` are a router's own addresses from an earlier gather (all of them: enough to
+    say a sender is not that router); ``hints`` only some (``ansible_host``): enough to name a sender, never
+    to rule one out. Without ``view``, the routers given are the whole inventory (as before).
+    """
+    view = view if isinstance(view, Mapping) else {}
+    if view and not isinstance(view.get("inventory", []), (list, tuple)):
+        raise ParseError("view.inventory must be a list of inventory host names")
+    targeted = [str(h) for h in (view.get("targeted") or facts_by_host)]
+    inventory = sorted(set(str(h) for h in (view.get("inventory") or [])) | set(targeted) | set(facts_by_host))
+    not_assessed: Dict[str, Dict[str, str]] = {}
+    for host in inventory:
+        if host in good:
+            continue
+        if host not in facts_by_host and host not in targeted:
+            not_assessed[host] = {"kind": "not_targeted", "message": "not targeted by this run (--limit, "
+                                  "ipsec_spi_targets, another job slice or an event-driven pair run)"}
+            continue
+        error = errors.get(host)
+        if isinstance(error, Mapping):
+            message = str(error.get("message") or error.get("msg") or "no facts were gathered")
+            kind = str(error.get("kind") or _error_kind(message))
+        else:
+            message = str(error) if error else "no facts were gathered"
+            kind = "missing" if not error else _error_kind(message)
+        not_assessed[host] = {"kind": kind, "message": message}
+    full: Dict[str, List[str]] = {}
+    for source in (known_addresses, view.get("addresses") or {}):
+        for host, addrs in (source.items() if isinstance(source, Mapping) else ()):
+            if str(host) in not_assessed and isinstance(addrs, (list, tuple)):
+                full.setdefault(str(host), []).extend(a for a in (maybe_addr(str(x)) for x in addrs) if a)
+    hints: Dict[str, str] = {}
+    for host, addrs in full.items():
+        for addr in addrs:
+            hints.setdefault(addr, host)
+    partial: Dict[str, set] = {}
+    for host, addrs in (view.get("hints") or {}).items() if isinstance(view.get("hints"), Mapping) else ():
+        if str(host) in not_assessed:
+            for raw in addrs if isinstance(addrs, (list, tuple)) else [addrs]:
+                hinted = maybe_addr(str(raw))
+                if hinted:
+                    partial.setdefault(hinted, set()).add(str(host))
+    for addr, owners in partial.items():
+        # An address several hosts share (a lab's 127.0.0.1, a jump host) names none of them.
+        if len(owners) == 1 and addr not in hints:
+            hints[addr] = next(iter(owners))
+    return {"inventory": inventory, "targeted": sorted(set(targeted)), "assessed": sorted(good),
+            "not_assessed": not_assessed, "hints": hints,
+            # Routers of which not every address is known: any unknown sender may be one of them.
+            "unknown": sorted(h for h in not_assessed if not full.get(h)),
+            "complete": not not_assessed}
+
+
+def place_sender(verdict: Dict[str, Any], seen: Mapping[str, Any]) -> None:
+    """Say truthfully where a sender this run could not read stands: outside the inventory, a router
+    that was not assessed in this run, or not known (it may be one of the routers not assessed)."""
+    addr = verdict["sender_addr"]
+    host = seen["hints"].get(addr)
+    if host is not None:
+        why = seen["not_assessed"][host]
+        status, text = NOT_ASSESSED, ("the sender %s is %s, a router of the inventory that was not assessed in this "
+                                      "run (%s: %s): its SAs were not read" % (addr, host, why["kind"], why["message"]))
+    elif seen["unknown"]:
+        names = seen["unknown"]
+        status, text = UNKNOWN, ("the sender %s is none of the routers assessed in this run, but %d router(s) of the "
+                                 "inventory were not assessed (%s%s) and it may be one of them: its SAs were not read"
+                                 % (addr, len(names), ", ".join(names[:5]), ", ..." if len(names) > 5 else ""))
+    else:
+        status, text = OUTSIDE, "sender %s is not a router of this inventory: its SAs cannot be read" % addr
+    verdict["sender_status"] = status
+    verdict["sender_hint"] = host
+    evidence = list(verdict.get("evidence") or [])
+    if evidence and evidence[0].startswith("sender %s is not a router" % addr):
+        evidence[0] = text
+    else:
+        evidence.insert(0, text)
+    verdict["evidence"] = evidence
+
+
+def public_view(seen: Mapping[str, Any]) -> Dict[str, Any]:
+    """What the report and the plan say of the run's view (no address hints)."""
+    return {"complete": seen["complete"], "inventory": len(seen["inventory"]), "targeted": len(seen["targeted"]),
+            "assessed": len(seen["assessed"]), "not_assessed": seen["not_assessed"]}
 
 
 def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: Sequence[Mapping[str, Any]]) -> None:
@@ -238,7 +378,8 @@ def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: Sequence[Map
 
 
 def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
-                 now: str, source: str, active_window: float = 300.0) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
+                 now: str, source: str, active_window: float = 300.0,
+                 clear_unverified: bool = False) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
     inventory = facts.get("inventory") or {}
     tunnels_in = inventory.get("tunnels") or []
     sas = facts.get("ipsec_sas") or []
@@ -334,18 +475,33 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
             continue
         code = "SPI_DESYNC_CONFIRMED" if v == CONFIRMED else "SPI_DESYNC_SUSPECTED"
         why = "; ".join(verdict["evidence"]) if verdict else "no verdict"
-        action = _plan_clear(host, flow, verdict, tunnel, knob)
+        action = _plan_clear(host, flow, verdict, tunnel, knob, clear_unverified)
+        sender_status = (verdict or {}).get("sender_status") if v == UNVERIFIED else None
         where = ""
         if action:
+            action["drops_at_plan"] = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
             clears.append((action["host"], action))
             where = "; remediation: %s on %s" % (action["command"], action["host"])
+            if action.get("opt_in"):
+                where += " (ipsec_spi_clear_unverified: the sender's side was not read)"
+        elif tunnel is not None and tunnel.get("recovery") == "supported" and not knob["present"]:
+            where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
+        elif sender_status in (NOT_ASSESSED, UNKNOWN):
+            where = ("; no clear: the pair was not read on both ends in this run (ipsec_spi_clear_unverified "
+                     "would clear it on the receiver)")
         elif tunnel is not None and tunnel.get("recovery") == "supported":
             where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
+        if v == CONFIRMED:
+            lead = "confirmed desync:"
+        elif sender_status in (NOT_ASSESSED, UNKNOWN):
+            lead = "persistent INV_SPI, sender not assessed in this run:"
+        else:
+            lead = "persistent INV_SPI, sender not in the inventory:"
+        extra = {"sender_status": sender_status} if sender_status in (NOT_ASSESSED, UNKNOWN) else {}
         findings.append(finding(
             code, "%s %s black-holes traffic (%d messages over %s)%s: %s"
-            % ("confirmed desync:" if v == CONFIRMED else "persistent INV_SPI, sender not in the inventory:",
-               label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
-            flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"]))
+            % (lead, label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
+            flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"], **extra))
     for spi, sources in scan.items():
         if len(sources) >= SCAN_SOURCES:
             message = "SPI %s arrived from %d different sources (%s): a scan" % (
@@ -389,9 +545,16 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
 
 
 def _plan_clear(host: str, flow: Mapping[str, Any], verdict: Optional[Mapping[str, Any]],
-                tunnel: Optional[Mapping[str, Any]], knob: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-    """The clear for one persistent desync, or None when the knob is the answer (domain.md 4.4)."""
+                tunnel: Optional[Mapping[str, Any]], knob: Mapping[str, Any],
+                clear_unverified: bool = False) -> Optional[Dict[str, Any]]:
+    """The clear for one persistent desync, or None when the knob is the answer (domain.md 4.4).
+
+    A receiver-side clear is for a sender truly outside the inventory; a sender that may be a router
+    this run did not read gets none, unless the operator opted in (``clear_unverified``)."""
     if verdict is None or verdict["verdict"] not in (CONFIRMED, UNVERIFIED):
+        return None
+    opt_in = verdict["verdict"] == UNVERIFIED and verdict.get("sender_status", OUTSIDE) != OUTSIDE
+    if opt_in and not clear_unverified:
         return None
     supported = tunnel is not None and tunnel.get("recovery") == "supported"
     if supported and not knob["present"]:
@@ -404,11 +567,19 @@ def _plan_clear(host: str, flow: Mapping[str, Any], verdict: Optional[Mapping[st
     else:
         reason = "invalid-spi-recovery cannot help %s" % why_kind
     base = {"receiver": host, "spi": flow["spi"], "spi_hex": flow.get("spi_hex") or spi_hex(flow["spi"]),
-            "sender_addr": flow["src"], "receiver_addr": flow["dst"], "verdict": verdict["verdict"]}
+            "sender_addr": flow["src"], "receiver_addr": flow["dst"], "verdict": verdict["verdict"],
+            # What the last-moment re-check compares with: a later message of this flow, or rising drops.
+            "last_epoch": flow.get("last_epoch"), "count": flow.get("count")}
     if verdict.get("sender") and verdict["verdict"] == CONFIRMED:
         base.update({"action": "clear_sa", "host": verdict["sender"], "peer": flow["dst"],
                      "command": clear_sa_command(flow["dst"]),
                      "reason": "%s; clearing on the sender %s re-creates the pair's SAs" % (reason, verdict["sender"])})
+    elif opt_in:
+        base.update({"action": "clear_session", "host": host, "peer": flow["src"], "opt_in": "ipsec_spi_clear_unverified",
+                     "sender": verdict.get("sender_hint"), "sender_status": verdict.get("sender_status"),
+                     "command": clear_session_command(flow["src"]),
+                     "reason": "%s; the sender %s was not read in this run and ipsec_spi_clear_unverified is on, so the "
+                               "receiver clears" % (reason, flow["src"])})
     else:
         base.update({"action": "clear_session", "host": host, "peer": flow["src"],
                      "command": clear_session_command(flow["src"]),

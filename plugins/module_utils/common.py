@@ -236,3 +236,27 @@ def problem(problems: Optional[list], line: int, reason: str, text: str) -> None
     """
     if problems is not None:
         problems.append({"line": line, "reason": reason, "text": text[:200]})
+
+
+# Jinja's delimiters. The fleet plan travels as an AWX artifact into the next job's extra variables, which
+# Ansible templates: a string from a router or a log must never carry one there.
+_TEMPLATE_MARKS = ("{{", "{%", "{#", "}}", "%}", "#}")
+
+
+def has_template_marks(text: str) -> bool:
+    return any(mark in text for mark in _TEMPLATE_MARKS)
+
+
+def inert(value: Any) -> Any:
+    """``value`` with every string's Jinja delimiters broken apart (``{{`` -> ``{ {``), deep."""
+    if isinstance(value, str):
+        if not has_template_marks(value):
+            return value
+        for mark in _TEMPLATE_MARKS:
+            value = value.replace(mark, mark[0] + " " + mark[1])
+        return value
+    if isinstance(value, dict):
+        return {inert(k): inert(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [inert(v) for v in value]
+    return value

@@ -21,8 +21,15 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CLEAR_SCOPE_OF_ACTION
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CLEAR_BUILDERS, CLEAR_SCOPE_OF_ACTION, KNOB_COMMAND
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
+    ParseError,
+    has_template_marks,
+    is_host_name,
+    maybe_addr,
+    plain_addr,
+    spi_hex,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import (
     CONFIRMED,
     RESOLVED,
@@ -30,9 +37,119 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import (
     outbound_towards,
     sa_spis,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.state import validate
 
 CLEAR_ACTIONS = ("clear_sa", "clear_session")
+
+
+ACTIONS = ("enable_knob",) + CLEAR_ACTIONS
+SPI_MAX = 0xFFFFFFFF
+# A plan is read on the controller that made it or on a slice of the same workflow: a clock a few minutes
+# off is tolerated, a plan from the future is not (it would never grow old).
+PLAN_SKEW = 300.0
+
+
+def check_action(host: str, action: Any) -> Dict[str, Any]:
+    """One planned action, refused unless every field is well formed and the fields belong together.
+
+    Plans travel as files and artifacts that can be edited: nothing in one reaches a command or a
+    decision unchecked. The command is built again from the checked peer, never taken as written.
+    """
+    where = "planned action of %s" % host
+    if not isinstance(action, Mapping):
+        raise ParseError("%s is %s, not a mapping" % (where, type(action).__name__))
+    kind = action.get("action")
+    if kind not in ACTIONS:
+        raise ParseError("%s: action %r is none of %s" % (where, kind, ", ".join(ACTIONS)))
+    if action.get("host") != host:
+        raise ParseError("%s: it names host %r; an action runs on the router it is planned for" % (where, action.get("host")))
+    if kind == "enable_knob":
+        if action.get("command") != KNOB_COMMAND or action.get("peer") is not None:
+            raise ParseError("%s: enable_knob is %r with no peer" % (where, KNOB_COMMAND))
+        return dict(action)
+    spi = action.get("spi")
+    if not isinstance(spi, int) or isinstance(spi, bool) or not 0 < spi <= SPI_MAX:
+        raise ParseError("%s: spi %r is not a 32-bit SPI" % (where, spi))
+    for field in ("peer", "receiver_addr", "sender_addr"):
+        if plain_addr(action.get(field)) != action.get(field):
+            raise ParseError("%s: %s %r is not a plain address in canonical form" % (where, field, action.get(field)))
+    receiver = action.get("receiver")
+    if not is_host_name(receiver):
+        raise ParseError("%s: receiver %r is not an inventory host name" % (where, receiver))
+    if kind == "clear_sa" and (action["peer"] != action["receiver_addr"] or receiver == host):
+        raise ParseError("%s: a clear_sa runs on the sender and names the receiver's address (peer %s, receiver %s at %s)"
+                         % (where, action["peer"], receiver, action["receiver_addr"]))
+    if kind == "clear_session" and (action["peer"] != action["sender_addr"] or receiver != host):
+        raise ParseError("%s: a clear_session runs on the receiver and names the sender's address (peer %s, sender %s)"
+                         % (where, action["peer"], action["sender_addr"]))
+    sender = action.get("sender")
+    if sender is not None and not is_host_name(sender):
+        raise ParseError("%s: sender %r is not an inventory host name" % (where, sender))
+    command = CLEAR_BUILDERS[CLEAR_SCOPE_OF_ACTION[kind]](action["peer"])
+    if action.get("command") != command:
+        raise ParseError("%s: command %r is not the one its fields give (%r)" % (where, action.get("command"), command))
+    for field, value in action.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and has_template_marks(t) for t in texts):
+            raise ParseError("%s: %s carries a template delimiter: refused" % (where, field))
+    for field in ("last_epoch", "drops_at_plan", "count"):
+        value = action.get(field)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise ParseError("%s: %s %r is not a number" % (where, field, value))
+    return dict(action)
+
+
+def fleet_plan(plan: Any, hosts: Iterable[str], now: float, max_age: float) -> Dict[str, List[Dict[str, Any]]]:
+    """This slice's part of the fleet plan (``netops.ipsec_spi.assess``'s ``ipsec_spi_plan``), checked.
+
+    Refused whole when it is not one, too old, from the future, or any of its actions is malformed.
+    """
+    if not isinstance(plan, Mapping) or plan.get("schema_version") != 1 or not isinstance(plan.get("actions"), Mapping):
+        raise ParseError("ipsec_spi_plan must be the fleet plan of netops.ipsec_spi.assess (schema_version 1, actions "
+                         "per host)")
+    assessed = _epoch(plan.get("assessed_at"))
+    if assessed is None:
+        raise ParseError("ipsec_spi_plan.assessed_at %r is not a time (ISO 8601 with its zone)" % (plan.get("assessed_at"),))
+    if assessed > now + PLAN_SKEW:
+        raise ParseError("ipsec_spi_plan was assessed at %s, %d s in the future: refused (a plan must come from an "
+                         "assessment that already ran)" % (plan["assessed_at"], assessed - now))
+    if now - assessed > max_age:
+        raise ParseError("ipsec_spi_plan was assessed at %s, %d s ago; ipsec_spi_plan_max_age is %d s. Run the "
+                         "assessment again." % (plan["assessed_at"], now - assessed, max_age))
+    run_id = plan.get("run_id")
+    if run_id not in (None, "") and not is_run_id(run_id):
+        raise ParseError("ipsec_spi_plan.run_id %r is not a run id" % (run_id,))
+    actions = plan["actions"]
+    out: Dict[str, List[Dict[str, Any]]] = {}
+    for host in hosts:
+        listed = actions.get(host) or []
+        if not isinstance(listed, list):
+            raise ParseError("ipsec_spi_plan.actions[%r] must be a list" % host)
+        out[host] = [check_action(host, action) for action in listed]
+    return out
+
+
+_RUN_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+
+
+def is_run_id(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and 0 < len(str(value)) <= 64 \
+        and set(str(value)) <= _RUN_ID_CHARS
+
+
+def _epoch(text: Any) -> Optional[float]:
+    import datetime
+
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.timestamp()
 
 
 def state_key(action: Mapping[str, Any]) -> str:
@@ -110,7 +227,7 @@ def plan(
             continue
         decided = []
         for action in assessment.get("planned_actions") or []:
-            item = dict(action, decision="run", skip_reason=None)
+            item = dict(check_action(host, action), decision="run", skip_reason=None)
             if action.get("action") in CLEAR_ACTIONS:
                 waiting = cool.reason(action)
                 if not allow_clear:
@@ -144,6 +261,8 @@ def todo(host: str, actions: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     clear_sa = _unique(a.get("peer") for a in run if a.get("action") == "clear_sa")
     clear_session = _unique(a.get("peer") for a in run if a.get("action") == "clear_session")
     reread = set(a.get("receiver") for a in run if a.get("action") in CLEAR_ACTIONS and a.get("receiver"))
+    # An opted-in receiver-side clear names the router the sender may be: read it too when it can be.
+    reread.update(a.get("sender") for a in run if a.get("action") == "clear_session" and a.get("sender"))
     if clear_sa:
         reread.add(host)
     clears = [{"scope": CLEAR_SCOPE_OF_ACTION[name], "peers": peers}
@@ -168,14 +287,13 @@ def todos(assessments: Mapping[str, Any], **plan_args: Any) -> Dict[str, Dict[st
 # Just before acting
 # --------------------------------------------------------------------------------------------------
 
-def _sas_of(result: Any) -> Optional[List[Mapping[str, Any]]]:
+def _facts_of(result: Any) -> Optional[Mapping[str, Any]]:
     if not isinstance(result, Mapping) or result.get("failed") or result.get("unreachable") or result.get("skipped"):
         return None
     facts = (result.get("ansible_facts") or {}).get("ipsec_spi")
-    if not isinstance(facts, Mapping):
+    if not isinstance(facts, Mapping) or not isinstance(facts.get("ipsec_sas") or [], list):
         return None
-    sas = facts.get("ipsec_sas") or []
-    return list(sas) if isinstance(sas, list) else None
+    return facts
 
 
 def _items(readings: Mapping[str, Any]) -> Iterable[Tuple[str, Any]]:
@@ -192,14 +310,19 @@ def _items(readings: Mapping[str, Any]) -> Iterable[Tuple[str, Any]]:
             yield str(host), result
 
 
+def fresh_facts(readings: Mapping[str, Any]) -> Dict[str, Mapping[str, Any]]:
+    """host -> the ipsec_spi facts of registered spi_facts results (single or looped); unread hosts absent."""
+    out: Dict[str, Mapping[str, Any]] = {}
+    for host, result in _items(readings):
+        facts = _facts_of(result)
+        if facts is not None:
+            out[host] = facts
+    return out
+
+
 def fresh_sas(readings: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
     """host -> ipsec_sas from registered spi_facts results (single or looped); unread hosts absent."""
-    out: Dict[str, List[Mapping[str, Any]]] = {}
-    for host, result in _items(readings):
-        sas = _sas_of(result)
-        if sas is not None:
-            out[host] = sas
-    return out
+    return {host: list(facts.get("ipsec_sas") or []) for host, facts in fresh_facts(readings).items()}
 
 
 def drop_rates(readings: Mapping[str, Any]) -> Dict[str, Any]:
@@ -213,11 +336,64 @@ def drop_rates(readings: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def reverify(actions: List[Mapping[str, Any]], fresh: Mapping[Any, Any]) -> List[Dict[str, Any]]:
-    """Re-check each clear against SA tables read just now (``desync.judge``, the assessment's rule).
+def _as_facts(value: Any) -> Optional[Mapping[str, Any]]:
+    # An SA table alone (the older call) carries no log and no counters: enough for a clear_sa only.
+    if isinstance(value, list):
+        return {"ipsec_sas": value}
+    return value if isinstance(value, Mapping) else None
 
-    ``fresh`` maps host -> ``ipsec_sas`` read just before acting. A clear_sa stays ``run`` while the
-    desync is still confirmed; a clear_session (sender not ours) while the receiver still lacks the SPI.
+
+def _owns(facts: Mapping[str, Any], addr: Optional[str]) -> bool:
+    """The router shows ``addr`` as its own: an address of its config, an SA's local side, or the
+    destination of the INV_SPI messages it logs."""
+    if addr is None:
+        return False
+    own = {maybe_addr(str(a)) for a in facts.get("addresses") or []}
+    own.update(maybe_addr(sa.get("local_addr")) for sa in facts.get("ipsec_sas") or [] if isinstance(sa, Mapping))
+    own.update(maybe_addr(e.get("dst")) for e in facts.get("events") or [] if isinstance(e, Mapping))
+    return addr in own
+
+
+def _flow_events(facts: Mapping[str, Any], action: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    src, dst, spi = maybe_addr(action.get("sender_addr")), maybe_addr(action.get("receiver_addr")), action.get("spi")
+    return [e for e in facts.get("events") or [] if isinstance(e, Mapping) and e.get("spi") == spi
+            and maybe_addr(e.get("src")) == src and maybe_addr(e.get("dst")) == dst]
+
+
+def still_live(facts: Mapping[str, Any], action: Mapping[str, Any]) -> Tuple[bool, str]:
+    """Fresh evidence that a receiver-side flow is still black-holing traffic since the plan read it:
+    a later INV_SPI message of the flow, or the receiver's invalid-SPI drops still rising while this is
+    its only live flow. A receiver merely lacking the SPI proves nothing (true of any unused SPI)."""
+    events = _flow_events(facts, action)
+    last = action.get("last_epoch")
+    newer = [e for e in events if isinstance(e.get("epoch"), (int, float)) and isinstance(last, (int, float))
+             and e["epoch"] > last]
+    if newer:
+        return True, "%d INV_SPI message(s) of the flow since the plan read it" % len(newer)
+    if last is None and isinstance(action.get("count"), int) and len(events) > action["count"]:
+        return True, "%d INV_SPI messages of the flow, %d when planned" % (len(events), action["count"])
+    alone = not action.get("receiver_other_flows")
+    before = action.get("drops_at_plan")
+    after = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
+    rate = facts.get("drop_rate") or {}
+    if alone and isinstance(before, int) and isinstance(after, int) and after > before:
+        return True, "invalid-SPI drops rose from %d to %d since the plan, and this is the receiver's only live flow" % (
+            before, after)
+    if alone and isinstance(rate.get("delta"), int) and rate["delta"] > 0:
+        return True, "invalid-SPI drops rose by %d in %ss just now, and this is the receiver's only live flow" % (
+            rate["delta"], rate.get("interval"))
+    return False, ("no fresh evidence that the flow is still live: no INV_SPI message of it since the plan%s"
+                   % ("" if alone else ", and the drop counters also count the receiver's other flows")
+                   + ("" if not alone or isinstance(after, int) else ", and no drop counters to read"))
+
+
+def reverify(actions: List[Mapping[str, Any]], fresh: Mapping[Any, Any]) -> List[Dict[str, Any]]:
+    """Re-check each clear against what was read just now (``desync.judge``, the assessment's rule).
+
+    ``fresh`` maps host -> its ipsec_spi facts read just before acting (or only its ``ipsec_sas``). A
+    clear_sa stays ``run`` while the desync is still confirmed from both ends, with the sender still
+    facing the receiver's address; a clear_session (the receiver's own) while the receiver still lacks the
+    SPI and fresh evidence says the flow is live, and the sender, when it is a router of ours, still sends it.
     """
     out = []
     for action in actions:
@@ -225,39 +401,53 @@ def reverify(actions: List[Mapping[str, Any]], fresh: Mapping[Any, Any]) -> List
         if item.get("decision") != "run" or item.get("action") not in CLEAR_ACTIONS:
             out.append(item)
             continue
-        spi, receiver, host = item.get("spi"), item.get("receiver"), item.get("host")
-        receiver_sas = fresh.get(receiver)
-        evidence = []
-        if not isinstance(spi, int):
-            still = False
-            evidence.append("the action names no SPI to re-check")
-        elif receiver_sas is None:
-            still = False
-            evidence.append("could not re-read the receiver %s" % receiver)
-        else:
-            inbound = sa_spis(receiver_sas, None, "inbound")
-            sender_out = None
-            if spi in inbound:
-                evidence.append("the receiver %s now has SPI %s inbound" % (receiver, spi_hex(spi)))
-            else:
-                evidence.append("SPI %s still absent from %s's inbound SAs" % (spi_hex(spi), receiver))
-                if item.get("action") == "clear_sa":
-                    sender_sas = fresh.get(host)
-                    if sender_sas is None:
-                        evidence.append("could not re-read the sender %s" % host)
-                    else:
-                        sender_out = outbound_towards(sender_sas, maybe_addr(item.get("receiver_addr")))
-                        evidence.append("the sender %s %s SPI %s" % (
-                            host, "still sends with" if spi in sender_out else "no longer uses", spi_hex(spi)))
-            verdict = judge(spi, inbound, sender_out)
-            # The sender of a clear_session is not ours: the receiver's lack of the SPI is the proof left.
-            still = verdict == CONFIRMED if item.get("action") == "clear_sa" else verdict != RESOLVED
+        still, evidence = _recheck(item, fresh)
         item["reverified"] = still
         item["reverify_evidence"] = evidence
         if not still:
             item.update(decision="skip", skip_reason="no longer needed: " + "; ".join(evidence))
         out.append(item)
     return out
+
+
+def _recheck(item: Mapping[str, Any], fresh: Mapping[Any, Any]) -> Tuple[bool, List[str]]:
+    spi, receiver, host = item.get("spi"), item.get("receiver"), item.get("host")
+    receiver_addr = maybe_addr(item.get("receiver_addr"))
+    if not isinstance(spi, int):
+        return False, ["the action names no SPI to re-check"]
+    r_facts = _as_facts(fresh.get(receiver))
+    if r_facts is None:
+        return False, ["could not re-read the receiver %s" % receiver]
+    evidence: List[str] = []
+    if item.get("action") == "clear_session" and not _owns(r_facts, receiver_addr):
+        return False, ["the receiver %s shows no address %s: the action's fields do not belong together"
+                       % (receiver, receiver_addr)]
+    inbound = sa_spis(r_facts.get("ipsec_sas") or [], None, "inbound")
+    if spi in inbound:
+        return False, ["the receiver %s now has SPI %s inbound" % (receiver, spi_hex(spi))]
+    evidence.append("SPI %s still absent from %s's inbound SAs" % (spi_hex(spi), receiver))
+    sender = host if item.get("action") == "clear_sa" else item.get("sender")
+    sender_out = None
+    if sender:
+        s_facts = _as_facts(fresh.get(sender))
+        if s_facts is None:
+            if item.get("action") == "clear_sa":
+                return False, evidence + ["could not re-read the sender %s" % sender]
+            evidence.append("could not re-read the sender %s (ipsec_spi_clear_unverified)" % sender)
+        else:
+            # Strict: an SA block facing exactly the receiver's address; a clear names that address as its peer.
+            sender_out = [x for sa in s_facts.get("ipsec_sas") or [] if isinstance(sa, Mapping)
+                          and maybe_addr(sa.get("peer")) == receiver_addr for x in sa_spis([sa], None, "outbound")]
+            evidence.append("the sender %s %s SPI %s towards %s" % (
+                sender, "still sends with" if spi in sender_out else "does not send with", spi_hex(spi), receiver_addr))
+    verdict = judge(spi, inbound, sender_out)
+    if item.get("action") == "clear_sa":
+        return verdict == CONFIRMED, evidence
+    if verdict == RESOLVED:
+        return False, evidence
+    live, why = still_live(r_facts, item)
+    evidence.append(why)
+    return live, evidence
 
 
 def claim(todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str, Any], state: Mapping[str, Any],
@@ -281,7 +471,7 @@ def claim(todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str,
         current = todos_by_host.get(host)
         actions = list(current.get("actions") or []) if isinstance(current, Mapping) else []
         if any(a.get("decision") == "run" and a.get("action") in CLEAR_ACTIONS for a in actions):
-            actions = reverify(actions, fresh_sas({host: (readings or {}).get(host)}))
+            actions = reverify(actions, fresh_facts({host: (readings or {}).get(host)}))
         final = []
         for action in actions:
             if action.get("decision") == "run" and action.get("action") in CLEAR_ACTIONS:

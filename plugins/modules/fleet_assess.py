@@ -36,8 +36,26 @@ options:
     type: list
     elements: dict
     default: []
+  inventory:
+    description:
+      - Every router of the fleet, assessed in this run or not (the check role passes its C(ipsec_spi_fleet_hosts)).
+      - A router listed here but not in O(hosts), or not assessed, makes the view partial; only its cached addresses
+        are read, to tell whether an unread sender may be it. A persistent flow whose sender may be such a router is
+        C(unverified), says why, and gets no clear unless O(clear_unverified).
+      - Unset, O(hosts) are the whole fleet.
+    type: list
+    elements: str
+    version_added: 0.1.0
+  clear_unverified:
+    description: Opt in to receiver-side clears for persistent flows whose sender this run did not read.
+    type: bool
+    default: false
+    version_added: 0.1.0
   run_id:
-    description: Only facts stamped with this run id (P(netops.ipsec_spi.spi_facts#module) C(run_id)) are assessed.
+    description:
+      - Only facts stamped with this run id (P(netops.ipsec_spi.spi_facts#module) C(run_id)) are assessed.
+      - Empty, the run is the latest gather in the cache (the run id of the newest cached facts); C(any) turns that
+        off, and only O(max_age) applies.
     type: str
     default: ""
   max_age:

@@ -3,9 +3,14 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate_
 
 
 def clear(host="spoke", peer="10.0.0.1", spi=0x1DB73BBB, action="clear_sa", receiver="hub"):
-    return {"action": action, "host": host, "peer": peer, "spi": spi, "receiver": receiver,
-            "receiver_addr": "10.0.0.1", "sender_addr": "10.0.0.2",
-            "command": "clear crypto sa peer %s" % peer if action == "clear_sa" else "clear crypto session remote %s" % peer}
+    """A planned clear whose fields belong together (remediate.check_action refuses any other)."""
+    if action == "clear_sa":
+        addrs = {"receiver_addr": peer, "sender_addr": "10.0.0.2"}
+    else:
+        host = receiver
+        addrs = {"receiver_addr": "10.0.0.1", "sender_addr": peer}
+    return dict(addrs, action=action, host=host, peer=peer, spi=spi, receiver=receiver,
+                command="clear crypto sa peer %s" % peer if action == "clear_sa" else "clear crypto session remote %s" % peer)
 
 
 def knob(host="hub"):
@@ -55,7 +60,7 @@ def test_reverify_keeps_only_live_desyncs():
     healed = remediate.reverify(planned, {"hub": [sa("10.0.0.2", [0x1DB73BBB], [0x2])], "spoke": [sa("10.0.0.1", [0x2], [0x1DB73BBB])]})
     assert healed[0]["decision"] == "skip" and "now has SPI" in healed[0]["skip_reason"]
     gone = remediate.reverify(planned, {"hub": [sa("10.0.0.2", [0x1], [0x2])], "spoke": [sa("10.0.0.1", [0x2], [0x7])]})
-    assert gone[0]["decision"] == "skip" and "no longer uses" in gone[0]["skip_reason"]
+    assert gone[0]["decision"] == "skip" and "does not send with" in gone[0]["skip_reason"]
     unread = remediate.reverify(planned, {"spoke": []})
     assert unread[0]["decision"] == "skip"
 
