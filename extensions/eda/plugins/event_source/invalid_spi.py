@@ -23,9 +23,12 @@ description:
     transient / persistent / foreign rules as the C(netops.ipsec_spi.invalid_spi_flows) filter.
   - Puts one event on the queue when a flow becomes persistent (not one per message), with the pair to
     remediate in C(meta.hosts) (ansible-rulebook's limit) and C(ipsec_spi.targets). Foreign and transient
-    flows raise nothing.
-  - Memory is bounded (flows expire, and past O(max_flows) the least recently seen goes); malformed
-    messages are counted and skipped, never fatal.
+    flows, and flows whose receiver is not in the map, raise nothing.
+  - Syslog is unauthenticated. Only inventory names from the peer map (required) and plain addresses reach
+    an event; a flow whose receiver is not in the map, or whose sender is no known peer, keeps no state.
+  - Floods are bounded (docs/eda.md, threat model): per-sender and new-flow rate limits, eviction by tier,
+    a byte bound, a per-pair coalescing queue, a TCP connection cap and idle timeout. Malformed messages
+    are counted and skipped, never fatal; warnings are rate-limited.
 options:
   host:
     description: Address to listen on.
@@ -108,10 +111,10 @@ options:
     default: 100000
   max_bytes:
     description:
-      - Memory bound of the flow table in bytes, at the measured worst size of a flow (1,400 B); the table
-        holds at most O(max_bytes) / 1,400 flows. The default bounds 100,000 flows under 160 MiB.
+      - Memory bound of the flow table in bytes, at the measured worst size of a flow (2,048 B); the table
+        holds at most O(max_bytes) / 2,048 flows. The default holds 102,400, so O(max_flows) decides.
     type: int
-    default: 167772160
+    default: 209715200
   source_rate:
     description: INV_SPI messages per second accepted from one sending address (before parsing).
     type: float
