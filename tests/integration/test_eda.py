@@ -37,6 +37,8 @@ def loop(lab_factory, tmp_path_factory):
     rulebook = eda_loop.Rulebook("netops.ipsec_spi.invalid_spi_remediate", lab.inventory, work, port, {
         "ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json"),
         "ipsec_spi_eda_report_dir": os.path.join(work, "reports"),
+        # the lab's clock runs 60x: its once-a-minute message arrives every second
+        "ipsec_spi_eda_min_arrival_span": 0.5,
     }, env)
     try:
         rulebook.wait_listening()

@@ -95,3 +95,40 @@ def test_the_event_source_ships_in_the_collection():
     for kept in ("extensions", "extensions/eda", "extensions/eda/plugins", "extensions/eda/plugin_utils",
                  "extensions/eda/rulebooks", "extensions/eda/playbooks"):
         assert kept not in ignored
+
+
+# ----- security: nothing forged reaches a template, a --limit or a path (docs/eda.md, threat model) -----------
+# The only event fields a rulebook may pass on: validated inventory names and a formatted integer.
+VALIDATED_FIELDS = {"event.ipsec_spi.targets", "event.ipsec_spi.receiver", "event.ipsec_spi.spi_hex"}
+
+
+@pytest.mark.parametrize("path", RULEBOOKS, ids=os.path.basename)
+def test_rulebooks_pass_on_only_validated_event_fields(path):
+    import re
+
+    (ruleset,) = load(path)
+    for rule in ruleset["rules"]:
+        for action in rule.get("actions") or [rule["action"]]:
+            for kind, args in action.items():
+                used = set(re.findall(r"event(?:\.[A-Za-z_]+)+", yaml.safe_dump(args)))
+                assert used <= VALIDATED_FIELDS, (rule["name"], kind, used - VALIDATED_FIELDS)
+
+
+@pytest.mark.parametrize("path", RULEBOOKS, ids=os.path.basename)
+def test_rulebooks_listen_on_loopback_unless_told_and_need_a_peer_map(path):
+    (ruleset,) = load(path)
+    (source,) = ruleset["sources"]
+    args = source["netops.ipsec_spi.invalid_spi"]
+    assert args["host"] == "{{ ipsec_spi_eda_host | default('127.0.0.1') }}"
+    assert "0.0.0.0" not in yaml.safe_dump(ruleset)
+    assert "trust_message_hosts" not in args  # the opt-in is the operator's, never a rulebook default
+    assert "min_arrival_span" in args
+
+
+def test_the_docs_never_listen_on_every_address():
+    with open(os.path.join(ROOT, "docs", "eda.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    import re
+
+    assert not re.search(r"(host|ipsec_spi_eda_host):\s*0\.0\.0\.0", text)
+    assert "## Threat model" in text

@@ -102,8 +102,8 @@ def test_datagram_messages():
 # ----- flows ----------------------------------------------------------------------------------------------
 def test_one_event_when_a_flow_becomes_persistent_not_one_per_message():
     t = tracker()
-    assert t.message(rfc3164(1, 1), "127.0.0.1", "udp") == []
-    events = t.message(rfc3164(2, 2), "127.0.0.1", "udp")
+    assert t.message(rfc3164(1, 1), "127.0.0.1", "udp", arrival=0.0) == []
+    events = t.message(rfc3164(2, 2), "127.0.0.1", "udp", arrival=60.0)
     assert len(events) == 1
     ev = events[0]
     assert ev["meta"] == {"hosts": "hub,spoke"}
@@ -115,7 +115,7 @@ def test_one_event_when_a_flow_becomes_persistent_not_one_per_message():
     assert data["span_seconds"] == 60.0 and data["first_seen"].endswith("18:01:00.123+00:00")
     assert data["clock_authoritative"] is False  # the '*' stamp
     for seq in range(3, 10):
-        assert t.message(rfc3164(seq, seq), "127.0.0.1", "udp") == []
+        assert t.message(rfc3164(seq, seq), "127.0.0.1", "udp", arrival=60.0 * seq) == []
     assert t.snapshot()["events"] == 1 and t.snapshot()["flows"] == 1
 
 
@@ -133,19 +133,37 @@ def test_a_copy_from_a_second_relay_counts_once():
     assert len(t.message(rfc3164(2, 2), None, "udp")) == 1
 
 
+def test_the_copy_rule_is_dedupe_events_rule():
+    """The tracker's own copy check (a tuple lookup, for speed) agrees with flows.dedupe_events."""
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import dedupe_events
+
+    base = {"host": "hub", "src": "198.51.100.2", "dst": "198.51.100.1", "spi": 7, "prot": 50}
+    stamps = [("2026-11-29T18:01:00+00:00", 1795975260.0, 5), ("2026-11-29T18:01:00+00:00", 1795975260.0, None),
+              (None, 3600.0, None), (None, 3600.5, None), (None, None, None), (None, None, 9), (None, 7200.0, 3)]
+    for first in stamps:
+        for second in stamps:
+            one, two = [dict(base, time=t, epoch=e, sequence=q) for t, e, q in (first, second)]
+            flow = flows._Flow(50, 0.0, False)
+            flow.recent.append(flows.FlowTracker._stamp(one))
+            copy = flows.FlowTracker._is_copy(flow, flows.FlowTracker._stamp(two))
+            assert copy == (len(dedupe_events([one, two])) == 1), (first, second)
+
+
 def test_foreign_and_transient_flows_raise_nothing():
     t = tracker()
     for minute in range(1, 6):
-        assert t.message(rfc3164(minute, minute, src="192.0.2.66", spi=0x0BADF00D), None, "udp") == []
-    assert t.message(rfc3164(9, 9, spi=0x0C0FFEE), None, "udp") == []  # a single message: transient
+        assert t.message(rfc3164(minute, minute, src="192.0.2.66", spi=0x0BADF00D), None, "udp",
+                         arrival=60.0 * minute) == []
+    assert t.message(rfc3164(9, 9, spi=0x0C0FFEE), None, "udp", arrival=600.0) == []  # a single message: transient
     stats = t.snapshot()
-    assert (stats["foreign_flows"], stats["events"], stats["flows"]) == (1, 0, 2)
+    # a foreign flow keeps no state (it can never raise an event): its messages are counted
+    assert (stats["foreign"], stats["events"], stats["flows"]) == (5, 0, 1)
 
 
-def test_without_peers_nothing_is_foreign_and_the_message_host_names_the_receiver():
-    t = flows.FlowTracker()
-    t.message(rfc3164(1, 1, src="192.0.2.66"), None, "udp")
-    ev = t.message(rfc3164(2, 2, src="192.0.2.66"), None, "udp")[0]["ipsec_spi"]
+def test_trusting_message_hosts_without_peers_nothing_is_foreign_and_the_message_host_names_the_receiver():
+    t = flows.FlowTracker(hostmap=flows.HostMap(None, None, trust_message_hosts=True))
+    t.message(rfc3164(1, 1, src="192.0.2.66"), None, "udp", arrival=0.0)
+    ev = t.message(rfc3164(2, 2, src="192.0.2.66"), None, "udp", arrival=60.0)[0]["ipsec_spi"]
     assert (ev["receiver"], ev["sender"], ev["targets"]) == ("hub", None, "hub")
 
 
@@ -156,10 +174,9 @@ def test_receiver_found_by_fqdn_address_or_its_own_destaddr_and_unknown_ones_get
     assert hostmap.receiver(None, "198.51.100.1") == "hub"
     assert hostmap.receiver("10.9.9.9", "203.0.113.9") is None
     t = tracker()
-    t.message(rfc3164(1, 1, host="edge7", dst="203.0.113.9"), None, "udp")
-    ev = t.message(rfc3164(2, 2, host="edge7", dst="203.0.113.9"), None, "udp")[0]
-    assert "targets" not in ev["ipsec_spi"] and "meta" not in ev
-    assert t.snapshot()["unresolved"] == 1
+    t.message(rfc3164(1, 1, host="edge7", dst="203.0.113.9"), None, "udp", arrival=0.0)
+    assert t.message(rfc3164(2, 2, host="edge7", dst="203.0.113.9"), None, "udp", arrival=60.0) == []
+    assert t.snapshot()["unresolved"] == 2 and t.snapshot()["flows"] == 0
 
 
 def test_a_network_message_without_any_stamp_is_timed_by_its_arrival():
@@ -283,6 +300,8 @@ def run_source(args: Dict[str, Any], send, expect: int, timeout: float = 10) -> 
     """Start the plugin's main(), call send(port) in a thread, collect `expect` events (or time out)."""
     module = _plugin()
     port = _free_port()
+    args = dict(args)
+    args.setdefault("min_arrival_span", 0)  # messages a few ms apart: the arrival rule has its own tests
 
     async def go() -> Dict[str, Any]:
         queue = _Queue()
@@ -329,12 +348,14 @@ def _tcp(port: int, payload: bytes) -> None:
 
 
 def test_plugin_udp_rfc3164_and_rfc5424_raise_one_event_each():
-    messages = [rfc3164(1, 1), "<13>not a syslog message at all", rfc3164(2, 2), rfc3164(3, 3),
-                rfc5424(1, spi=0xAAAA, host="hub.example.net"), rfc5424(2, spi=0xAAAA, host="hub.example.net"),
-                "\xff PKT_INV_SPI \x00 junk"]
+    # two pairs: events for one pair waiting together are coalesced into one (test_eda_security.py)
+    spoke = {"host": "spoke", "src": "198.51.100.1", "dst": "198.51.100.2"}
+    messages = [rfc3164(1, 1, **spoke), "<13>not a syslog message at all", rfc3164(2, 2, **spoke),
+                rfc3164(3, 3, **spoke), rfc5424(1, spi=0xAAAA, host="hub.example.net"),
+                rfc5424(2, spi=0xAAAA, host="hub.example.net"), "\xff PKT_INV_SPI \x00 junk"]
     out = run_source({"protocols": ["udp"], "hosts": HOSTS}, lambda port: _udp(port, messages), expect=2)
     assert [e["ipsec_spi"]["spi"] for e in out["events"]] == [0x1DB73BBB, 0xAAAA]
-    assert all(e["meta"]["hosts"] == "hub,spoke" for e in out["events"])
+    assert [e["meta"]["hosts"] for e in out["events"]] == ["spoke,hub", "hub,spoke"]
     assert out["events"][1]["ipsec_spi"]["host"] == "hub.example.net"
     assert out["stats"]["malformed"] == 1 and out["stats"]["messages"] == 7
 
@@ -342,7 +363,8 @@ def test_plugin_udp_rfc3164_and_rfc5424_raise_one_event_each():
 def test_plugin_tcp_octet_counted_and_newline_framed():
     counted = rfc5424(1).encode("utf-8"), rfc5424(2).encode("utf-8")
     payload = b"".join(b"%d " % len(m) + m for m in counted)
-    payload += (rfc3164(5, 5, spi=0xBBBB) + "\n" + rfc3164(6, 6, spi=0xBBBB) + "\n").encode()
+    spoke = {"host": "spoke", "src": "198.51.100.1", "dst": "198.51.100.2", "spi": 0xBBBB}  # another pair
+    payload += (rfc3164(5, 5, **spoke) + "\n" + rfc3164(6, 6, **spoke) + "\n").encode()
     out = run_source({"protocols": ["tcp"], "hosts": HOSTS}, lambda port: _tcp(port, payload), expect=2)
     assert [e["ipsec_spi"]["spi"] for e in out["events"]] == [0x1DB73BBB, 0xBBBB]
     assert out["events"][0]["ipsec_spi"]["via"].startswith("tcp 127.0.0.1:")
@@ -382,9 +404,14 @@ def test_plugin_rejects_bad_arguments_with_a_clear_message(tmp_path):
     with pytest.raises(ValueError, match="peer_map .* cannot be read"):
         module["Source"](_Queue(), {"peer_map": str(tmp_path / "missing.json")})
     with pytest.raises(ValueError, match="protocols"):
-        asyncio.run(module["Source"](_Queue(), {"protocols": ["sctp"]}).run())
+        asyncio.run(module["Source"](_Queue(), {"protocols": ["sctp"], "hosts": HOSTS}).run())
     with pytest.raises(ValueError, match="nothing to read"):
-        asyncio.run(module["Source"](_Queue(), {"protocols": []}).run())
+        asyncio.run(module["Source"](_Queue(), {"protocols": [], "hosts": HOSTS}).run())
+    for name, value in (("max_bytes", 10), ("source_rate", -1), ("tcp_idle_timeout", 0), ("max_connections", "many"),
+                        ("trust_message_hosts", "yes"), ("trusted_senders", "10.0.0.1"),
+                        ("trusted_senders", ["fe80::1%eth0"]), ("min_arrival_span", "soon")):
+        with pytest.raises(ValueError, match="invalid_spi: .*%s" % name.split("_")[0]):
+            module["Source"](_Queue(), {"hosts": HOSTS, name: value})
 
 
 def test_peer_map_file_is_read_and_its_peers_drive_the_foreign_rule(tmp_path):
@@ -423,9 +450,13 @@ def test_file_lines_are_read_together_so_a_wrapped_message_counts():
     head, tail = first.split(" destaddr=")
     lines = ["Nov 29 18:01:00 hub " + head, "destaddr=" + tail, "Nov 29 18:02:00 hub " + rfc3164(2, 2)[5:],
              "Nov 29 18:02:01 hub %SYS-5-CONFIG_I: Configured from console"]
-    events = t.lines(lines, "file x", arrival=0.0)
+    assert t.lines(lines[:2], "file x", arrival=0.0) == []
+    events = t.lines(lines[2:], "file x", arrival=60.0)
     assert [e["ipsec_spi"]["count"] for e in events] == [2]
     assert t.snapshot()["malformed"] == 0 and t.snapshot()["messages"] == 4
+    # all in one read (a backlog read at start): the messages did not span a minute in arrival time
+    t = tracker()
+    assert t.lines(lines, "file x", arrival=0.0) == []
     # one message at a time the wrapped one cannot be read: counted, skipped
     t = tracker()
     assert t.message(lines[0], None, "udp") == [] and t.snapshot()["malformed"] == 1
