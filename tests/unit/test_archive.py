@@ -122,6 +122,17 @@ def test_same_line_twice_in_one_file_is_left_to_the_flow_rules(tmp_path):
     assert flow["count"] == 1
 
 
+def test_a_mnemonic_inside_another_message_is_no_event_in_an_archive(tmp_path):
+    """Rotated archives go through the same rule as show logging: the line's own first mnemonic only."""
+    forged = msg("hub-1", 6, 0x66, src="203.0.113.66").replace(
+        "%CRYPTO-4-", "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %CRYPTO-4-", 1)
+    write(tmp_path / "messages.1.gz", forged + msg("hub-1", 7, 0x77), "gzip")
+    _folder, summary = read(str(tmp_path / "messages*"), tmp_path)
+    assert summary["events"] == 1
+    [item] = summary["problems"]
+    assert item["line"] == 1 and "%SEC_LOGIN-4-LOGIN_FAILED" in item["reason"] and "not an event" in item["reason"]
+
+
 def test_duplicate_window_is_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(archive, "DEDUPE_WINDOW", 2)
     lines = [msg("hub-1", n, 0x100 + n, minute=10 + n) for n in range(4)]

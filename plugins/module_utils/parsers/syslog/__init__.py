@@ -31,6 +31,13 @@ Layers of a line, all optional, in this order (never by column)::
   relays and devices put there (``*Oct 07 03:10:04: mydevice.com %CRYPTO``).
   The origin host, else this host, else the relay's host is the event's host.
 
+A line is one message, and its mnemonic is the first one on it: a
+``%FAC-SEV-MNEMONIC:`` anywhere before ours (``%HA_EM-6-LOG: applet:
+%CRYPTO-4-RECVD_PKT_INV_SPI: ...`` from an EEM ``syslog msg``, a user name
+in ``%SEC_LOGIN-4-LOGIN_FAILED``) makes ours that message's text: no event,
+and a problem naming the line's own mnemonic. Any text can be logged, so
+only the position of the anchor, after the framing layers, makes an event.
+
 A header of any other layout is parsed outward from the anchor: the layers
 on its left and the device stamp next to the anchor are read, the layer in
 between is dropped, and a problem says what the event lost with it (its time,
