@@ -9,6 +9,8 @@ sits on the line (no regex backtracking, linear in the line):
 reaches a report (the second lock on the door; the config parser has masked
 its lines already). ``mask_line`` also returns what it removed, so that
 ``scrub`` can mask a secret of a config reused as plain text elsewhere in it.
+A copy of a secret elsewhere on the line is masked even inside a longer
+token (``S3cret,S3cret``): the whole token goes.
 """
 
 from __future__ import annotations
