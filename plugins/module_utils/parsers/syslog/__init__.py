@@ -109,13 +109,16 @@ def new_scanner(host: Any = None, year: Any = None, problems: Optional[list] = N
 
 
 def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None,
-                drain: Optional[Callable[[], None]] = None) -> int:
+                drain: Optional[Callable[[], None]] = None, cut: Optional[Callable[[], bool]] = None) -> int:
     """Scan a file object chunk by chunk, keeping at most one chunk (plus one line) in memory.
 
     Bytes are decoded as UTF-8 (undecodable bytes replaced). ``drain``, when
     given, is called after each chunk, so that a caller can take the events
-    found so far out of ``scanner.events`` (archive reading). Returns the
-    number of lines read.
+    found so far out of ``scanner.events`` (archive reading). ``cut``, when
+    given, is asked at the end whether the stream was cut short (a corrupt or
+    truncated file): then the text after the last line end is a fragment of
+    a line, and is neither read nor counted (the caller reports it). Returns
+    the number of lines read.
     """
     size = chunk or CHUNK
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -133,6 +136,9 @@ def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None,
         pending.append(data)
         if final:
             text = "".join(pending)
+            if cut is not None and cut():
+                # never the fragment, not even as the wrapped second line of the line before it
+                text = text[:text.rfind("\n") + 1]
             lineno = scan(scanner, text, len(text), lineno)
             if drain is not None:
                 drain()
