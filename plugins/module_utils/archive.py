@@ -24,7 +24,10 @@ each host of a report, reads back only its own events.
   Copies within one file are left to the flow rules (flows.dedupe_events).
 * A missing, unreadable or corrupt file (a truncated gzip) is reported by
   name with the reason; the lines read before a corruption are kept, and the
-  other files are still read. Lines that mention the mnemonic but cannot be
+  other files are still read. The text after the last line end before the
+  corruption is a line cut short (``srcaddr=192.0.2.4`` of ``192.0.2.41``):
+  a problem names its file, line, uncompressed offset and size; it is never
+  parsed. Lines that mention the mnemonic but cannot be
   read are problems too (the first MAX_PROBLEMS are kept, all are counted).
 """
 
@@ -78,6 +81,8 @@ _DATED_RE = re.compile(r"\A(.+?)[-_.]([0-9]{8})(?:[-_.]?([0-9]{1,6}))?\Z")
 # What a broken compressed stream raises while it is read.
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 _PIECE = 64 * 1024
+# Bytes of a line cut by a corruption shown in its problem.
+_TAIL_SHOWN = 200
 
 
 def rotation_key(path: str) -> tuple:
@@ -138,11 +143,22 @@ def archive_files(spec: Any) -> Tuple[List[str], List[Dict[str, Any]]]:
 
 
 class _Guarded(object):
-    """A binary stream whose read errors end the stream and are kept, so what came before is still parsed."""
+    """A binary stream whose read errors end the stream and are kept, so what came before is still parsed.
+
+    It also keeps where the last line end was: when the stream breaks, the
+    bytes after it are the start of a line cut by the corruption
+    (``srcaddr=192.0.2.4`` of ``192.0.2.41``), to be reported, never parsed.
+    """
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
         self.error: Optional[str] = None
+        self.offset = 0       # uncompressed bytes read so far
+        self.line_start = 0   # offset just after the last line end
+        self.tail = b""       # the first bytes after it (what a problem shows)
+
+    def broken(self) -> bool:
+        return self.error is not None
 
     def read(self, size: int) -> bytes:
         if self.error is not None:
@@ -161,7 +177,15 @@ class _Guarded(object):
                 break
             pieces.append(piece)
             wanted -= len(piece)
-        return b"".join(pieces)
+        data = b"".join(pieces)
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            self.line_start = self.offset + cut
+            self.tail = data[cut:cut + _TAIL_SHOWN]
+        elif len(self.tail) < _TAIL_SHOWN:
+            self.tail += data[:_TAIL_SHOWN - len(self.tail)]
+        self.offset += len(data)
+        return data
 
 
 def _open(path: str) -> Tuple[Any, Any, Optional[str]]:
@@ -284,7 +308,7 @@ class _Reading(object):
         guarded = _Guarded(stream)
         try:
             with paused_gc():
-                info["lines"] = scan_stream(self.scanner, guarded, chunk, self.drain)
+                info["lines"] = scan_stream(self.scanner, guarded, chunk, self.drain, cut=guarded.broken)
         finally:
             if stream is not raw:
                 stream.close()
@@ -292,6 +316,13 @@ class _Reading(object):
         if guarded.error is not None:
             info["error"] = "corrupt after line %d (%s); the lines before were read" % (info["lines"], guarded.error)
             self.file_problem(path, info["error"])
+            if guarded.offset > guarded.line_start:
+                self.problems.append({
+                    "file": path, "line": info["lines"] + 1, "text": guarded.tail.decode("utf-8", "replace"),
+                    "reason": "line cut by the corruption: %d bytes at uncompressed offset %d, after the last "
+                              "complete line; not parsed" % (guarded.offset - guarded.line_start, guarded.line_start)})
+                self.problem_count += 1
+                info["problems"] += 1
         return info
 
 

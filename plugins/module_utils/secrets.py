@@ -9,6 +9,8 @@ sits on the line (no regex backtracking, linear in the line):
 reaches a report (the second lock on the door; the config parser has masked
 its lines already). ``mask_line`` also returns what it removed, so that
 ``scrub`` can mask a secret of a config reused as plain text elsewhere in it.
+A copy of a secret elsewhere on the line is masked even inside a longer
+token (``S3cret,S3cret``): the whole token goes.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ _MASKED_RE = re.compile(r"^(?:\*+|<[a-z_ -]*>|\[masked\]|\$masked\$?)$", re.IGNO
 # Short numbers in a masked range (key ids, key lengths) are not looked for elsewhere on the line.
 _SHORT_NUMBER_RE = re.compile(r"^[0-9]{1,3}$")
 _PUNCT = "\"'.,;:()[]{}<>"
+# Needle-in-token checks per line before masking every word that no rule reads (see mask_line).
+_HUNT_BUDGET = 200000
 
 
 def _type_skip(low: List[str], i: int, end: int) -> int:
@@ -257,6 +261,13 @@ def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
     return ranges
 
 
+def _steers(word: str) -> bool:
+    """Whether a rule reads this word (a keyword, a type digit, a short number, a mask)."""
+    low_word = word.lower()
+    return bool(_SHORT_NUMBER_RE.match(word) or low_word in _STEERING or _boundary_word(low_word) in _STEERING
+                or _MASKED_RE.match(word))
+
+
 def mask_line(line: str) -> Tuple[str, List[str]]:
     """Mask one line; return it with the secret strings that were removed."""
     low_line = line.lower()
@@ -270,28 +281,38 @@ def mask_line(line: str) -> Tuple[str, List[str]]:
     spans = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(line)]
     kept: List[Tuple[int, int]] = []
     words: Set[str] = set()
+    # What to look for inside longer tokens: the secret words, and a secret that a rule also reads as
+    # the keyword it ends with (``Zq=password``), which is no word of its own elsewhere.
+    needles: Set[str] = set()
     for start, end in ranges:
         if _MASKED_RE.match(line[spans[start][0]:spans[end - 1][1]]):
             continue
         kept.append((start, end))
         for s, e in spans[start:end]:
             word = line[s:e]
-            low_word = word.lower()
-            if not (_SHORT_NUMBER_RE.match(word) or low_word in _STEERING or _boundary_word(low_word) in _STEERING
-                    or _MASKED_RE.match(word)):
+            if not _steers(word):
                 words.add(word)
+            if not (_SHORT_NUMBER_RE.match(word) or word.lower() in _STEERING or _MASKED_RE.match(word)):
+                needles.add(word)
+                needles.add(word.strip(_PUNCT))
     if not kept:
         return line, []
-    # Every other copy of a masked word on the line: masking must not depend on position.
+    # Every other copy of a masked word on the line, also inside a longer token (``S3cret,S3cret``,
+    # ``key=S3cret``): masking must not depend on position. Words the rules steer by are never
+    # masked as copies, so that the masked line reads the same (masking twice changes nothing).
     masked_at = [False] * len(spans)
     for start, end in kept:
         for k in range(start, end):
             masked_at[k] = True
-    for k, (s, e) in enumerate(spans):
-        if not masked_at[k]:
-            word = line[s:e]
-            if word in words or word.strip(_PUNCT) in words:
-                kept.append((k, k + 1))
+    needles.discard("")
+    others = [(k, line[s:e]) for k, (s, e) in enumerate(spans) if not masked_at[k]]
+    others = [(k, word) for k, word in others if not _steers(word)]
+    # Looking for every secret in every token is quadratic on a line built to be (thousands of
+    # secrets and words): past a budget, every word no rule reads is masked instead.
+    everything = len(needles) * len(others) > _HUNT_BUDGET
+    for k, word in others:
+        if everything or word in words or word.strip(_PUNCT) in words or any(n in word for n in needles):
+            kept.append((k, k + 1))
     kept.sort()
     out = []
     secrets = []
@@ -375,17 +396,35 @@ _SCRUB_MIN = 6
 _KEYWORDISH_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
+# Where a pasted copy is glued to other text (``S3cretK3y,S3cretK3y``, ``psk=S3cretK3y``).
+_GLUE_RE = re.compile(r"[\s\"'.,;:()\[\]{}<>=/|]+")
+
+
 def secret_words(values: Iterable[str]) -> Set[str]:
     """The secrets removed from a config, to look for elsewhere in it (``scrub``).
 
     A masked rest-of-line may include keywords (``inbound esp 256 cipher ...``):
-    those must not become words to scrub everywhere else.
+    those must not become words to scrub everywhere else. The pieces of a
+    secret between glue characters are looked for too (masking more, never less).
     """
     found: Set[str] = set()
     for value in values:
         found.add(value)
-        found.update(word for word in value.split() if not _KEYWORDISH_RE.match(word))
+        for word in value.split():
+            if not _KEYWORDISH_RE.match(word):
+                found.add(word)
+                found.update(piece for piece in _GLUE_RE.split(word)
+                             if len(piece) >= _SCRUB_MIN and not _KEYWORDISH_RE.match(piece))
     return found
+
+
+def _reused(part: str, secrets: Set[str]) -> bool:
+    if len(part) < _SCRUB_MIN:
+        return False
+    if part in secrets or part.strip(_PUNCT) in secrets:
+        return True
+    # A copy glued to another (``S3cretK3y,S3cretK3y``): its pieces, a linear look whatever the secrets.
+    return any(piece in secrets for piece in _GLUE_RE.split(part) if len(piece) >= _SCRUB_MIN)
 
 
 def scrub(text: str, secrets: Set[str]) -> str:
@@ -396,14 +435,14 @@ def scrub(text: str, secrets: Set[str]) -> str:
     if not secrets or not text:
         return text
     for word in text.split():
-        if len(word) >= _SCRUB_MIN and (word in secrets or word.strip(_PUNCT) in secrets):
+        if _reused(word, secrets):
             break
     else:
         return text
     parts = re.split(r"(\s+)", text)
     changed = False
     for index, part in enumerate(parts):
-        if len(part) >= _SCRUB_MIN and (part in secrets or part.strip(_PUNCT) in secrets):
+        if _reused(part, secrets):
             parts[index] = MASK
             changed = True
     return "".join(parts) if changed else text

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import zlib
 
 import pytest
 
@@ -122,6 +123,17 @@ def test_same_line_twice_in_one_file_is_left_to_the_flow_rules(tmp_path):
     assert flow["count"] == 1
 
 
+def test_a_mnemonic_inside_another_message_is_no_event_in_an_archive(tmp_path):
+    """Rotated archives go through the same rule as show logging: the line's own first mnemonic only."""
+    forged = msg("hub-1", 6, 0x66, src="203.0.113.66").replace(
+        "%CRYPTO-4-", "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %CRYPTO-4-", 1)
+    write(tmp_path / "messages.1.gz", forged + msg("hub-1", 7, 0x77), "gzip")
+    _folder, summary = read(str(tmp_path / "messages*"), tmp_path)
+    assert summary["events"] == 1
+    [item] = summary["problems"]
+    assert item["line"] == 1 and "%SEC_LOGIN-4-LOGIN_FAILED" in item["reason"] and "not an event" in item["reason"]
+
+
 def test_duplicate_window_is_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(archive, "DEDUPE_WINDOW", 2)
     lines = [msg("hub-1", n, 0x100 + n, minute=10 + n) for n in range(4)]
@@ -151,7 +163,8 @@ def test_missing_unreadable_and_corrupt_files_are_named_and_the_rest_read(tmp_pa
 
     monkeypatch.setattr(archive, "_open", deny)
     _folder, summary = read([str(logs), str(tmp_path / "nowhere")], tmp_path)
-    reasons = {os.path.basename(p["file"]): p["reason"] for p in summary["problems"]}
+    reasons = {os.path.basename(p["file"]): p["reason"] for p in summary["problems"] if p["line"] is None}
+    reasons["messages"] = [p["reason"] for p in summary["problems"] if p["file"].endswith("/messages")][0]
     assert "no such file or folder" in reasons["nowhere"]
     assert "No such file" in reasons["messages.4"]
     assert "Permission denied" in reasons["messages.2"]
@@ -160,10 +173,51 @@ def test_missing_unreadable_and_corrupt_files_are_named_and_the_rest_read(tmp_pa
     by_name = {os.path.basename(f["path"]): f for f in summary["files"]}
     assert by_name["messages.3.gz"]["events"] > 100  # what came before the truncation
     assert by_name["messages.1"]["events"] == 1 and by_name["messages"]["events"] == 1
-    # the line cut by the truncation is one of the file's problems too
+    # the line cut by the truncation is one of the file's problems too, and never read
     cut = [p for p in summary["problems"] if p["file"].endswith("messages.3.gz") and p["line"]]
-    assert len(cut) == 1 and "srcaddr" in cut[0]["reason"]
+    assert len(cut) == 1 and "line cut by the corruption" in cut[0]["reason"] and "not parsed" in cut[0]["reason"]
+    assert cut[0]["line"] == by_name["messages.3.gz"]["lines"] + 1
     assert summary["problem_count"] == 6
+
+
+def _cut_gzip(text):
+    """A gzip member that stops after exactly ``text`` (no end of stream, no trailer): a truncated copy."""
+    packer = zlib.compressobj(wbits=31)
+    return packer.compress(text.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+
+
+@pytest.mark.parametrize("chunk", [None, 7, 100])
+def test_text_after_the_last_newline_before_a_truncation_is_reported_never_parsed(tmp_path, chunk):
+    """Issue 22 item 3: a .gz cut inside ``srcaddr=192.0.2.41`` gave an event from 192.0.2.4."""
+    good = msg("hub-1", 1, 0x11, src="192.0.2.41")
+    cut = msg("hub-1", 2, 0x11, src="192.0.2.41", minute=33)
+    cut = cut[:cut.index("192.0.2.41") + len("192.0.2.4")]
+    (tmp_path / "messages.1.gz").write_bytes(_cut_gzip(NOISE + good + cut))
+    _folder, summary = read(str(tmp_path / "messages*"), tmp_path, chunk=chunk)
+    [info] = summary["files"]
+    assert (info["events"], info["lines"]) == (1, 2)
+    offset = len((NOISE + good).encode())
+    assert "corrupt after line 2" in info["error"]
+    reasons = [p["reason"] for p in summary["problems"]]
+    assert [p["line"] for p in summary["problems"]] == [None, 3]
+    assert all(p["file"].endswith("messages.1.gz") for p in summary["problems"])
+    assert "%d bytes" % len(cut) in reasons[1] and "offset %d" % offset in reasons[1] and "not parsed" in reasons[1]
+    assert summary["problems"][1]["text"] == cut[:200]
+
+
+def test_a_truncation_right_after_a_newline_loses_nothing(tmp_path):
+    good = msg("hub-1", 1, 0x11) + msg("hub-1", 2, 0x12, minute=33)
+    (tmp_path / "messages.gz").write_bytes(_cut_gzip(good))
+    _folder, summary = read(str(tmp_path / "messages.gz"), tmp_path)
+    assert summary["events"] == 2 and [p["line"] for p in summary["problems"]] == [None]
+    assert "corrupt after line 2" in summary["problems"][0]["reason"]
+
+
+def test_a_plain_file_without_a_final_newline_is_read_whole(tmp_path):
+    """Only a corruption makes the last line a fragment: a file that just lacks its last line end is whole."""
+    write(tmp_path / "messages", msg("hub-1", 1, 0x11).rstrip("\n"))
+    _folder, summary = read(str(tmp_path / "messages"), tmp_path)
+    assert summary["events"] == 1 and summary["problems"] == []
 
 
 def test_no_file_is_read_whole(tmp_path, monkeypatch):

@@ -443,6 +443,40 @@ def test_stripped_ikev2_profile_keeps_lines_after_aaa():
     assert (tun["kind"], tun["ike_version"], tun["dpd"]) == ("dvti", "ikev2", True)
 
 
+def test_a_sub_command_at_column_0_keeps_its_block_and_is_reported():
+    """Issue 22 item 4: ``description`` at column 0 under ``interface Tunnel102`` ended the block silently and
+    the tunnel vanished; ``tunnel protection`` at column 0 as a block's last line lost the protection."""
+    result, problems = parse(load("column0_subcommands.txt"))
+    tunnels = by_name(result)
+    assert sorted(tunnels) == ["Tunnel102", "Tunnel103"]
+    for name, peer in (("Tunnel102", "198.51.100.70"), ("Tunnel103", "198.51.100.71")):
+        assert (tunnels[name]["kind"], tunnels[name]["ike_version"], tunnels[name]["peers"]) == ("p2p_gre", "ikev1", [peer])
+    assert tunnels["Tunnel102"]["description"].startswith("to HQ")
+    assert result["dpd"]["ikev1"] is True
+    # each odd line is named, with the block it was read into; lines that start a command are not
+    assert [(p["line"], p["text"]) for p in problems] == [
+        (5, "hash sha256"),
+        (19, "description to HQ (printed at column 0 by this capture)"),
+        (22, "mtu 1400"),
+        (29, "tunnel protection ipsec profile P2P-IPSEC"),
+    ]
+    assert all("column 0" in p["reason"] for p in problems)
+    assert "interface Tunnel102" in problems[1]["reason"] and "crypto isakmp policy 10" in problems[0]["reason"]
+    # the same config with every line stripped (read from its words alone) gives the same inventory
+    assert comparable(parse(strip_config(load("column0_subcommands.txt")))[0]) == comparable(result)
+
+
+def test_commands_at_column_0_after_a_block_without_a_bang_are_not_reported():
+    # `show running-config | section ...` prints blocks and global lines back to back, with no `!`
+    text = ("interface Tunnel5\n ip address 10.5.0.1 255.255.255.252\n tunnel source GigabitEthernet1\n"
+            " tunnel destination 198.51.100.5\n tunnel protection ipsec profile P\n"
+            "ip nat inside source list 1 interface GigabitEthernet1 overload\nlogging host 192.0.2.9\n"
+            "crypto ipsec profile P\n set transform-set TS\nip route 0.0.0.0 0.0.0.0 192.0.2.1\nend\n")
+    result, problems = parse(text)
+    assert problems == []
+    assert [t["name"] for t in result["tunnels"]] == ["Tunnel5"]
+
+
 def test_uniformly_indented_paste():
     text = "".join("    " + line + "\n" for line in load("spoke_static_nhrp.txt").splitlines())
     tun = one_tunnel(text)

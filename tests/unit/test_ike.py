@@ -183,6 +183,37 @@ def test_isakmp_summary_with_the_slot_column_of_older_releases():
     assert parse_ike_sas("dst src state conn-id slot status\n") == []
 
 
+def test_isakmp_summary_row_with_a_word_after_the_status():
+    # Issue 22 item 4 (public router output): the row was refused whole and the peer's IKE SA disappeared.
+    problems = []
+    text = ("IPv4 Crypto ISAKMP SA\n"
+            "dst             src             state          conn-id status\n"
+            "61.128.1.1      100.64.1.2      QM_IDLE           1004 ACTIVE VPN\n"
+            "61.128.1.1      100.64.1.9      MM_NO_STATE       1005 ACTIVE (deleted) VPN\n"
+            "61.128.1.1      100.64.1.3      QM_IDLE           1006 ACTIVE\n")
+    rows = parse_ike_sas(text, problems, local_addresses=["61.128.1.1"])
+    assert problems == []
+    assert [(r["dst"], r["src"], r["state"], r["conn_id"], r["status"], r["deleted"], r["remote"]) for r in rows] == [
+        ("61.128.1.1", "100.64.1.2", "QM_IDLE", 1004, "ACTIVE", False, "100.64.1.2"),
+        ("61.128.1.1", "100.64.1.9", "MM_NO_STATE", 1005, "ACTIVE", True, "100.64.1.9"),
+        ("61.128.1.1", "100.64.1.3", "QM_IDLE", 1006, "ACTIVE", False, "100.64.1.3"),
+    ]
+    # the word has no documented meaning: not guessed into a key
+    assert all("VPN" not in r.values() for r in rows)
+
+
+@pytest.mark.parametrize("row", [
+    "61.128.1.1 100.64.1.2 QM_IDLE 1004 ACTIVE VPN extra",
+    "61.128.1.1 100.64.1.2 QM_IDLE 1004 ACTIVE V\u00d6N",
+    "61.128.1.1 100.64.1.2 QM_IDLE 1004 ACTIVE VPN (deleted)",
+    "61.128.1.1 100.64.1.2 QM_IDLE 1004 0 ACTIVE VPN x",
+])
+def test_isakmp_summary_row_still_malformed_is_a_problem(row):
+    problems = []
+    assert parse_ike_sas("dst src state conn-id status\n" + row + "\n", problems) == []
+    assert [p["line"] for p in problems] == [2]
+
+
 def test_tokens_of_many_slashes_are_linear():
     # "(\S+)/(\S+)" let two repetitions meet at every slash of a long token: 1 MB of such lines took 3 s of CPU.
     import time

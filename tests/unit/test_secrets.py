@@ -183,6 +183,38 @@ def test_every_copy_of_a_secret_on_a_line_is_masked(line, secret):
     assert secret not in mask_text(line)
 
 
+@pytest.mark.parametrize(
+    "line,secret",
+    [
+        # issue 21 item 7: a copy inside a longer token
+        ("snmp-server community S3cret RO S3cret,S3cret", "S3cret"),
+        ("crypto isakmp key S3cret address 10.0.0.1 (S3cret)S3cret", "S3cret"),
+        ("ip ospf md5 S3cret x key=S3cret;", "S3cret"),
+        ("snmp-server host 10.0.0.1 S3cret S3cretS3cret", "S3cret"),
+        ("username admin secret S3cret", "S3cret"),
+    ],
+)
+def test_a_secret_repeated_inside_one_token_is_masked(line, secret):
+    assert secret not in mask_secrets(line)
+    assert secret not in mask_text(line + "\n" + line)
+    # the words that name the peer stay readable
+    if "address" in line:
+        assert "address 10.0.0.1" in mask_secrets(line)
+
+
+def test_a_line_built_to_make_the_copy_hunt_quadratic_is_masked_whole(monkeypatch):
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import secrets
+
+    line = " ".join("community C%dzz foo%d" % (n, n) for n in range(30))
+    # under the budget: each community string, and the words after them kept
+    assert mask_secrets(line).split()[:3] == ["community", MASK, "foo0"]
+    monkeypatch.setattr(secrets, "_HUNT_BUDGET", 100)
+    masked = mask_secrets(line)
+    # past it: every word no rule reads, never a secret left, and masking twice changes nothing
+    assert set(masked.split()) == {"community", MASK}
+    assert mask_secrets(masked) == masked
+
+
 def test_second_commands_on_a_line_are_masked_like_the_first():
     line = ("crypto isakmp key K1aaaa address 10.0.0.1 crypto isakmp key K2bbbb hostname h.example "
             "snmp-server user u g v3 auth sha AuthK1 priv aes 128 PrivK1 auth md5 AuthK2")
@@ -218,6 +250,11 @@ def test_secret_words_and_scrub():
     assert "inbound" not in words and "cipher" not in words
     assert scrub("description key AB12CD34EF, reused", words) == "description key <masked> reused"
     assert scrub("short AB12 stays", {"AB12"}) == "short AB12 stays"
+    # a copy glued to another, or to a label (issue 21 item 7)
+    assert scrub("description psk=AB12CD34EF,AB12CD34EF here", words) == "description <masked> here"
+    assert scrub("x (0011223344)/0011223344 y", words) == "x <masked> y"
+    glued = secret_words(["Lab$ecret=K3yK3y"])
+    assert scrub("copy Lab$ecret=K3yK3y,Lab$ecret=K3yK3y K3yK3", glued) == "copy <masked> K3yK3"
     assert scrub("", words) == ""
 
 
@@ -265,6 +302,24 @@ def test_fuzz_every_templated_secret_is_masked_wherever_it_sits(secret, seed):
     assert "ZQ" not in masked, (line, masked)
     assert mask_secrets(masked) == masked
     assert mask_text(line + "\n" + line) == masked + "\n" + masked
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(secret=secret_st, seed=st.integers(min_value=0, max_value=2 ** 32 - 1))
+def test_fuzz_a_secret_repeated_inside_one_token_is_masked(secret, seed):
+    """A copy of the secret glued to itself, to punctuation or to other text, anywhere on the line."""
+    rnd = random.Random(seed)
+    glue = rnd.choice([",", ";", "", "=", "(", ")", "/", ":", "'", "x"])
+    copy = rnd.choice([secret + glue + secret, glue + secret, secret + glue, "k=" + secret + glue + "end"])
+    parts = [rnd.choice(FILLER) for dummy in range(rnd.randint(0, 3))]
+    parts.append(rnd.choice(SECRET_TEMPLATES).format(s=secret, n=rnd.randint(1, 9)))
+    parts.insert(rnd.randint(0, len(parts)), copy)
+    parts += [rnd.choice(FILLER) for dummy in range(rnd.randint(0, 3))]
+    line = " ".join(parts)
+    masked = mask_secrets(line)
+    assert "ZQ" not in masked, (line, masked)
+    assert mask_secrets(masked) == masked
+    assert mask_text(line) == masked
 
 
 @settings(max_examples=3000, deadline=None, database=None, derandomize=True)

@@ -192,6 +192,84 @@ def test_an_unknown_layer_costs_time_or_host_never_the_event(line, lost):
     assert item["line"] == 1 and "not understood; event kept " + lost in item["reason"]
 
 
+# -- the line's own message only (issue 21 item 4) -----------------------------------
+
+FORGED = BODY.replace("10.1.1.1", "203.0.113.66")
+# Text other messages carry (an EEM "action syslog msg", a user name typed at a login prompt, a logged
+# command) can spell the mnemonic, a stamp before it and a whole body: none of these lines is an event.
+HOSTILE = [
+    "000500: Sep  2 13:31:00.001 UTC: %HA_EM-6-LOG: forge: %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    "000501: Sep  2 13:31:00.001 UTC: %HA_EM-6-LOG: forge: *Sep  2 13:40:00.000 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: "
+    + FORGED,
+    "000502: Sep  2 13:31:00.001 UTC: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: %CRYPTO-4-RECVD_PKT_INV_SPI: "
+    + FORGED + ",] [Source: 198.51.100.9] [localport: 22] [Reason: Login Authentication Failed]",
+    "000503: Sep  2 13:31:00.001 UTC: %SYS-5-CONFIG_I: Configured from console by %CRYPTO-4-RECVD_PKT_INV_SPI: "
+    + FORGED,
+    "<189>Sep  2 13:31:00 hub-1 %SYS-5-CONFIG_I: x Sep  2 13:31:00 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    "<189>Sep  2 13:31:00 hub-1 34: hub-1: 000504: *Sep  2 13:31:00.001: %PARSER-5-CFGLOG_LOGGEDCMD: "
+    "User:admin  logged command:send log %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    # a relay that writes no host name: the device's own mnemonic must not pass for one
+    "Sep  2 13:31:00 %SYS-5-X:y %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    "hub-1: %SYS-5-X: %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    # a relay that took the '%' off the line's own mnemonic: the rest no longer reads as a header either
+    "Sep  2 13:31:00 hub-1 HA_EM-6-LOG: forge: %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+    "%SSH-5-SSH2_USERAUTH: User '%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for\n"
+    "destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=203.0.113.66",
+    # a sub-facility (Catalyst supervisor) and a device whose first mnemonic has no body text yet
+    "*Mar  1 00:01:23: %SYS-SP-5-RESTART: %CRYPTO-4-RECVD_PKT_INV_SPI: " + FORGED,
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE)
+def test_a_mnemonic_inside_another_message_is_text_not_an_event(line):
+    problems = []
+    assert parse_events(line, host="arg", year=2024, problems=problems) == []
+    # reported, never silently dropped: the operator sees someone wrote the mnemonic into a message
+    [item] = problems
+    assert item["line"] == 1 and "first message mnemonic is" in item["reason"] and "not an event" in item["reason"]
+
+
+def test_hostile_lines_do_not_disturb_their_neighbours():
+    good = "000410: Sep  2 13:27:57.707 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY
+    wrapped = ("000411: Sep  2 13:28:57.707 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has "
+               "invalid spi for\n destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=10.1.1.1")
+    text = "\n".join([good] + HOSTILE + [wrapped, good])
+    problems = []
+    events = parse_events(text, host="arg", year=2024, problems=problems)
+    assert [e["src"] for e in events] == ["10.1.1.1"] * 3
+    assert [e["sequence"] for e in events] == [410, 411, 410]
+    assert len(problems) == len(HOSTILE)
+
+
+def _thorough(text, **kwargs):
+    """Every relevant line through the thorough path (Scanner.slow) only, as the fast loop would hand them over."""
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import new_scanner
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import NEEDLE
+
+    scanner = new_scanner(problems=[], **kwargs)
+    pos = 0
+    while True:
+        hit = text.find(NEEDLE, pos)
+        if hit < 0:
+            return scanner.events, scanner.problems
+        start = text.rfind("\n", 0, hit) + 1
+        end = text.find("\n", hit)
+        end = len(text) if end < 0 else end
+        line_end = end - 1 if end > start and text[end - 1] == "\r" else end
+        pos = scanner.slow(text, start, line_end, end, hit, text.count("\n", 0, start) + 1)
+
+
+@pytest.mark.parametrize("extra", [[], ["000412: Sep  2 13:27:57.707 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY]])
+def test_fast_and_thorough_paths_agree_on_hostile_lines(extra):
+    kwargs = dict(host="arg", year=2024, now=1725300000.0)
+    # the fast loop caches a plan per header shape: the hostile lines come twice, after their good twins
+    text = "\n".join(extra + HOSTILE + extra + HOSTILE)
+    problems = []
+    events = parse_events(text, problems=problems, **kwargs)
+    assert (events, problems) == _thorough(text, **kwargs)
+    assert len(events) == 2 * len(extra)
+
+
 @pytest.mark.parametrize("line,reason", [
     # fullwidth fractional seconds: no non-ISO time; the stamp is lost, and reported
     ("000412: Sep  2 13:27:57.\uff17\uff10\uff17 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: " + BODY, "without its time"),

@@ -6,7 +6,8 @@
 Which command produced the text is told line by line from the row shapes, so
 both may even be concatenated:
 
-* IKEv1: ``dst src state conn-id [slot] status`` rows, or with ``detail``
+* IKEv1: ``dst src state conn-id [slot] status [(deleted)] [word]`` rows (the
+  trailing word some releases print is read past), or with ``detail``
   ``C-id Local Remote [I-VRF] Status Encr Hash Auth DH Lifetime [Cap.]`` rows;
   classic IOS prints IPv6 SAs one field per line (``dst:``, ``src:``,
   ``state: ... conn-id: ... status: ...``).
@@ -42,8 +43,10 @@ MAX_LINE = 4096
 
 # Applied to whitespace-collapsed lines; ASCII digit classes ("\\d" takes Arabic-Indic or fullwidth digits).
 _AF_RE = re.compile(r"^(IPv4|IPv6) Crypto (ISAKMP|IKEv2) SA$", re.IGNORECASE)
-# Older releases print a "slot" column between conn-id and status.
-_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) ([0-9]+)(?: [0-9]+)? ([A-Z][A-Z_-]*)( ?\(deleted\))?$")
+# Older releases print a "slot" column between conn-id and status. Some print one more word after the
+# status (``1004 ACTIVE VPN``), documented nowhere: read past, never guessed into a key (e.g. a VRF).
+_V1_ROW_RE = re.compile(r"^(\S+) (\S+) ([A-Z][A-Z0-9_]*) ([0-9]+)(?: [0-9]+)? ([A-Z][A-Z_-]*)( ?\(deleted\))?"
+                        r"(?: [A-Za-z0-9][A-Za-z0-9_.:/-]{0,63})?$")
 _V1_DETAIL_ROW_RE = re.compile(r"^([0-9]+) (\S+) (\S+) (.*)$")
 _LIFETIME_RE = re.compile(r"^[0-9]+:[0-9]+:[0-9]+$")
 _ENGINE_RE = re.compile(r"^Engine-id:Conn-id = (\S+)$")

@@ -99,6 +99,12 @@ _IP_GLOBAL = frozenset(
 _IPV6_GLOBAL = frozenset(
     ("route", "unicast-routing", "router", "access-list", "prefix-list", "host", "multicast-routing", "cef")
 )
+# Sub-commands that no global command starts with: at column 0 inside a section (no `!` since its head),
+# such a line is that section's, whatever follows it.
+_SUB_ONLY = frozenset(
+    ("description", "tunnel", "set", "shutdown", "keepalive", "match", "dpd", "mtu", "encapsulation", "encr",
+     "hash", "authentication", "lifetime", "pfs", "integrity", "prf")
+)
 _EZVPN_BODY = frozenset(
     ("connect", "group", "mode", "peer", "xauth", "username", "acl", "backup", "nem", "virtual-interface",
      "local-address", "flow", "password")
@@ -193,7 +199,7 @@ def read_config(data: TextInput, problems: Optional[list], heads: FrozenSet[str]
     out.first = (nos[0], strips[0])
     base = min(widths)
     if max(widths) > base:
-        _structured(out.sections, nos, texts, strips, widths, base, masked, heads, body)
+        _structured(out.sections, nos, texts, strips, widths, base, masked, heads, body, problems)
     else:
         _stripped(out.sections, nos, texts, strips, masked, heads, body)
     return out
@@ -201,20 +207,47 @@ def read_config(data: TextInput, problems: Optional[list], heads: FrozenSet[str]
 
 def _structured(
     sections: List[Section], nos: List[int], texts: List[str], strips: List[str], widths: List[int], base: int,
-    masked: Dict[int, str], heads: FrozenSet[str], body: FrozenSet[str],
+    masked: Dict[int, str], heads: FrozenSet[str], body: FrozenSet[str], problems: Optional[list] = None,
 ) -> None:
-    """Sections of an indented config: a sub-command is indented under its command."""
+    """Sections of an indented config: a sub-command is indented under its command.
+
+    A line at column 0 inside a block (no ``!`` since its command) that cannot
+    start a command, by the rules of a whitespace-stripped config, is a
+    sub-command printed without its indentation (``description`` under
+    ``interface Tunnel102`` in some captures) when no global command starts
+    with its word, or when the block had indented lines and goes on after it:
+    it stays in the block and a problem names it. Cutting the block there
+    would lose the tunnel's later lines without a word. Decided for every
+    block, asked for or not, so that the problems do not depend on the caller.
+    """
     current: Optional[Section] = None
+    # Index of the line opening the current block (-1: none), and whether the block has indented lines.
+    opened = -1
+    indented = False
+    last = len(strips) - 1
     for k, strip in enumerate(strips):
         if widths[k] > base:
+            indented = True
             # An indented line with no section (a cut output) is left alone; so is an indented `!`.
             if current is not None and strip[0] != "!" and strip.split(None, 1)[0].lower() in body:
                 current.body.append(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
             continue
+        first = strip.split(None, 1)[0].lower()
+        if opened >= 0 and strip[0] != "!" and (
+                first in _SUB_ONLY or (indented and k < last and widths[k + 1] > base and strip != "end")):
+            if not _is_top_level(strip.lower().split(None, 6), strips[opened].lower().split(None, 6),
+                                 strips[k + 1] if k < last else ""):
+                if current is not None and first in body:
+                    current.body.append(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
+                problem(problems, nos[k], "sub-command at column 0 inside '%s' (line %d): read as part of it"
+                        % (masked.get(opened, texts[opened]).strip()[:80], nos[opened]),
+                        masked.get(k, texts[k]).strip())
+                continue
         current = None
+        opened, indented = -1, False
         if strip[0] == "!":
             continue
-        first = strip.split(None, 1)[0].lower()
+        opened = k
         if first in heads:
             current = Section(Line(nos[k], texts[k], strip, masked.get(k, texts[k])))
             sections.append(current)

@@ -31,6 +31,13 @@ Layers of a line, all optional, in this order (never by column)::
   relays and devices put there (``*Oct 07 03:10:04: mydevice.com %CRYPTO``).
   The origin host, else this host, else the relay's host is the event's host.
 
+A line is one message, and its mnemonic is the first one on it: a
+``%FAC-SEV-MNEMONIC:`` anywhere before ours (``%HA_EM-6-LOG: applet:
+%CRYPTO-4-RECVD_PKT_INV_SPI: ...`` from an EEM ``syslog msg``, a user name
+in ``%SEC_LOGIN-4-LOGIN_FAILED``) makes ours that message's text: no event,
+and a problem naming the line's own mnemonic. Any text can be logged, so
+only the position of the anchor, after the framing layers, makes an event.
+
 A header of any other layout is parsed outward from the anchor: the layers
 on its left and the device stamp next to the anchor are read, the layer in
 between is dropped, and a problem says what the event lost with it (its time,
@@ -102,13 +109,16 @@ def new_scanner(host: Any = None, year: Any = None, problems: Optional[list] = N
 
 
 def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None,
-                drain: Optional[Callable[[], None]] = None) -> int:
+                drain: Optional[Callable[[], None]] = None, cut: Optional[Callable[[], bool]] = None) -> int:
     """Scan a file object chunk by chunk, keeping at most one chunk (plus one line) in memory.
 
     Bytes are decoded as UTF-8 (undecodable bytes replaced). ``drain``, when
     given, is called after each chunk, so that a caller can take the events
-    found so far out of ``scanner.events`` (archive reading). Returns the
-    number of lines read.
+    found so far out of ``scanner.events`` (archive reading). ``cut``, when
+    given, is asked at the end whether the stream was cut short (a corrupt or
+    truncated file): then the text after the last line end is a fragment of
+    a line, and is neither read nor counted (the caller reports it). Returns
+    the number of lines read.
     """
     size = chunk or CHUNK
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -126,6 +136,9 @@ def scan_stream(scanner: Scanner, stream: Any, chunk: Optional[int] = None,
         pending.append(data)
         if final:
             text = "".join(pending)
+            if cut is not None and cut():
+                # never the fragment, not even as the wrapped second line of the line before it
+                text = text[:text.rfind("\n") + 1]
             lineno = scan(scanner, text, len(text), lineno)
             if drain is not None:
                 drain()

@@ -77,6 +77,14 @@ _LEFT_RE = re.compile(_LEFT)
 _TAIL_RE = re.compile(r"(?<![A-Za-z0-9])(?:" + _STAMP + r")\Z")
 _TAIL_WINDOW = 120
 ANCHOR_RE = re.compile(r"%?[A-Z][A-Z0-9_]{0,31}-[0-9]-([A-Z_]{0,16})PKT_INV_SPI\Z")
+# Another message's own mnemonic (``%SEC_LOGIN-4-LOGIN_FAILED:``, ``%SYS-SP-5-RESTART:``). A line has one
+# message, and its mnemonic is the first: text after it (an EEM ``syslog msg``, a user name typed at a
+# login prompt, a logged command) may spell ours, a stamp and a whole body, and is never an event.
+# Found with its '%' only (devices always print it), so that an origin host such as ``R1-5-CORE:`` is no
+# mnemonic; a header that needs salvage (a layer not understood) is held to the stricter _BARE_MESSAGE_RE,
+# for a relay that took the '%' off (``hub-1 HA_EM-6-LOG: applet: %CRYPTO-...``).
+_MESSAGE_RE = re.compile(r"%[A-Z][A-Z0-9_]{0,31}(?:-[A-Z][A-Z0-9_]{0,31}){0,2}-[0-9]-[A-Z0-9_]{1,64}:")
+_BARE_MESSAGE_RE = re.compile(r"(?<![A-Za-z0-9_])" + _MESSAGE_RE.pattern[1:])
 
 # "HH:MM" and "H:MM" -> seconds since midnight: one lookup reads and checks both numbers.
 CLOCK_MINUTES = {}
@@ -208,8 +216,16 @@ def _anchor_problem(hdr: str) -> Tuple[Optional[Any], str]:
     return anchor, ""
 
 
+def _not_an_event(mnemonic: str) -> str:
+    return ("the line's first message mnemonic is %s; the PKT_INV_SPI mnemonic after it is that message's "
+            "text, not an event" % mnemonic.rstrip(":"))
+
+
 def plan_for(hdr: str, salvage: bool = True) -> Union[Plan, Salvaged, str]:
     """The plan for a header (line start through the mnemonic), a salvaged plan, or the reason there is none."""
+    first = _MESSAGE_RE.search(hdr)  # the header ends at our mnemonic, before its ':'
+    if first is not None:
+        return _not_an_event(first.group(0))
     match = _HEAD_RE.fullmatch(hdr)
     if match is not None:
         try:
@@ -226,13 +242,18 @@ def plan_for(hdr: str, salvage: bool = True) -> Union[Plan, Salvaged, str]:
     return "log header before the %s anchor not understood" % hdr[anchor.start():]
 
 
-def _salvage(hdr: str, at: int) -> Optional[Salvaged]:
+def _salvage(hdr: str, at: int) -> Union[Salvaged, str, None]:
     """Parse outward from the anchor at ``at``: the layers on the left, the stamp next to the anchor.
 
     Whatever lies between them is the layer not understood; it is dropped and
     the reason says what the event lost with it (its time, its host name).
+    A prefix holding a message mnemonic, even without its '%', is another
+    message's text: the reason why there is no event.
     """
     prefix = hdr[:at]
+    first = _BARE_MESSAGE_RE.search(prefix)
+    if first is not None:
+        return _not_an_event(first.group(0))
     anchor = hdr[at:]
     left = _LEFT_RE.match(prefix)
     left_end = left.end() if left is not None else 0
