@@ -24,14 +24,32 @@ def _gather_error(result):
     return None
 
 
-def _view(hosts, inventory, hostvars, facts_var):
+def _peer_map_addresses(peer_map):
+    """host -> its own addresses from a peer map (the EDA source's file: ``{hosts: {host: {addresses}}}``)."""
+    if peer_map in (None, "", {}):
+        return {}
+    if isinstance(peer_map, Mapping) and isinstance(peer_map.get("hosts"), Mapping):
+        peer_map = peer_map["hosts"]
+    if not isinstance(peer_map, Mapping):
+        raise AnsibleFilterError("netops.ipsec_spi.spi_assess: addresses must be host -> [address] or a peer map")
+    out = {}
+    for host, value in peer_map.items():
+        addrs = value.get("addresses") if isinstance(value, Mapping) else value
+        if not isinstance(addrs, (list, tuple)):
+            raise AnsibleFilterError("netops.ipsec_spi.spi_assess: addresses of %s must be a list" % host)
+        out[str(host)] = [str(a) for a in addrs]
+    return out
+
+
+def _view(hosts, inventory, hostvars, facts_var, known=None):
     """The run's view: the fleet's routers beyond ``hosts``, and what is known of their addresses."""
     if inventory is None:
         return None
     if isinstance(inventory, str) or not isinstance(inventory, (list, tuple)):
         raise AnsibleFilterError("netops.ipsec_spi.spi_assess: inventory must be a list of inventory hosts")
     targeted = set(hosts)
-    addresses, hints = {}, {}
+    # Only the routers this run does not assess use them (assess.run_view).
+    addresses, hints = _peer_map_addresses(known), {}
     for host in inventory:
         if host in targeted:
             continue
@@ -44,7 +62,7 @@ def _view(hosts, inventory, hostvars, facts_var):
         # Facts of an earlier run (a fact cache) still say which addresses the router owns.
         earlier = (hv.get("ansible_facts") or {}).get(facts_var)
         if isinstance(earlier, Mapping) and isinstance(earlier.get("addresses"), list):
-            addresses[host] = [str(a) for a in earlier["addresses"]]
+            addresses.setdefault(host, []).extend(str(a) for a in earlier["addresses"])
         if isinstance(hv.get("ansible_host"), str):
             hints[host] = [hv["ansible_host"]]
     return {"inventory": [str(h) for h in inventory], "targeted": [str(h) for h in hosts],
@@ -52,7 +70,8 @@ def _view(hosts, inventory, hostvars, facts_var):
 
 
 def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_spi", result_var=None,
-               active_window=300, run_id=None, max_age=None, now=None, inventory=None, clear_unverified=False):
+               active_window=300, run_id=None, max_age=None, now=None, inventory=None, clear_unverified=False,
+               addresses=None):
     """Assess every host in ``hosts`` from ``hostvars[host].ansible_facts.<facts_var>``.
 
     ``result_var`` names the caller's registered gather result (failure reasons); with
@@ -62,7 +81,7 @@ def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_sp
     """
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("netops.ipsec_spi.spi_assess: input must be a list of inventory hosts")
-    view = _view(hosts, inventory, hostvars, facts_var)
+    view = _view(hosts, inventory, hostvars, facts_var, addresses)
     facts, errors = {}, {}
     for host in hosts:
         try:

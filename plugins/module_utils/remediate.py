@@ -133,6 +133,22 @@ def fleet_plan(plan: Any, hosts: Iterable[str], now: float, max_age: float) -> D
 _RUN_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 
 
+def run_id(given: Any = "", job_id: Any = "", now: Optional[float] = None, token: Optional[int] = None) -> str:
+    """The run's identity, one home: the id given (a plan's, an extra variable), else the AWX job's, else a
+    new one unique to this run (``run-20261207T140000-3fa2c1``). A given id must be a plain run id: it is
+    written to the state and shown in reports."""
+    for value in (given, job_id):
+        if value in (None, ""):
+            continue
+        if not is_run_id(value):
+            raise ParseError("run id %r must be 1-64 letters, digits or _.:-" % (value,))
+        return str(value)
+    import random
+
+    when = time.gmtime(time.time() if now is None else now)
+    return "run-%s-%06x" % (time.strftime("%Y%m%dT%H%M%S", when), random.getrandbits(24) if token is None else token)
+
+
 def is_run_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and 0 < len(str(value)) <= 64 \
         and set(str(value)) <= _RUN_ID_CHARS

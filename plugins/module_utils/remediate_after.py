@@ -196,3 +196,24 @@ def record(state: Optional[Mapping[str, Any]], performed: List[Mapping[str, Any]
                                       "command": action.get("command"), "receiver": action.get("receiver"),
                                       "sender_addr": action.get("sender_addr")}
     return new
+
+
+def reread_hosts(host: str, performed: Sequence[Mapping[str, Any]],
+                 assessment: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """The routers a real run reads again afterwards: this one when it acted, and every pair partner of
+    it that the change touches (a clear's receiver, the sender an opted-in receiver clear names, and, since
+    the knob changes how this router answers every sender, the senders of its desyncs). Half a pair read
+    again beside half a pair from before would prove a desync that is gone. Skipped actions changed nothing."""
+    acted = [a for a in performed or [] if isinstance(a, Mapping) and a.get("result") in ("done", "failed")]
+    if not acted:
+        return []
+    out: List[str] = [host]
+    names: List[Any] = []
+    for action in acted:
+        names += [action.get("receiver"), action.get("sender") if action.get("action") == "clear_session" else None]
+    if isinstance(assessment, Mapping):
+        names += [v.get("sender") for v in assessment.get("desync") or [] if isinstance(v, Mapping)]
+    for name in names:
+        if isinstance(name, str) and name and name not in out:
+            out.append(name)
+    return out

@@ -98,3 +98,31 @@ def test_a_failed_slice_and_a_failed_gather_are_never_assessed_from_earlier_fact
     # Neither router's pairs get a clear from either end.
     assert all(h not in ("spoke2", "hub2", "vti2") for h, _c in clears_of(night2)), clears_of(night2)
     assert not any("remote" in c and h == "dmhub" for h, c in clears_of(night2)), clears_of(night2)
+
+
+HOSTILE = ["fe80::1%x\nclear crypto sa", "::%\rclear crypto session", "10.0.0.1\nclear crypto sa", "2001:db8::1%eth0"]
+
+
+def test_hostile_peers_never_reach_a_router(lab_factory, run_playbook):
+    # The security test's strings, through the real module over network_cli: refused before any clear.
+    lab = lab_factory()
+    marks = {r: len(lab.commands(r)) for r in lab.ground_truth["routers"]}
+    play = """
+- hosts: hub1
+  gather_facts: false
+  tasks:
+    - name: Clear a hostile peer
+      netops.ipsec_spi.sa_clear:
+        peers: ["{{ item }}"]
+        scope: sa
+      loop: %s
+      ignore_errors: true
+      register: out
+    - name: Every one refused
+      ansible.builtin.assert:
+        that: out.results | rejectattr('failed') | list | length == 0
+""" % json.dumps(HOSTILE)
+    result = run_playbook(play, lab.inventory)
+    assert result.rc == 0, result
+    sent = {r: [c for c in lab.commands(r)[n:] if "clear" in c.lower()] for r, n in marks.items()}
+    assert {r: c for r, c in sent.items() if c} == {}

@@ -164,7 +164,7 @@ def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, flee
     state = str(tmp_path / "clear-state.json")
     extra = {"ipsec_spi_plan": plan, "ipsec_spi_state_file": state, "ipsec_spi_max_clears": budget,
              "ipsec_spi_serial": ["100%"]}
-    procs = [playbook("remediate", lab.inventory, str(tmp_path / "cache"), limit=",".join(slice_of(hosts, i, SLICES)),
+    procs = [playbook("remediate_plan", lab.inventory, str(tmp_path / "cache"), limit=",".join(slice_of(hosts, i, SLICES)),
                       extra=extra, background=True) for i in range(SLICES)]
     for proc in procs:
         text = proc.communicate(timeout=900)[0]

@@ -295,6 +295,7 @@ def test_sliced_templates_use_the_fact_cache(machine):
     assess = templates["IPsec SPI assess and report (fact cache)"]
     remediate = templates["IPsec SPI remediate (sliced)"]
     assert gather["playbook"] == "playbooks/gather.yml" and assess["playbook"] == "playbooks/assess.yml"
+    assert remediate["playbook"] == "playbooks/remediate_plan.yml"
     for template in (gather, assess, remediate):
         assert template["use_fact_cache"] is True, template["name"]
     assert int(gather["slices"]) > 1 and int(remediate["slices"]) == int(gather["slices"])
@@ -317,7 +318,7 @@ def test_fleet_workflow_gather_assess_approve_remediate_gather_report(machine):
 
     assert playbook("gather") == playbook("regather") == "playbooks/gather.yml"
     assert playbook("assess") == playbook("report") == "playbooks/assess.yml"
-    assert playbook("remediate") == "playbooks/remediate.yml"
+    assert playbook("remediate") == "playbooks/remediate_plan.yml"
     assert nodes["approve"]["unified_job_template"]["type"] == "workflow_approval"
     # A failed slice still gets assessed (its routers come out not assessed); approval only when not compliant.
     assert following("gather", "always_nodes") == ["assess"]

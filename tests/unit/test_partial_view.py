@@ -274,3 +274,47 @@ def test_the_published_plan_never_carries_a_template():
     assert "{{" not in text and "}}" not in text and "{ {" in text
     with pytest.raises(ParseError, match="template delimiter"):
         remediate.check_action("spoke", dict(good_clear_sa(), reason="{{ lookup('pipe', 'id') }}"))
+
+
+def test_the_run_id_has_one_home_and_one_grammar():
+    assert remediate.run_id("4711") == "4711" and remediate.run_id("", 42) == "42"
+    assert remediate.run_id("", "", now=0, token=0xABC) == "run-19700101T000000-000abc"
+    with pytest.raises(ParseError, match="run id"):
+        remediate.run_id("1,all")
+    with pytest.raises(ParseError, match="run id"):
+        remediate.run_id("{{ lookup('pipe', 'id') }}")
+
+
+def test_a_cached_flow_with_a_hostile_address_is_refused_not_cleared():
+    hub = hub_with_flow_from("198.51.100.7")
+    hub["flows"][0]["src"] = "fe80::1%x\nclear crypto sa"
+    with pytest.raises(ParseError, match="valid src"):
+        assess_fleet({"hub": hub})
+
+
+def test_the_after_check_reads_both_halves_of_every_pair_a_change_touched():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate_after
+
+    knob = {"action": "enable_knob", "host": "hub1", "result": "done"}
+    assessment = {"desync": [{"receiver": "hub1", "sender": "br2"}, {"receiver": "hub1", "sender": None}]}
+    assert remediate_after.reread_hosts("hub1", [knob], assessment) == ["hub1", "br2"]
+    cleared = dict(good_clear_sa(), result="done")
+    assert remediate_after.reread_hosts("spoke", [cleared]) == ["spoke", "hub"]
+    assert remediate_after.reread_hosts("spoke", [dict(cleared, result="skipped")]) == []
+
+
+def test_a_peer_map_proves_a_sender_outside_a_partial_view():
+    from ansible_collections.netops.ipsec_spi.plugins.filter.spi_assess import spi_assess
+
+    hub = hub_with_flow_from("203.0.113.77")
+    hostvars = {"hub": {"ansible_facts": {"ipsec_spi": hub}}, "dynhub": {"ansible_host": "127.0.0.1"},
+                "other": {"ansible_host": "127.0.0.1"}}
+    fleet = spi_assess(["hub"], hostvars, inventory=["hub", "dynhub", "other"])
+    assert clears(fleet) == [] and fleet["desync"][0]["sender_status"] == "unknown"
+    peer_map = {"generated": "x", "hosts": {"hub": {"addresses": ["10.0.0.1"]}, "dynhub": {"addresses": ["10.9.0.1"]},
+                                            "other": {"addresses": ["10.9.0.2"]}}}
+    fleet = spi_assess(["hub"], hostvars, inventory=["hub", "dynhub", "other"], addresses=peer_map)
+    assert clears(fleet) == [("hub", "clear_session", "203.0.113.77")]
+    peer_map["hosts"]["other"]["addresses"].append("203.0.113.77")
+    fleet = spi_assess(["hub"], hostvars, inventory=["hub", "dynhub", "other"], addresses=peer_map)
+    assert clears(fleet) == [] and fleet["desync"][0]["sender_hint"] == "other"
