@@ -10,6 +10,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from complexity import FACTOR, assert_linear
 
@@ -105,7 +106,7 @@ def _check(name, data):
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(EXAMPLES), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_mutated_fixtures(name, seed):
     rng = random.Random(seed)
@@ -116,7 +117,7 @@ def test_mutated_fixtures(name, seed):
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.one_of(
     st.text(max_size=300),
     st.lists(st.lists(st.sampled_from(TOKENS + [" ", "0", "1", "x"]), max_size=30).map("".join), max_size=20),
@@ -169,7 +170,7 @@ ADDRS = st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str)
 PORTS = st.sampled_from([500, 4500, 38452])
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=examples(150), deadline=None, database=None)
 @given(local=ADDRS, remote=ADDRS, lport=PORTS, rport=PORTS, status=st.sampled_from(["Active", "Inactive"]),
        upper=st.booleans(), indent=st.sampled_from(["", "  ", "\t"]))
 def test_session_ike_sa_one_line_or_wrapped(local, remote, lport, rport, status, upper, indent):
@@ -187,7 +188,7 @@ def test_session_ike_sa_one_line_or_wrapped(local, remote, lport, rport, status,
     assert wrapped[0]["ike_sas"][0]["capabilities"] == "D"
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=examples(150), deadline=None, database=None)
 @given(local=ADDRS, remote=ADDRS, upper=st.booleans(), indent=st.sampled_from(["", "     ", "\t"]))
 def test_ipsec_sa_endpoints_one_line_or_two(local, remote, upper, indent):
     case = str.upper if upper else str
@@ -202,7 +203,7 @@ def test_ipsec_sa_endpoints_one_line_or_two(local, remote, upper, indent):
                                                              str(ipaddress.ip_address(remote)))
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=examples(150), deadline=None, database=None)
 @given(dst=ADDRS, src=ADDRS, conn=st.integers(min_value=1, max_value=65535),
        state=st.sampled_from(["QM_IDLE", "MM_NO_STATE", "MM_KEY_EXCH"]), deleted=st.booleans())
 def test_isakmp_row_or_one_field_per_line(dst, src, conn, state, deleted):
@@ -214,7 +215,7 @@ def test_isakmp_row_or_one_field_per_line(dst, src, conn, state, deleted):
     assert len(multi) == 1
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=examples(100), deadline=None, database=None)
 @given(tunnel=st.ip_addresses(v=4).map(str), entries=st.integers(min_value=0, max_value=9),
        attrb=st.sampled_from(["IX", "I", "X", "IXN"]))
 def test_dmvpn_unknown_nbma_is_a_row(tunnel, entries, attrb):
