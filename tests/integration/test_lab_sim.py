@@ -267,3 +267,21 @@ def test_a_long_jump_equals_waiting_and_live_flows_keep_logging():
         # once a minute of lab time (plus the jitter), to the end
         assert times and now - max(times) <= RATE_LIMIT + 3, d
         assert len(times) >= 100, d
+
+
+def test_a_taken_port_is_reported_as_such(tmp_path):
+    """start_lab starts again on other ports only for this status: a port taken between the check and the bind."""
+    import socket
+    import subprocess
+    import sys
+
+    from labsim.client import LABCTL, PORT_TAKEN
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, LABCTL, "serve", "--dir", str(tmp_path), "--base-port", str(port)],
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == PORT_TAKEN, proc.stdout + proc.stderr
+    assert "cannot start the lab" in proc.stdout
