@@ -315,7 +315,7 @@ class Fleet:
             r = self.routers[side.router]
             if desynced or reason != "recovery":
                 self._emit(r, at + 0.5, "%%CRYPTO-5-SESSION_STATUS: Crypto tunnel v2 is UP.  Peer %s:500       Id: %s"
-                       % (side.peer_addr, side.peer_addr))
+                           % (side.peer_addr, side.peer_addr))
 
     # ----- actions from the CLI -----------------------------------------------------------------------
     def links_of(self, router: str) -> List[Tuple[Link, Side]]:
