@@ -199,8 +199,10 @@ def dry_run_job(awx_lab, audit_job, tmp_path_factory):  # pylint: disable=unused
     answers = survey_answers(template, ipsec_spi_allow_clear="false")
     assert answers == {"ipsec_spi_targets": "all", "ipsec_spi_allow_clear": "false",
                        "ipsec_spi_max_clears": 10, "ipsec_spi_clear_cooldown": 3600}
+    # One serial batch: the default batches in check mode are test_remediate's test_check_mode_changes_nothing;
+    # what this job adds is AWX's side (the Network credential, the survey's strings, the job id as run id).
     pdd = private_data_dir(work / "pdd", awx_lab, "playbooks/remediate.yml",
-                           extravars=dict(mapping, **answers, **awx_vars(102, template)),
+                           extravars=dict(mapping, **answers, **awx_vars(102, template), ipsec_spi_serial=["100%"]),
                            envvars={"ANSIBLE_NET_USERNAME": creds["ansible_user"],
                                     "ANSIBLE_NET_PASSWORD": creds["ansible_password"],
                                     "ANSIBLE_NET_AUTHORIZE": "1",
