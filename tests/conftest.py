@@ -43,5 +43,5 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
 
     for item in items:
         path = os.path.relpath(str(item.path), ROOT)
-        if path in EXTERNAL and (EXTERNAL[path] is None or item.originalname in EXTERNAL[path]):
+        if path in EXTERNAL and (EXTERNAL[path] is None or getattr(item, "originalname", item.name) in EXTERNAL[path]):
             item.add_marker(pytest.mark.external)
