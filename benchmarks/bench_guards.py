@@ -27,7 +27,7 @@ PARSERS = [parse_qfp_drops, parse_qfp_ipsec_drops, parse_ipsec_sas, parse_ike_sa
 
 def best(func, rounds=3):
     out = float("inf")
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         func()
         out = min(out, time.perf_counter() - start)

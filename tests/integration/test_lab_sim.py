@@ -249,7 +249,7 @@ def test_a_long_jump_equals_waiting_and_live_flows_keep_logging():
     hours = 12
     jumped.clock.advance(hours * 3600)
     jumped.sync()
-    for _ in range(hours * 3600 // 45):
+    for _step in range(hours * 3600 // 45):
         waited.clock.advance(45)
         waited.sync()
     now = jumped.clock.now()

@@ -22,7 +22,7 @@ ROUNDS = 2
 def _cpu(run: Callable[[Any], Any], data: Any, reps: int) -> float:
     gc.collect()
     start = time.process_time()
-    for _ in range(reps):
+    for _rep in range(reps):
         run(data)
     return time.process_time() - start
 
@@ -40,9 +40,9 @@ def assert_linear(run: Callable[[Any], Any], small: Any, large: Any, factor: flo
         if spent >= MIN_CPU or reps >= 1 << 20:
             break
         reps = reps * 2 if spent <= 0 else max(reps * 2, int(reps * MIN_CPU / spent) + 1)
-    t_small = min([spent] + [_cpu(run, small, reps) for _ in range(ROUNDS - 1)])
+    t_small = min([spent] + [_cpu(run, small, reps) for _round in range(ROUNDS - 1)])
     t_large = float("inf")
-    for _ in range(ROUNDS):
+    for _round in range(ROUNDS):
         t_large = min(t_large, _cpu(run, large, reps))
         if t_large <= slack * factor * t_small:
             return
