@@ -128,28 +128,6 @@ def run_playbook_in(playbook: str, inventory: str, limit: Optional[str] = None,
     return PlaybookResult(proc)
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# Files split across workers (scripts/test.sh runs `--dist loadgroup`): a test that uses one of its file's
-# module-scoped fixtures (a lab it shares with the file's other tests, in order) stays with them; any other test
-# of the file (its own lab, or none) is a group of its own and goes to whichever worker is free.
-SPLIT = {"test_remediate.py", "test_check.py", "test_lab_ansible.py"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
-    for item in items:
-        path = str(item.path)
-        if os.path.dirname(path) != HERE:
-            continue
-        name = os.path.basename(path)
-        group = name
-        if name in SPLIT:
-            defs = getattr(item, "_fixtureinfo").name2fixturedefs
-            if not any(d and d[-1].scope == "module" for d in defs.values()):
-                group = item.nodeid
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def lab_factory(tmp_path_factory):
     labs: List[LabClient] = []
