@@ -1,8 +1,11 @@
 # Entry points. Every target sets up its own virtualenv under .venv (see scripts/env.sh).
-.PHONY: test units sanity lint integration molecule bench demo demo-eda clean
+.PHONY: test test-deep units sanity lint integration external molecule bench demo demo-eda clean
 
-test:            ## everything CI runs: units, sanity, lint, lab integration
+test:            ## everything CI runs: units, sanity, lint, lab integration, external tools; stage times at the end
 	bash scripts/test.sh
+
+test-deep:       ## the same with the property tests at their full example counts (Hypothesis profile deep)
+	HYPOTHESIS_PROFILE=deep bash scripts/test.sh
 
 units:
 	bash scripts/test.sh units
@@ -15,6 +18,9 @@ lint:
 
 integration:
 	bash scripts/test.sh integration
+
+external:        ## the tests that run a browser, ansible-builder or ansible-rulebook (Java)
+	bash scripts/test.sh external
 
 molecule:        ## the molecule scenarios (check, remediate) against the lab
 	bash scripts/molecule.sh

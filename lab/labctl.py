@@ -13,6 +13,7 @@
     labctl.py serve ...                       the background process itself (used by `up`)
 """
 import argparse
+import errno
 import json
 import os
 import signal
@@ -23,9 +24,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from labsim.client import DEFAULT_SCENARIO, LabClient, LabError, start_lab, stop_lab  # noqa: E402
+from labsim.client import DEFAULT_SCENARIO, PORT_TAKEN, LabClient, LabError, start_lab, stop_lab  # noqa: E402
 
 DEFAULT_DIR = os.path.join(os.path.dirname(HERE), ".tmp", "lab")
+
+
+def port_range() -> tuple:
+    """Where lab ports are chosen: below the kernel's ephemeral range, which every outgoing connection (an SSH
+    client of another lab, say) takes its local port from, so a port found free stays free until bound."""
+    low, high = 20000, 60000
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as handle:
+            first = int(handle.read().split()[0])
+        if first - low >= 4000:
+            high = first
+    except (OSError, ValueError, IndexError):
+        pass
+    return low, high
 
 
 def free_base_port(count: int) -> int:
@@ -34,8 +49,9 @@ def free_base_port(count: int) -> int:
     import socket
 
     rng = random.Random(os.getpid())
+    low, high = port_range()
     for _attempt in range(200):
-        base = rng.randrange(20000, 60000 - count)
+        base = rng.randrange(low, high - count)
         ok = True
         for port in range(base, base + count):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -70,7 +86,7 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print("cannot start the lab: %s" % exc, flush=True)
         lab.stop()
-        os._exit(2)
+        os._exit(PORT_TAKEN if exc.errno == errno.EADDRINUSE else 2)
     with open(os.path.join(args.dir, "lab.pid"), "w", encoding="utf-8") as handle:
         handle.write(str(os.getpid()))
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=lab.stop, daemon=True).start())

@@ -20,6 +20,10 @@ DEFAULT_SCENARIO = os.path.join(LAB_DIR, "scenarios", "default.yml")
 LABCTL = os.path.join(LAB_DIR, "labctl.py")
 
 
+# `labctl serve` exits with this when a port it found free was taken before it could listen on it.
+PORT_TAKEN = 3
+
+
 class LabError(RuntimeError):
     pass
 
@@ -184,7 +188,22 @@ def _ssh_ready(port: int) -> bool:
 
 def start_lab(directory: str, scenario: Optional[str] = None, speed: float = 60.0, base_port: Optional[int] = None,
               timeout: float = 120, python: Optional[str] = None) -> LabClient:
-    """Start a lab in the background (returns once every router accepts SSH) and write its inventory."""
+    """Start a lab in the background (returns once every router accepts SSH) and write its inventory.
+
+    Without a base port the lab picks free ports itself; labs started at the same moment (parallel test
+    workers) can pick the same ones, and the loser then starts again on others.
+    """
+    for attempt in range(5):
+        try:
+            return _start_lab(directory, scenario, speed, base_port, timeout, python)
+        except LabError as exc:
+            if base_port or getattr(exc, "status", None) != PORT_TAKEN or attempt == 4:
+                raise
+    raise AssertionError("not reached")
+
+
+def _start_lab(directory: str, scenario: Optional[str], speed: float, base_port: Optional[int], timeout: float,
+               python: Optional[str]) -> LabClient:
     directory = os.path.abspath(directory)
     os.makedirs(directory, exist_ok=True)
     old = _pid(directory)
@@ -204,7 +223,9 @@ def start_lab(directory: str, scenario: Optional[str] = None, speed: float = 60.
         if proc.poll() is not None:
             with open(os.path.join(directory, "lab.log"), "r", encoding="utf-8", errors="replace") as handle:
                 tail = handle.read()[-3000:]
-            raise LabError("the lab exited with status %s:\n%s" % (proc.returncode, tail))
+            error = LabError("the lab exited with status %s:\n%s" % (proc.returncode, tail))
+            error.status = proc.returncode  # type: ignore[attr-defined]
+            raise error
         try:
             client.ping()
             break

@@ -16,6 +16,10 @@ from .configtree import ConfigTree
 from .flash import Flash
 
 RATE_LIMIT = 60.0          # IOS logs RECVD_PKT_INV_SPI at most once a minute per flow
+# A desync's messages come RATE_LIMIT plus a little jitter apart: (i % 7) * JITTER for its i-th message, so any
+# seven in a row span exactly JITTER_CYCLE and a long stretch can be skipped a cycle at a time.
+JITTER = 0.37
+JITTER_CYCLE = 7 * RATE_LIMIT + 21 * JITTER
 KNOB_RECOVERY_DELAY = 75.0  # simulated seconds for invalid-spi-recovery to re-key (a minute or two)
 DELETE_NOTIFY_DELAY = 20.0  # an existing IKEv1 SA carries a DELETE notify almost at once
 AVG_PKT = 148
@@ -159,6 +163,11 @@ class Router:
     @property
     def qfp_capable(self) -> bool:
         return bool(self.spec.plat["qfp"])
+
+    def logged_unseen(self, count: int) -> None:
+        """Messages logged that scrolled out of the buffer before anyone could read them: numbers only."""
+        self.seq += count
+        self.logged_total += count
 
     def emit(self, epoch: float, text: str) -> None:
         self.seq += 1

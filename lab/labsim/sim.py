@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from .build import SUPPORTED_KINDS, RouterSpec, ScenarioError, build_config, build_links
 from .eem import EEM_STEP, Engine
 from .remote_log import RemoteLog
-from .model import (AVG_PKT, DELETE_NOTIFY_DELAY, KNOB_RECOVERY_DELAY, LOG_KEEP, RATE_LIMIT, Desync, ForeignFlow,
-                    Link, Router, Side, VirtualClock, fmt_ts, inv_spi_text)
+from .model import (AVG_PKT, DELETE_NOTIFY_DELAY, JITTER, JITTER_CYCLE, KNOB_RECOVERY_DELAY, LOG_KEEP, RATE_LIMIT,
+                    Desync, ForeignFlow, Link, Router, Side, VirtualClock, fmt_ts, inv_spi_text)
 
 
 def _parse_time(value: Any) -> float:
@@ -56,6 +56,8 @@ class Fleet:
             self.links.append(link)
         self.foreign: List[ForeignFlow] = []
         self.last_sync = start
+        # While flows are advanced, what they log waits here to be written in time order across flows.
+        self._pending: Optional[List[Tuple[float, int, Router, str]]] = None
         self.eem = Engine(self)
         self.remote_log = RemoteLog()
         self._init_state(start)
@@ -184,8 +186,32 @@ class Fleet:
     def _iface_for(self, side: Side) -> str:
         return self.specs[side.router].wan_if if side.router else "GigabitEthernet1"
 
+    def _emit(self, r: Router, at: float, text: str) -> None:
+        if self._pending is None:
+            r.emit(at, text)
+        else:
+            self._pending.append((at, len(self._pending), r, text))
+
     def _log_inv(self, r: Router, at: float, src: str, spi: int) -> None:
-        r.emit(at, inv_spi_text(r.spec.addr, spi, src, r.spec.wan_if))
+        self._emit(r, at, inv_spi_text(r.spec.addr, spi, src, r.spec.wan_if))
+
+    def _advance_all(self, now: float, last: float) -> None:
+        """Every flow to `now`; the messages of all flows then go to the buffers in time order.
+
+        Each flow logs at most its newest LOG_KEEP messages of a long stretch (the rest is counted in the
+        sequence numbers only); merged in time order the buffer keeps the newest LOG_KEEP of all flows, as a
+        router that had been running all along would.  One flow after the other would leave only the last.
+        """
+        self._pending = []
+        try:
+            for link in self.links:
+                self._advance_link(link, now)
+            for flow in self.foreign:
+                self._advance_foreign(flow, now, last)
+        finally:
+            pending, self._pending = self._pending, None
+        for at, _order, r, text in sorted(pending, key=lambda item: (item[0], item[1])):
+            r.emit(at, text)
 
     def _drop(self, r: Router, pkts: float) -> None:
         if pkts <= 0:
@@ -228,16 +254,18 @@ class Fleet:
         sender.encaps += link.pps * step
         self._drop(rr, link.pps * step)
         # The first dropped packet logs at once; further ones only after the rate limit has passed.
-        t = d.start if d.last_log is None else d.last_log + RATE_LIMIT + (d.jitter_i % 7) * 0.37
-        if until - t > LOG_KEEP * RATE_LIMIT:
-            skip = int((until - t) // RATE_LIMIT) - LOG_KEEP
-            t += skip * RATE_LIMIT
-            rr.seq += skip
+        t = d.start if d.last_log is None else d.last_log + RATE_LIMIT + (d.jitter_i % 7) * JITTER
+        # Whole jitter cycles only, so the messages kept are at the very times waiting would have logged them.
+        cycles = int((until - t - LOG_KEEP * (RATE_LIMIT + 6 * JITTER)) // JITTER_CYCLE)
+        if cycles > 0:
+            t += cycles * JITTER_CYCLE
+            d.jitter_i += 7 * cycles
+            rr.logged_unseen(7 * cycles)
         while t <= until:
             self._log_inv(rr, t, sender.addr, sender.spi_out or 0)
             d.last_log = t
             d.jitter_i += 1
-            t = t + RATE_LIMIT + (d.jitter_i % 7) * 0.37
+            t = t + RATE_LIMIT + (d.jitter_i % 7) * JITTER
         link.last_sync = until
         if rec is not None and rec <= now:
             self._resync(link, rec, reason="recovery")
@@ -249,6 +277,10 @@ class Fleet:
         r = self.routers[flow.receiver]
         self._drop(r, flow.pps * max(0.0, now - last))
         t = (flow.last_log or last) + RATE_LIMIT
+        skip = int((now - t) // RATE_LIMIT) - LOG_KEEP
+        if skip > 0:
+            t += skip * RATE_LIMIT
+            r.logged_unseen(skip)
         while t <= now:
             self._log_inv(r, t, flow.src, flow.spi)
             flow.last_log = t
@@ -260,10 +292,7 @@ class Fleet:
             if now <= self.last_sync:
                 return self.last_sync
             if not self.eem.active:
-                for link in self.links:
-                    self._advance_link(link, now)
-                for flow in self.foreign:
-                    self._advance_foreign(flow, now, self.last_sync)
+                self._advance_all(now, self.last_sync)
                 self.last_sync = now
                 return now
             # With applets configured, time moves in small steps so that each applet runs with the
@@ -271,10 +300,7 @@ class Fleet:
             t = self.last_sync
             while t < now:
                 t2 = min(now, t + EEM_STEP)
-                for link in self.links:
-                    self._advance_link(link, t2)
-                for flow in self.foreign:
-                    self._advance_foreign(flow, t2, t)
+                self._advance_all(t2, t)
                 self.last_sync = t2
                 self.eem.dispatch(t2)
                 t = t2
@@ -288,8 +314,8 @@ class Fleet:
                 continue
             r = self.routers[side.router]
             if desynced or reason != "recovery":
-                r.emit(at + 0.5, "%%CRYPTO-5-SESSION_STATUS: Crypto tunnel v2 is UP.  Peer %s:500       Id: %s"
-                       % (side.peer_addr, side.peer_addr))
+                self._emit(r, at + 0.5, "%%CRYPTO-5-SESSION_STATUS: Crypto tunnel v2 is UP.  Peer %s:500       Id: %s"
+                           % (side.peer_addr, side.peer_addr))
 
     # ----- actions from the CLI -----------------------------------------------------------------------
     def links_of(self, router: str) -> List[Tuple[Link, Side]]:

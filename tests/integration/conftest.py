@@ -1,7 +1,8 @@
 """Fixtures for integration tests against the lab (lab/): simulated IOS / IOS XE routers on real SSH.
 
-- `lab` (session): the default scenario, shared by every test.  Treat it as read-mostly: a test that
-  changes router state (config, clears, faults, clock jumps) should take its own from `lab_factory`.
+- `lab` (session): the default scenario, shared by every test of the session (of the xdist worker), its clock
+  stopped (speed 0) so what it shows never depends on how long earlier tests took.  Treat it as read-only: a
+  test that changes router state (config, clears, faults, clock jumps) takes its own from `lab_factory`.
 - `lab_factory` (session): `lab_factory(scenario=None, speed=60.0)` starts a private lab; all are
   stopped at the end of the session.
 - `run_playbook` (session): runs ansible-playbook with the lab's environment and returns a
@@ -143,7 +144,9 @@ def lab_factory(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def lab(lab_factory) -> LabClient:
-    return lab_factory()
+    # Frozen: the scenario's ground truth describes the lab at its start, and a shared clock running at 60x
+    # would make every comparison depend on how long the tests before it took (issue 23).
+    return lab_factory(speed=0)
 
 
 @pytest.fixture(scope="session")

@@ -119,6 +119,7 @@ def test_secrets_never_reach_the_assessment(audited, lab):
 def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
     from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS
 
+    speed = lab.clock()["speed"]
     lab.set_speed(0)
     try:
         for router in lab.ground_truth["routers"]:
@@ -133,7 +134,7 @@ def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
             for r in lab.ground_truth["routers"]))
         result = run_playbook(CHECK_PLAY, str(inventory), extra_vars={"source": "files", "files_dir": str(tmp_path)})
     finally:
-        lab.set_speed(60)
+        lab.set_speed(speed)
     assert result.rc == 0, result
     found = assessments(result)
     assert all(a["source"] == "files" for a in found.values())
@@ -175,6 +176,7 @@ FACTS_PLAY = """
 def test_facts_alike_in_the_worker_and_in_their_own_process(lab, run_playbook, tmp_path):
     """The network action runs spi_facts in the worker; `ansible_network_import_modules: false` gives AnsiballZ."""
     runs = {}
+    speed = lab.clock()["speed"]
     lab.set_speed(0)
     try:
         for imported in (True, False):
@@ -191,7 +193,7 @@ def test_facts_alike_in_the_worker_and_in_their_own_process(lab, run_playbook, t
             runs[imported] = (facts, text.count("ANSIBLE_NETWORK_IMPORT_MODULES: running netops.ipsec_spi.spi_facts"),
                               sum(1 for line in text.splitlines() if " PUT " in line and line.endswith("/AnsiballZ_spi_facts.py")))
     finally:
-        lab.set_speed(60)
+        lab.set_speed(speed)
     in_worker, direct_worker, payload_worker = runs[True]
     own_process, direct_own, payload_own = runs[False]
     routers = len(lab.ground_truth["routers"])

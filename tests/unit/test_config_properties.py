@@ -13,6 +13,7 @@ import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import mask_secrets
@@ -293,7 +294,7 @@ def random_secret(rnd):
 # Hypothesis draws one seed per example (drawing every line through Hypothesis costs
 # several times the parse itself); the seed builds and mutates the config, so a failure
 # still reports a seed that reproduces it.
-@settings(max_examples=10000, deadline=None, database=None, derandomize=True,
+@settings(max_examples=examples(10000), deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2 ** 64 - 1))
 def test_generated_configs_parse_and_never_leak(seed):
@@ -302,13 +303,13 @@ def test_generated_configs_parse_and_never_leak(seed):
     check(mutate(rnd, build_config(rnd, secrets)))
 
 
-@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(1000), deadline=None, database=None, derandomize=True)
 @given(text=st.text(max_size=400))
 def test_arbitrary_text_gives_a_result_or_parse_error(text):
     check(text)
 
 
-@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(1000), deadline=None, database=None, derandomize=True)
 @given(secret=secrets_st, template=st.sampled_from(SECRET_GLOBAL + SECRET_KEYRING + SECRET_IKEV2_KEYRING
                                                    + SECRET_IFACE + [" set peer 10.0.0.1" + a for a in APPENDED]),
        prefix=st.sampled_from(["", " ", "  ", "\t", "no "]))
@@ -343,7 +344,7 @@ CONFIG_WORDS = ["interface", "Tunnel0", "Virtual-Template1", "type", "tunnel", "
                 "connect", "group", "redundancy", "df-bit", "default", "shared"]
 
 
-@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(1000), deadline=None, database=None, derandomize=True)
 @given(lines=st.lists(st.tuples(st.sampled_from(["", " ", "  "]),
                                 st.lists(st.sampled_from(CONFIG_WORDS), min_size=1, max_size=7)), max_size=30),
        sep=st.sampled_from(["\n", "\r\n"]))

@@ -5,6 +5,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import (
@@ -288,7 +289,7 @@ secret_st = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789$./!@#%^&*-_=+
     lambda s: "ZQ" + s)
 
 
-@settings(max_examples=2000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(2000), deadline=None, database=None, derandomize=True)
 @given(secret=secret_st, seed=st.integers(min_value=0, max_value=2 ** 32 - 1))
 def test_fuzz_every_templated_secret_is_masked_wherever_it_sits(secret, seed):
     rnd = random.Random(seed)
@@ -304,7 +305,7 @@ def test_fuzz_every_templated_secret_is_masked_wherever_it_sits(secret, seed):
     assert mask_text(line + "\n" + line) == masked + "\n" + masked
 
 
-@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(1000), deadline=None, database=None, derandomize=True)
 @given(secret=secret_st, seed=st.integers(min_value=0, max_value=2 ** 32 - 1))
 def test_fuzz_a_secret_repeated_inside_one_token_is_masked(secret, seed):
     """A copy of the secret glued to itself, to punctuation or to other text, anywhere on the line."""
@@ -322,7 +323,7 @@ def test_fuzz_a_secret_repeated_inside_one_token_is_masked(secret, seed):
     assert mask_text(line) == masked
 
 
-@settings(max_examples=3000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(3000), deadline=None, database=None, derandomize=True)
 @given(text=st.text(max_size=300))
 def test_fuzz_any_text_masks_to_text_and_stays_masked(text):
     once = mask_text(text)
@@ -341,7 +342,7 @@ SOUP = ["key", "password", "secret", "community", "md5", "pre-shared-key", "cryp
         "level", "pki", "encryption", "passphrase", "wpa-psk", "ascii", "RO", "vrf", "informs"]
 
 
-@settings(max_examples=2000, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(2000), deadline=None, database=None, derandomize=True)
 @given(words=st.lists(st.one_of(st.sampled_from(SOUP), st.sampled_from(["ZQa", "ZQb1", "ZQc.2"])), max_size=10))
 def test_fuzz_keyword_soup_masks_once_and_for_all(words):
     line = " ".join(words)
@@ -355,7 +356,7 @@ def test_fuzz_keyword_soup_masks_once_and_for_all(words):
             assert words[index + 1] not in masked.split(), masked
 
 
-@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@settings(max_examples=examples(500), deadline=None, database=None, derandomize=True)
 @given(lines=st.lists(st.one_of(st.sampled_from([" ".join(SOUP[i:i + 3]) for i in range(len(SOUP))] + ["", "x", "key"]),
                                 st.text(max_size=30)), max_size=12))
 def test_mask_lines_is_mask_line_on_each(lines):

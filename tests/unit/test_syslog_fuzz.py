@@ -10,6 +10,7 @@ import io
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import syslog
@@ -42,7 +43,7 @@ def outcome(data, **kwargs):
     return events, problems
 
 
-@settings(max_examples=400, **FAST)
+@settings(max_examples=examples(400), **FAST)
 @given(logs(), st.sampled_from([None, 2024]))
 def test_fuzzed_logs_read_alike_from_text_lines_and_streams(text, year):
     kwargs = dict(year=year, host="arg", now=1725300000.0)
@@ -63,7 +64,7 @@ def test_fuzzed_logs_read_alike_from_text_lines_and_streams(text, year):
     assert (scanner.events, scanner.problems) == result
 
 
-@settings(max_examples=200, **FAST)
+@settings(max_examples=examples(200), **FAST)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
 def test_any_text_with_a_mnemonic_gives_a_result(noise):
     text = noise + " %CRYPTO-4-RECVD_PKT_INV_SPI: " + noise

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
@@ -59,7 +60,7 @@ def mentioning_lines(text):
     return {n for n, line in enumerate(text.split("\n"), 1) if "PKT_INV_SPI" in line}
 
 
-@settings(max_examples=10000 // BATCH, **FAST)
+@settings(max_examples=examples(10000 // BATCH), **FAST)
 @given(st.integers(0, 2 ** 32), st.sampled_from([None, 2024]), st.booleans())
 def test_parse_events_result_or_parse_error_and_nothing_dropped(seed, year, as_list):
     rng = random.Random(seed)
@@ -113,7 +114,7 @@ def event_list(rng):
     return events if rng.randint(0, 20) else rng.choice(JUNK)
 
 
-@settings(max_examples=10000 // BATCH, **FAST)
+@settings(max_examples=examples(10000 // BATCH), **FAST)
 @given(st.integers(0, 2 ** 32))
 def test_build_flows_result_or_parse_error(seed):
     rng = random.Random(seed)
@@ -216,7 +217,7 @@ def messages(draw):
     return header + body, expected, epoch
 
 
-@settings(max_examples=400, **FAST)
+@settings(max_examples=examples(400), **FAST)
 @given(st.lists(messages(), min_size=1, max_size=4))
 def test_round_trip(batch):
     text = "\n".join(m[0] for m in batch)

@@ -13,6 +13,7 @@ import ipaddress
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.dmvpn import parse_dmvpn
@@ -22,7 +23,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp impor
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.session import parse_crypto_sessions
 
 EXAMPLES = 60
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+FUZZ = settings(max_examples=examples(EXAMPLES), deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
 # --- the vocabulary ---------------------------------------------------------------------------------------------
