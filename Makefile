@@ -1,5 +1,5 @@
 # Entry points. Every target sets up its own virtualenv under .venv (see scripts/env.sh).
-.PHONY: test test-deep units sanity lint integration external molecule bench demo demo-eda clean
+.PHONY: test test-deep units sanity lint integration external molecule bench demo demo-eda matrix build clean
 
 test:            ## everything CI runs: units, sanity, lint, lab integration, external tools; stage times at the end
 	bash scripts/test.sh
@@ -33,6 +33,12 @@ demo-eda:        ## the Event-Driven Ansible loop on the lab: syslog -> ansible-
 
 bench:           ## parser and fleet benchmarks, printed as ratios against their peers
 	bash scripts/bench.sh
+
+matrix:          ## units + an end-to-end lab run on every ansible-core line meta/runtime.yml admits (docs/support.md)
+	bash scripts/matrix.sh
+
+build:           ## the collection tarball (ansible-galaxy collection build), installed into .tmp/ and read back
+	bash scripts/build.sh
 
 clean:
 	rm -rf .tmp tests/output benchmarks/data

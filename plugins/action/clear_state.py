@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
@@ -34,10 +35,37 @@ SPEC = {
     "hosts": {"type": "list", "elements": "str"},
     "todo": {"type": "dict", "default": {}},
     "readings": {"type": "dict", "default": {}},
-    "lock": {"type": "dict"},
+    # Not `dict`: ansible-core 2.16-2.18 template a null lock to "" (see lock_arg).
+    "lock": {"type": "raw"},
     "knobs": {"type": "dict", "default": {}},
     "clears": {"type": "dict", "default": {}},
 }
+
+
+def lock_arg(value):
+    """The `lock` argument as the claim returned it (a mapping, or None when no lock is held).
+
+    Accepted as any supported ansible-core passes `"{{ claim.lock }}"`: the mapping itself; the empty
+    string, which is what ansible-core before 2.19 makes of a null; or the mapping as JSON text.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, Mapping):
+            raise ParseError("lock: a text lock must be the claim's lock as a JSON object, this is not a JSON object")
+    if not isinstance(value, Mapping):
+        raise ParseError("lock: expected the claim's lock (a mapping) or null, got %s" % type(value).__name__)
+    token = value.get("token")
+    if token is not None and not isinstance(token, str):
+        raise ParseError("lock: its token must be a string, got %s" % type(token).__name__)
+    return dict(value)
 
 
 def _pending(todos):
@@ -62,6 +90,7 @@ class ActionModule(ActionBase):
         result.update(path=path, now=now, changed=False)
         step = args["step"]
         try:
+            args["lock"] = lock_arg(args["lock"])
             result.update(getattr(self, "_" + step)(path, now, args))
         except cstate.LockHeld as exc:
             result.update(failed=True, msg="%s: %s" % (NAME, exc), holder=exc.holder)

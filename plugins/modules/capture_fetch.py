@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: capture_fetch
 short_description: Read (and optionally delete) capture files on a Cisco router's flash
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lists C(flash:) (C(dir flash:)), reads each requested file that exists with C(more flash:FILE) and returns
     its text, so the controller can store it (the P(netops.ipsec_spi.capture#role) role writes one folder per

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: clear_state
 short_description: The remediation's cool-down state and the lock that serialises SA clears
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs on the controller (an action plugin; no module is sent anywhere). The
     P(netops.ipsec_spi.remediate#role) role calls it around its clears; other playbooks rarely need it.
@@ -96,8 +96,11 @@ options:
     type: dict
     default: {}
   lock:
-    description: The C(lock) the claim returned (O(step=record), O(step=release)).
-    type: dict
+    description:
+      - The C(lock) the claim returned (O(step=record), O(step=release)), passed as C("{{ claim.lock }}").
+      - A mapping, or null (or the empty string ansible-core before 2.19 makes of a null) when no lock is
+        held; the mapping as JSON text is accepted too. Anything else fails the task, naming the argument.
+    type: raw
   knobs:
     description: Router -> registered P(netops.ipsec_spi.invalid_spi_recovery#module) result (O(step=record)).
     type: dict

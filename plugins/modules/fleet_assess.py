@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: fleet_assess
 short_description: Assess the whole fleet from Ansible's fact cache, once, on the controller
-version_added: 1.1.0
+version_added: 0.1.0
 author: netops.ipsec_spi maintainers (@netops)
 description:
   - The fleet-wide half of a sliced audit. A separate, possibly sliced, gather (the C(netops.ipsec_spi.gather) playbook,

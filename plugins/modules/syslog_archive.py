@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: syslog_archive
 short_description: Invalid-SPI history from a syslog server's rotated files, per router or for the whole archive
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads a syslog server's archive on the machine it runs on (run it with C(delegate_to=localhost)) - a folder
     of rotated files (C(messages), C(messages.1), C(messages.2.gz), ... or C(messages-20240901.gz)), a glob, a

@@ -23,7 +23,7 @@ DOCUMENTATION = """
     - The output shapes are those of the filters of the same names (see C(ansible-doc -t filter)).
     - A device that rejected the command (C(% Invalid input detected)) fails the task with
       "device does not support this command"; unreadable rows are reported as warnings.
-    version_added: 1.0.0
+    version_added: 0.1.0
 """
 
 EXAMPLES = r"""

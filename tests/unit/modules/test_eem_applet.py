@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from conftest import patch_module_args  # ansible-core 2.19+ has it; conftest has the stand-in for older cores
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import capture
 from ansible_collections.netops.ipsec_spi.plugins.modules import eem_applet
