@@ -26,7 +26,7 @@ from report_support import FIXTURES, ROOT, make_fleet, parse_junit, schema
 PACKAGE = os.path.join(ROOT, "plugins", "module_utils", "report")
 PREFIX = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 # Each module may import only those before it: the model never knows a renderer.
-LAYERS = ["values", "sanitize", "router", "model", "jsonfile", "view", "markdown", "junit", "svg", "html_assets", "html",
+LAYERS = ["values", "sanitize", "router", "pairs", "model", "jsonfile", "view", "markdown", "junit", "svg", "html_assets", "html",
           "files", "__init__"]
 
 
