@@ -165,7 +165,9 @@ run_dir:
   type: str
   sample: /srv/audit/reports/20261130T020000Z
 unassessed:
-  description: The routers that could not be assessed, with kind and reason (the C(unassessed) list of C(report.json)).
+  description:
+    - The routers that could not be assessed, with kind and reason (the C(unassessed) list of C(report.json)), at most
+      the first 100; C(summary.unreachable) counts them all.
   returned: always
   type: list
   elements: dict
@@ -229,6 +231,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import runs
 
+
+MAX_UNASSESSED = 100
 
 # report.json's layout puts generated_at on a line of its own (report/jsonfile.py).
 _GENERATED_AT_RE = re.compile(r'^  "generated_at": ("(?:[^"\\\n]|\\.)*"),?$', re.M)
@@ -375,7 +379,8 @@ def _main():
         mode=report["mode"],
         generated_at=report["generated_at"],
         summary=report["summary"],
-        unassessed=report["unassessed"],
+        # At most MAX_UNASSESSED here (a task result travels through callbacks and AWX events); report.json has all.
+        unassessed=report["unassessed"][:MAX_UNASSESSED],
     )
     # Only now, with every file written: a job that saw too little goes red, and its report says why.
     failure = run_failure(report, unassessed=module.params["fail_on_unassessed"],

@@ -110,13 +110,15 @@ def _why(verdict: Mapping[str, Any], status: str) -> Optional[str]:
 
 def fleet_pairs(routers: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """Every persistent desync verdict of the fleet with its flow, drops and actions (docs/report.md)."""
-    actions: List[tuple] = []
+    # By (receiver, SPI): a large fleet has thousands of actions and hundreds of pairs.
+    actions: Dict[tuple, List[tuple]] = {}
     for router in routers:
         a = router.get("assessment") or {}
-        for action in a.get("planned_actions") or []:
-            actions.append(("planned", router["host"], action))
-        for action in a.get("performed_actions") or []:
-            actions.append(("performed", router["host"], action))
+        for kind, key in (("planned", "planned_actions"), ("performed", "performed_actions")):
+            for action in a.get(key) or []:
+                if action.get("receiver") is not None:
+                    actions.setdefault((action.get("receiver"), int_or_none(action.get("spi"))), []).append(
+                        (kind, router["host"], action))
     senders = {r["host"] for r in routers if r.get("assessed")}
 
     pairs: List[Dict[str, Any]] = []
@@ -137,9 +139,10 @@ def fleet_pairs(routers: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
             if (verdict.get("status") or flow.get("status") or "persistent") != "persistent":
                 continue
             sender = verdict.get("sender") or (verdict.get("sender_hint") if status == "unverified" else None)
-            planned = [_planned(act, host) for kind, host, act in actions
+            candidates = actions.get((receiver, spi), [])
+            planned = [_planned(act, host) for kind, host, act in candidates
                        if kind == "planned" and _matches(act, receiver, sender_addr, spi)]
-            performed = [_performed(act, host) for kind, host, act in actions
+            performed = [_performed(act, host) for kind, host, act in candidates
                          if kind == "performed" and _matches(act, receiver, sender_addr, spi)]
             knob = not planned and not performed and status != "resolved" and _knob_helps(a, sender_addr, spi)
             if knob:
