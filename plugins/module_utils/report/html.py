@@ -232,10 +232,10 @@ _STATE_PILL = {"sent": "s-compliant", "failed": "sev-error", "planned": "sev-war
 def _pairs_section(report: Mapping[str, Any]) -> str:
     pairs = report.get("pairs") or []
     dry_run = report["mode"] == MODE_DRY_RUN
-    intro = ('<p class="muted">One row per INV_SPI desync: the receiver drops the sender\u2019s packets because the '
+    intro = ('<p class="muted">One row per INV_SPI desync: the receiver drops the sender&#39;s packets because the '
              'sender still encrypts with an SPI the receiver no longer has. Since: the first INV_SPI message; for: '
-             'first to last message. Drops: the receiver\u2019s invalid-SPI counter and whether it rose between '
-             'this run\u2019s two reads.</p>')
+             'first to last message. Drops: the receiver&#39;s invalid-SPI counter and whether it rose between '
+             'this run&#39;s two reads.</p>')
     if not pairs:
         body = '<p class="muted">No black-holed pair: no persistent INV_SPI flow in this run.</p>'
     else:

@@ -216,7 +216,7 @@ def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BA
     parts.append("</svg>")
     legend = ('<ul class="legend"><li><span class="swatch swatch-desync"></span>router with a confirmed desync</li>'
               '<li><span class="swatch swatch-bar"></span>other routers</li>'
-              '<li>(+N): rose by N between this run\u2019s two reads; (flat): did not rise</li></ul>')
+              '<li>(+N): rose by N between this run&#39;s two reads; (flat): did not rise</li></ul>')
     notes = []
     if len(data) > len(shown):
         notes.append("Showing the %d largest of %d routers with drops." % (len(shown), len(data)))
