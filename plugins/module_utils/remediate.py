@@ -34,7 +34,6 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import (
     CONFIRMED,
     RESOLVED,
     judge,
-    outbound_towards,
     sa_spis,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets

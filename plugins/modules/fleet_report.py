@@ -82,6 +82,36 @@ options:
     elements: str
     choices: [json, markdown, html, junit]
     default: [json, markdown, html, junit]
+  view:
+    description:
+      - The assessment's view of the fleet (the C(view) of the P(netops.ipsec_spi.spi_assess#filter) result or of
+        P(netops.ipsec_spi.fleet_assess#module)), with C(complete), the C(inventory), C(targeted) and C(assessed) counts
+        and C(not_assessed), a mapping of each inventory router this run did not assess to C(kind) and C(message).
+      - The report lists those routers under "Not seen in this run", including routers a C(--limit) run did not
+        target, which have no assessment at all.
+    type: dict
+  per_run:
+    description:
+      - V(true) writes each run's files into a new folder of O(dest) named after the report time
+        (C(20261130T020000Z)), points the link C(latest) at it and links C(report.json), C(report.md),
+        C(report.html) and C(junit.xml) at the top of O(dest) to C(latest/), so the newest report opens at the
+        same path as with V(false) and older runs stay. Report files of the flat layout found at the top of O(dest)
+        are first moved into a folder C(before-per-run-<time>). Nothing is ever deleted.
+      - V(false) writes the four files straight into O(dest), replacing the previous run's.
+      - When the content equals the latest run's (apart from C(generated_at)), no folder is added and nothing changes.
+    type: bool
+    default: false
+  fail_on_unassessed:
+    description:
+      - After writing every file, fail when a router of O(assessments) could not be assessed, with a message naming
+        the routers and their reasons. Routers a C(--limit) run did not target are not counted.
+    type: bool
+    default: false
+  fail_on_noncompliant:
+    description:
+      - After writing every file, fail when a router is non-compliant or could not be assessed.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -129,6 +159,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+run_dir:
+  description: The folder the files are in (O(dest), or with O(per_run) the run's own folder).
+  returned: always
+  type: str
+  sample: /srv/audit/reports/20261130T020000Z
+unassessed:
+  description:
+    - The routers that could not be assessed, with kind and reason (the C(unassessed) list of C(report.json)), at most
+      the first 100; C(summary.unreachable) counts them all.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{host: spoke-9, kind: unreachable, reason: "ssh: connect to host 192.0.2.9 port 22: No route to host"}]
 paths:
   description: Path of every file written or left unchanged, by format.
   returned: always
@@ -184,8 +227,12 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import (
     ReportError,
     build_report,
     render_json,
+    run_failure,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import runs
 
+
+MAX_UNASSESSED = 100
 
 # report.json's layout puts generated_at on a line of its own (report/jsonfile.py).
 _GENERATED_AT_RE = re.compile(r'^  "generated_at": ("(?:[^"\\\n]|\\.)*"),?$', re.M)
@@ -257,6 +304,10 @@ def _main():
             run_mode=dict(type="str", choices=list(MODES), default="auto"),
             meta=dict(type="dict", default={}),
             formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
+            view=dict(type="dict"),
+            per_run=dict(type="bool", default=False),
+            fail_on_unassessed=dict(type="bool", default=False),
+            fail_on_noncompliant=dict(type="bool", default=False),
         ),
         required_one_of=[("assessments", "assessments_file")],
         mutually_exclusive=[("assessments", "assessments_file")],
@@ -274,46 +325,70 @@ def _main():
     try:
         report = build_report(assessments, mode=module.params["run_mode"],
                               meta=module.params["meta"], reasons=module.params["reasons"],
-                              active_hosts=module.params["active_hosts"])
+                              active_hosts=module.params["active_hosts"], view=module.params["view"])
     except ReportError as exc:
         module.fail_json(msg="netops.ipsec_spi.fleet_report: %s" % exc)
 
     paths = {}
     changed_files = []
+    formats = module.params["formats"]
+    names = [name for fmt, name, _render in FILES if fmt in formats]
+    per_run = module.params["per_run"]
+    run_dir = dest
     try:
         if not os.path.isdir(dest):
             os.makedirs(dest)
+        if per_run:
+            runs.move_flat_files(dest, [name for _fmt, name, _render in FILES])
+            # The run to compare with is the latest one; without one, every run is new.
+            run_dir = runs.latest_run(dest)
         rendered = {}
-        if "json" in module.params["formats"]:
+        same = False
+        if "json" in formats:
             rendered["json"] = render_json(report)
-            existing = _read(os.path.join(dest, "report.json"))
+            existing = _read(os.path.join(run_dir, "report.json")) if run_dir else None
             previous = _previous_time(existing, rendered["json"])
             if previous:
                 # Same content: keep the old time everywhere, and the old file is what we would write.
                 report["generated_at"] = previous
                 rendered["json"] = existing.decode("utf-8")
+                same = True
+        if per_run and not same:
+            run_dir = runs.new_run_dir(dest, report["generated_at"])
         for fmt, name, render in FILES:
-            if fmt not in module.params["formats"]:
+            if fmt not in formats:
                 continue
-            path = os.path.join(dest, name)
+            path = os.path.join(run_dir, name)
             paths[fmt] = path
             data = (rendered.pop(fmt, None) or render(report)).encode("utf-8")
             if _read(path) != data:
                 # Check mode writes too: the dry-run report is what an audit run is for.
                 _write_atomic(path, data)
                 changed_files.append(path)
+        if per_run:
+            runs.publish(dest, run_dir, names)
     except (OSError, IOError) as exc:
         module.fail_json(msg="netops.ipsec_spi.fleet_report: cannot write the report in %s: %s" % (dest, exc),
                          paths=paths, changed_files=changed_files)
 
-    module.exit_json(
+    result = dict(
         changed=bool(changed_files),
         paths=paths,
         changed_files=changed_files,
+        run_dir=run_dir,
         mode=report["mode"],
         generated_at=report["generated_at"],
         summary=report["summary"],
+        # At most MAX_UNASSESSED here (a task result travels through callbacks and AWX events); report.json has all.
+        unassessed=report["unassessed"][:MAX_UNASSESSED],
     )
+    # Only now, with every file written: a job that saw too little goes red, and its report says why.
+    failure = run_failure(report, unassessed=module.params["fail_on_unassessed"],
+                          noncompliant=module.params["fail_on_noncompliant"])
+    if failure:
+        where = paths.get("html") or paths.get("markdown") or run_dir
+        module.fail_json(msg="netops.ipsec_spi.fleet_report: %s. The report is written: %s" % (failure, where), **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

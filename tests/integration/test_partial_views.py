@@ -32,8 +32,13 @@ def test_an_unreachable_sender_gets_no_receiver_side_clear(lab_factory, run_play
     lab.fault("hub2", "unreachable")
     result = run_playbook("netops.ipsec_spi.audit", lab.inventory,
                           extra_vars={"ipsec_spi_report_dir": str(tmp_path)})
-    assert result.rc == 0, result
+    # hub2 could not be assessed: the audit fails, after writing its report (ipsec_spi_report_fail_on_unassessed).
+    assert result.rc == 2, result
+    (failed,) = [r for t in result.tasks if t["task"]["name"].startswith("netops.ipsec_spi.report : Write the fleet")
+                 for r in t["hosts"].values()]
+    assert failed["failed"] and "1 router(s) could not be assessed: hub2 (unreachable" in failed["msg"], failed
     report = report_of(tmp_path)
+    assert [r["host"] for r in report["not_seen"]] == ["hub2"]
     assert all(host not in ("vti2", "hub2") for host, _command in clears_of(report)), clears_of(report)
     vti2 = assessment(report, "vti2")
     (finding,) = [f for f in vti2["findings"] if f["code"] == "SPI_DESYNC_SUSPECTED"]

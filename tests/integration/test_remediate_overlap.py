@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from conftest import ROOT  # noqa: E402  (tests/integration is on sys.path)
 from remediate_support import marks_of, run, sent_since  # noqa: E402
 
+
 def clears_sent(lab, marks):
     """Every clear command each router received since ``marks``, in order, repeats kept."""
     out = []

@@ -138,7 +138,9 @@ def test_stale_and_missing_cached_facts_are_not_assessed(runs, fleet, tmp_path):
     os.unlink(os.path.join(cache, "s1_" + missing))
     assess = playbook("assess", lab.inventory, cache,
                       extra={"ipsec_spi_facts_run_id": "sliced", "ipsec_spi_report_dir": str(tmp_path)})
-    assert assess.returncode == 0, assess.stdout[-3000:]
+    # Two routers not assessed: the assessment fails after writing its report (ipsec_spi_report_fail_on_unassessed).
+    assert assess.returncode == 2, assess.stdout[-3000:]
+    assert "2 router(s) could not be assessed" in assess.stdout, assess.stdout[-3000:]
     routers = {r["host"]: r for r in read_report(str(tmp_path))["routers"]}
     assert routers[stale]["status"] == "not_assessed" and routers[missing]["status"] == "not_assessed"
     assert "run yesterday" in json.dumps(routers[stale]) and "fact cache" in json.dumps(routers[missing])

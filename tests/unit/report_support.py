@@ -113,3 +113,44 @@ def parse_junit(text):
     suites = root.findall("testsuite")
     assert len(suites) == 1
     return root, suites[0]
+
+
+GOLDEN_ASSESSMENTS = os.path.join(HERE, "golden", "default", "assessments.json")
+
+
+def lab_fleet():
+    """The lab's default scenario as assessed (the golden pin), after a remediation with a partial view.
+
+    spoke2's clear of its pair with dmhub was sent and verified (dmhub's drops read twice, flat); hub1's
+    drops still rise; hub2 could not be read, so vti2's pair with it is unverified, as assess says it
+    then; the view also names two routers this run did not target.
+    """
+    with open(GOLDEN_ASSESSMENTS, encoding="utf-8") as handle:
+        fleet = json.load(handle)
+    spoke2 = fleet["spoke2"]
+    spoke2["performed_actions"] = [dict(
+        a, result="done", message="cleared", verified=True,
+        verify_evidence=["old SPI gone from the sender", "the pair's SPIs agree",
+                         "invalid-SPI drops no longer rising on dmhub"]) for a in spoke2["planned_actions"]]
+    fleet["dmhub"]["drops"] = dict(fleet["dmhub"]["drops"], delta=0, rate_pps=0.0)
+    fleet["hub1"]["drops"] = dict(fleet["hub1"]["drops"], delta=1457, rate_pps=145.7)
+    fleet["hub2"] = {"schema_version": 1, "host": "hub2", "assessed": False,
+                     "error": {"kind": "unreachable", "message": "ssh: connect to host 192.0.2.2 port 22: No route to host"},
+                     "findings": [{"code": "UNREACHABLE", "severity": "error", "message": "could not assess hub2"}]}
+    for verdict in fleet["vti2"]["desync"]:
+        if verdict.get("sender") == "hub2":
+            verdict.update(verdict="unverified", sender=None, sender_hint="hub2", sender_status="not_assessed",
+                           evidence=["the sender 198.51.100.2 is hub2, a router of the inventory that was not assessed "
+                                     "in this run (unreachable: ssh: connect to host 192.0.2.2 port 22: No route to "
+                                     "host): its SAs were not read"] + verdict["evidence"][1:])
+    for flow in fleet["vti2"]["flows"]:
+        if flow.get("sender") == "hub2":
+            flow.update(verdict="unverified", sender=None)
+    fleet["vti2"]["planned_actions"] = []
+    view = {"complete": False, "inventory": 17, "targeted": 15, "assessed": 14,
+            "not_assessed": {"hub2": {"kind": "unreachable", "message": "ssh: connect to host 192.0.2.2 port 22: No route to host"},
+                             "edge-1": {"kind": "not_targeted", "message": "not targeted by this run (--limit, "
+                                        "ipsec_spi_targets, another job slice or an event-driven pair run)"},
+                             "edge-2": {"kind": "not_targeted", "message": "not targeted by this run (--limit, "
+                                        "ipsec_spi_targets, another job slice or an event-driven pair run)"}}}
+    return fleet, view

@@ -196,9 +196,8 @@ def test_fleet_plan_refuses_the_future_the_old_and_the_malformed():
     with pytest.raises(ParseError, match="not a time"):
         remediate.fleet_plan(dict(plan_at(now), assessed_at="2026-12-07T12:00:00"), ["spoke"], now.timestamp(), 21600)
     with pytest.raises(ParseError, match="names the receiver's address"):
-        remediate.fleet_plan(plan_at(now, {"spoke": [dict(good_clear_sa(), peer="10.0.0.9",
-                                                            command="clear crypto sa peer 10.0.0.9")]}),
-                             ["spoke"], now.timestamp(), 21600)
+        bad = dict(good_clear_sa(), peer="10.0.0.9", command="clear crypto sa peer 10.0.0.9")
+        remediate.fleet_plan(plan_at(now, {"spoke": [bad]}), ["spoke"], now.timestamp(), 21600)
     with pytest.raises(ParseError, match="run id"):
         remediate.fleet_plan(dict(plan_at(now), run_id="1,all"), ["spoke"], now.timestamp(), 21600)
 

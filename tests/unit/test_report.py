@@ -25,8 +25,8 @@ from report_support import FIXTURES, ROOT, make_fleet, parse_junit, schema
 PACKAGE = os.path.join(ROOT, "plugins", "module_utils", "report")
 PREFIX = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 # Each module may import only those before it: the model never knows a renderer.
-LAYERS = ["values", "sanitize", "router", "model", "jsonfile", "view", "markdown", "junit", "svg", "html_assets", "html",
-          "files", "__init__"]
+LAYERS = ["values", "sanitize", "router", "pairs", "model", "jsonfile", "view", "markdown", "junit", "svg", "html_assets", "html",
+          "files", "runs", "__init__"]
 
 
 def imports_of(path):
@@ -154,10 +154,18 @@ def test_role_writes_the_report_on_localhost(tmp_path):
     assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = report_task_result(proc.stdout)
     assert result["changed"] is True, result
+    # Two routers could not be assessed: the report task fails, after writing every file, and says who and why.
+    assert result["failed"] is True
+    assert "2 router(s) could not be assessed" in result["msg"] and "lab-3 (failed: no assessment" in result["msg"]
+    assert "dc-edge-2 (missing: no assessment)" in result["msg"] and "report.html" in result["msg"]
+    assert "2 not assessed, 1 confirmed desyncs; report in" in proc.stdout  # the summary is shown all the same
     reports = tmp_path / "reports"
+    first = result["run_dir"]
+    assert os.path.dirname(first) == str(reports) and os.readlink(str(reports / "latest")) == os.path.basename(first)
     for name in ("report.json", "report.md", "report.html", "junit.xml"):
-        assert (reports / name).stat().st_size > 0
-        assert str(reports / name) in result["changed_files"]
+        # The newest run opens where the flat layout had it.
+        assert (reports / name).stat().st_size > 0 and os.readlink(str(reports / name)) == os.path.join("latest", name)
+        assert os.path.join(first, name) in result["changed_files"]
     data = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, schema(), cls=jsonschema.Draft202012Validator)
     unassessed = {u["host"]: u for u in data["unassessed"]}
@@ -172,11 +180,38 @@ def test_role_writes_the_report_on_localhost(tmp_path):
     # and keeps the first generation time.
     second = report_task_result(run_playbook(tmp_path, "--check").stdout)
     assert second["changed"] is True and len(second["changed_files"]) == 4, second
+    assert second["run_dir"] != first and os.path.isfile(os.path.join(first, "report.json"))  # the first run stays
     data = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     assert data["mode_reason"] == "check mode" and data["meta"]["check_mode"] is True
-    third = report_task_result(run_playbook(tmp_path, "--check").stdout)
+    third = report_task_result(run_playbook(tmp_path, "--check", "-e", "ipsec_spi_report_fail_on_unassessed=false").stdout)
     assert third["changed"] is False and third["changed_files"] == [], third
-    assert third["generated_at"] == second["generated_at"]
+    assert third["generated_at"] == second["generated_at"] and third["run_dir"] == second["run_dir"]
+    assert not third.get("failed")
+    assert sorted(os.listdir(str(reports))) == sorted([os.path.basename(first), os.path.basename(second["run_dir"]),
+                                                       "latest", "report.json", "report.md", "report.html", "junit.xml"])
+
+
+@pytest.mark.skipif(not os.path.exists(bin_path("ansible-playbook")), reason="ansible-playbook not in the virtualenv")
+def test_role_flat_layout_and_noncompliant_failure(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "report.md").write_text("an earlier run's report", encoding="utf-8")
+    proc = run_playbook(tmp_path, "-e", "ipsec_spi_report_per_run=false", "-e", "ipsec_spi_report_fail_on_unassessed=false",
+                        "-e", "ipsec_spi_report_fail_on_noncompliant=true")
+    result = report_task_result(proc.stdout)
+    assert result["failed"] is True and result["run_dir"] == str(reports)
+    assert "2 router(s) are non-compliant: branch-7, hub-1" in result["msg"], result["msg"]
+    assert "could not be assessed: dc-edge-2" in result["msg"] or "could not be assessed" in result["msg"]
+    assert sorted(os.listdir(str(reports))) == ["junit.xml", "report.html", "report.json", "report.md"]
+    assert not os.path.islink(str(reports / "report.json"))
+    # Switching to folders per run moves the flat files aside instead of losing them.
+    proc = run_playbook(tmp_path, "-e", "ipsec_spi_report_fail_on_unassessed=false")
+    result = report_task_result(proc.stdout)
+    assert not result.get("failed"), result
+    moved = [n for n in os.listdir(str(reports)) if n.startswith("before-per-run-")]
+    assert len(moved) == 1 and sorted(os.listdir(str(reports / moved[0]))) == [
+        "junit.xml", "report.html", "report.json", "report.md"]
+    assert os.path.islink(str(reports / "report.json")) and json.loads((reports / "report.json").read_text())["routers"]
 
 
 @pytest.mark.skipif(not os.path.exists(bin_path("ansible-doc")), reason="ansible-doc not in the virtualenv")

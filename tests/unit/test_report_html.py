@@ -223,3 +223,50 @@ def test_applied_run_and_large_fleet_render(driver, tmp_path):
     assert errors == sorted(errors)
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(os.path.join(OUTPUT, "report-200-top.png"))
+
+
+@pytest.fixture(scope="module")
+def lab_page(tmp_path_factory):
+    from report_support import lab_fleet
+
+    fleet, view = lab_fleet()
+    report = build_report(fleet, mode="auto", view=view, meta={"title": "Lab after remediation (partial view)"},
+                          generated_at="2026-11-30T00:00:00+00:00")
+    path = tmp_path_factory.mktemp("lab") / "report.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    return path.as_uri(), report
+
+
+def test_the_page_leads_with_the_black_holed_pairs(driver, lab_page):
+    uri, report = lab_page
+    open_page(driver, uri)
+    assert severe(driver) == []
+    sections = [s.get_attribute("id") or s.find_element(By.TAG_NAME, "h2").get_attribute("id")
+                for s in driver.find_elements(By.CSS_SELECTOR, "main > section")]
+    assert sections[:3] == ["pairs", "h-commands", "not-seen"], sections
+    rows = driver.find_elements(By.CSS_SELECTOR, "#pairs tbody tr")
+    assert len(rows) == len(report["pairs"]) == 5
+    text = {r.find_element(By.CSS_SELECTOR, "td:nth-child(1)").text.split("\n")[0] + "/" +
+            r.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text: r.text for r in rows}
+    sent = text["dmhub/0x7DC5226E"]
+    assert "sent" in sent and "verified" in sent and "no longer rising on dmhub" in sent and "45,660" in sent
+    rising = text["hub1/0x4E6980EE"]
+    assert "+1,457" in rising and "still rising" in rising
+    unverified = text["vti2/0x01879C05"]
+    assert "unverified" in unverified and "hub2" in unverified and "not assessed in this run" in unverified
+    assert "none" in unverified  # no clear for a pair read on one end only
+    # The sender of a confirmed desync does not read "0" in the router table.
+    cell = driver.find_element(By.CSS_SELECTOR, '#router-table tr[data-host="br2"] td:nth-child(5)')
+    assert cell.text == "1 sending (stale SA)"
+    not_seen = driver.find_element(By.ID, "not-seen").text
+    assert "hub2" in not_seen and "No route to host" in not_seen and "edge-1, edge-2" in not_seen
+    # Every timeline label keeps its SPI whole.
+    for flow in driver.find_elements(By.CSS_SELECTOR, "svg.timeline text.flow-label"):
+        title = flow.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+        shown = driver.execute_script("return arguments[0].lastChild.textContent", flow)
+        spi = title.rsplit(" ", 1)[-1]
+        assert spi.startswith("0x") and shown.endswith(spi), (shown, title)
+    page = driver.find_element(By.TAG_NAME, "main").text
+    assert "222,840" in page and "1161.0" not in page
+    path = full_screenshot(driver, "report-lab-pairs.png")
+    assert os.path.getsize(path) > 10000

@@ -78,4 +78,4 @@ def test_findings_by_code_worst_first_and_not_assessed_listed():
     severities = [line.split("|")[2].strip() for line in table.splitlines() if line.startswith("| `")]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
     assert "| `UNREACHABLE` | error | 2 | 0 |" in table
-    assert "## Not assessed" in md and "| lab-3 | unreachable | host unreachable (no assessment) |" in md
+    assert "## Not seen in this run" in md and "| lab-3 | unreachable | host unreachable (no assessment) |" in md

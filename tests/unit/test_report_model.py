@@ -296,3 +296,97 @@ def test_input_is_not_modified():
     before = copy.deepcopy(fleet)
     build_report(fleet)
     assert fleet == before
+
+
+# --------------------------------------------------------------------------- pairs, view, exit
+
+
+def test_run_failure_names_the_routers_and_their_reasons():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import run_failure
+
+    report = fixture_report()
+    text = run_failure(report)
+    assert text.startswith("2 router(s) could not be assessed: ")
+    assert "lab-3 (unreachable: host unreachable (no assessment))" in text and "spoke-9 (" in text
+    assert run_failure(report, unassessed=False) == ""
+    both = run_failure(report, unassessed=False, noncompliant=True)
+    assert "could not be assessed" in both and "router(s) are non-compliant: " in both
+    healthy = build_report({"core-1": load_fleet()["core-1"]})
+    assert run_failure(healthy, unassessed=True, noncompliant=True) == ""
+
+
+def test_run_failure_names_at_most_twenty():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import run_failure
+
+    report = build_report({"r%02d" % i: None for i in range(25)})
+    text = run_failure(report)
+    assert text.startswith("25 router(s)") and text.endswith(" and 5 more") and "r19 (missing" in text
+    assert "r20 (" not in text
+
+
+def test_the_view_lists_routers_not_seen_masked_and_checked():
+    fleet = load_fleet()
+    view = {"complete": False, "inventory": 9, "targeted": 7, "assessed": 6,
+            "not_assessed": {"spoke-9": {"kind": "unreachable", "message": "timed out"},
+                             "edge-10": {"kind": "not_targeted", "message": "not targeted by this run"},
+                             "edge-2": {"kind": "auth", "message": "login failed, password 0 hunter2"}}}
+    report = build_report(fleet, view=view)
+    validate(report)
+    rows = {r["host"]: r for r in report["not_seen"]}
+    assert [r["host"] for r in report["not_seen"]] == ["edge-2", "edge-10", "spoke-9"]
+    assert rows["edge-10"]["targeted"] is False and rows["spoke-9"]["targeted"] is True
+    assert "hunter2" not in json.dumps(report)
+    assert report["view"]["complete"] is False and report["view"]["inventory"] == 9
+    assert build_report(fleet)["view"] is None
+    for bad in ("all", {"not_assessed": ["spoke-9"]}):
+        with pytest.raises(ReportError, match="view"):
+            build_report(fleet, view=bad)
+
+
+def test_pairs_lead_with_what_was_done_and_why():
+    from report_support import lab_fleet
+
+    fleet, view = lab_fleet()
+    report = build_report(fleet, view=view)
+    validate(report)
+    pairs = {(p["receiver"], p["spi_hex"]): p for p in report["pairs"]}
+    # Only persistent flows: the lab's single-message flows (rekey races) are no pair.
+    assert len(pairs) == 5 and report["summary"]["black_holed_pairs"] == 5
+    assert report["summary"]["pairs_by_verdict"] == {"confirmed": 3, "unverified": 2, "resolved": 0}
+    sent = pairs[("dmhub", "0x7DC5226E")]
+    assert sent["sender"] == "spoke2" and sent["sender_assessed"] is True and sent["messages"] == 38
+    assert [(p["host"], p["result"], p["verified"]) for p in sent["performed"]] == [("spoke2", "done", True)]
+    assert sent["receiver_drops"] == {"packets": 45660, "delta": 0, "rate_pps": 0.0, "rising": False}
+    assert pairs[("hub1", "0x4E6980EE")]["receiver_drops"]["rising"] is True
+    knob = pairs[("hub1", "0x4E6980EE")]
+    assert knob["knob_remedy"] is True and [p["action"] for p in knob["planned"]] == ["enable_knob"]
+    unread = pairs[("vti2", "0x01879C05")]
+    assert unread["verdict"] == "unverified" and unread["sender_status"] == "not_assessed"
+    assert unread["sender"] == "hub2" and "not assessed in this run" in unread["why"]
+    assert unread["planned"] == [] and unread["performed"] == []
+    # The sender of a confirmed desync counts its stale outbound SA.
+    routers = {r["host"]: r for r in report["routers"]}
+    assert routers["br2"]["counts"]["stale_outbound_sas"] == 1 and routers["br2"]["counts"]["confirmed_desyncs"] == 0
+    commands = {c["host"]: c["commands"] for c in report["commands"]}
+    assert [(c["command"], c["state"]) for c in commands["spoke2"]] == [("clear crypto sa peer 198.51.100.3", "sent")]
+
+
+def test_numbers_for_readers():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.svg import flow_label
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
+        drops_text,
+        fmt_duration,
+        fmt_time,
+    )
+
+    assert [fmt_duration(v) for v in (1161.0889999866486, 45, 0.4, 7325, 200000, None, -1)] == [
+        "19 min 21 s", "45 s", "0 s", "2 h 02 min", "2 d 7 h", "n/a", "n/a"]
+    assert fmt_time("2026-11-29T17:40:00.263+00:00") == "2026-11-29 17:40:00 UTC"
+    assert fmt_time("*Mar  1 00:01:02") == "*Mar  1 00:01:02"
+    assert drops_text({"packets": 1457137, "delta": 1200, "rate_pps": 120.0, "rising": True}) == \
+        "1,457,137 (+1,200, 120.0 pps: still rising)"
+    assert "not rising" in drops_text({"packets": 1457137, "delta": 0, "rate_pps": 0.0, "rising": False})
+    assert drops_text({"packets": None}) == "no counters"
+    prefix = "hub-with-a-long-name-7: 2001:db8:aaaa:bbbb:cccc:dddd:eeee:1 \u2192 2001:db8:1111:2222:3333:4444:5555:2"
+    label = flow_label(prefix, "0x1DB73BBB")
+    assert label.endswith("  0x1DB73BBB") and len(label) <= 56 and label.startswith("hub-with")

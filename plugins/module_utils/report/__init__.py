@@ -9,7 +9,8 @@ only on those above it in this list:
     values     host order, numbers and times that never raise
     sanitize   what an assessment value may become in a report (JSON-safe, capped, masked)
     router     one router's entry: the assessment as kept (ASSESSMENT_KEYS), status, counts, families
-    model      build_report: the report dict (report.json), run mode, actions, fleet summary
+    pairs      the fleet's black-holed pairs and the commands per router, read from the router entries
+    model      build_report: the report dict (report.json), run mode, actions, fleet summary, run_failure
     jsonfile   report.json
     view       what the text views share: clean_text, labels, order, which routers to detail
     markdown   report.md
@@ -17,6 +18,7 @@ only on those above it in this list:
     svg        the plots of report.html
     html_assets, html   report.html
     files      the four files by name, render_all
+    runs       a folder per run and the ``latest`` link (the fleet_report module writes through it)
 
 This package re-exports the names the module, the tests and the benchmarks use.
 """
@@ -39,6 +41,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model impo
     REPORT_SCHEMA_VERSION,
     ReportError,
     build_report,
+    run_failure,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
     ASSESSMENT_KEYS,
@@ -60,5 +63,5 @@ __all__ = [
     "ASSESSMENT_KEYS", "ASSESSMENT_SCHEMA_VERSION", "DROPS_MAX_BARS", "FILES", "FORMATS", "MAX_EVENTS_PER_ROUTER",
     "MAX_STRING", "MODES", "MODE_APPLIED", "MODE_DRY_RUN", "NOT_RUN_RESULTS", "REPORT_SCHEMA_VERSION", "ReportError",
     "TIMELINE_MAX_FLOWS", "build_report", "clean_text", "h", "md_code", "md_escape", "natural_key", "render_all",
-    "render_html", "render_json", "render_junit", "render_markdown", "svg_drops", "svg_timeline",
+    "render_html", "render_json", "render_junit", "render_markdown", "run_failure", "svg_drops", "svg_timeline",
 ]

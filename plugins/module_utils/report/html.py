@@ -19,16 +19,24 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view impor
     DEFAULT_TITLE,
     STATUS_LABEL,
     STATUS_ORDER,
+    SENDER_STATUS_LABEL,
     clean_text,
+    drops_text,
     findings_in_order,
+    fmt_duration,
+    fmt_time,
     fmt_int,
     h,
     lines_of,
     mode_banner,
+    pair_action_lines,
+    pair_sender,
     routers_worst_first,
+    spi_label,
     spi_text,
     waiver_reason,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import drops_state
 
 
 def _pill(status: str) -> str:
@@ -63,6 +71,8 @@ def _summary_line(router: Mapping[str, Any]) -> str:
     bits = []
     if counts["confirmed_desyncs"]:
         bits.append(_plural(counts["confirmed_desyncs"], "confirmed desync"))
+    if counts.get("stale_outbound_sas"):
+        bits.append(_plural(counts["stale_outbound_sas"], "stale outbound SA"))
     if counts["errors"]:
         bits.append(_plural(counts["errors"], "error"))
     if counts["warnings"]:
@@ -96,9 +106,7 @@ def _facts(router: Mapping[str, Any]) -> List[Tuple[str, str]]:
                                                          for k, v in sorted(dpd.items())))))
     drops = a.get("drops") or {}
     if drops:
-        text = "%s packets" % fmt_int(drops.get("invalid_spi_packets"))
-        if drops.get("rate_pps") is not None:
-            text += ", %s pps" % clean_text(drops.get("rate_pps"))
+        text = drops_text(drops_state(drops)) + " packets"
         if drops.get("available") is False:
             text = "not available on this platform"
         facts.append(("Invalid-SPI drops", h(text)))
@@ -170,10 +178,10 @@ def _html_router(router: Mapping[str, Any], index: int, mode: str) -> str:
     if flows:
         out.append("<h3>INV_SPI flows</h3>")
         out.append(_html_table(
-            [("Source", ""), ("Destination", ""), ("SPI", ""), ("Messages", "num"), ("Span (s)", "num"),
+            [("Source", ""), ("Destination", ""), ("SPI", ""), ("Messages", "num"), ("Duration", "num"),
              ("First seen", ""), ("Last seen", ""), ("Status", ""), ("Verdict", ""), ("Sender", "")],
             [[h(f.get("src")), h(f.get("dst")), "<code>%s</code>" % h(spi_text(f.get("spi"))), h(fmt_int(f.get("count"))),
-              h(f.get("span_seconds") if f.get("span_seconds") is not None else "-"), h(f.get("first_seen") or ""),
+              h(fmt_duration(f.get("span_seconds")) if f.get("span_seconds") is not None else "-"), h(f.get("first_seen") or ""),
               h(f.get("last_seen") or ""), h(f.get("status")), h(f.get("verdict") or "-"), h(f.get("sender") or "-")]
              for f in flows]))
         rows = timeline_rows([router], with_host=False)
@@ -207,6 +215,111 @@ def _html_router(router: Mapping[str, Any], index: int, mode: str) -> str:
     return "".join(out)
 
 
+def _desync_cell(counts: Mapping[str, Any]) -> str:
+    """Both halves of a black hole: confirmed as the receiver, stale outbound SAs as the sender."""
+    parts = []
+    if counts["confirmed_desyncs"]:
+        parts.append("%s receiving" % fmt_int(counts["confirmed_desyncs"]))
+    if counts.get("stale_outbound_sas"):
+        parts.append("%s sending (stale SA)" % fmt_int(counts["stale_outbound_sas"]))
+    return ", ".join(parts) or "0"
+
+
+_STATE_PILL = {"sent": "s-compliant", "failed": "sev-error", "planned": "sev-warning", "not sent": "waived",
+               "none": "waived"}
+
+
+def _pairs_section(report: Mapping[str, Any]) -> str:
+    pairs = report.get("pairs") or []
+    dry_run = report["mode"] == MODE_DRY_RUN
+    intro = ('<p class="muted">One row per INV_SPI desync: the receiver drops the sender&#39;s packets because the '
+             'sender still encrypts with an SPI the receiver no longer has. Since: the first INV_SPI message; for: '
+             'first to last message. Drops: the receiver&#39;s invalid-SPI counter and whether it rose between '
+             'this run&#39;s two reads.</p>')
+    if not pairs:
+        body = '<p class="muted">No black-holed pair: no persistent INV_SPI flow in this run.</p>'
+    else:
+        rows = []
+        for p in pairs:
+            verdict = '<span class="pill %s">%s</span>' % (
+                {"confirmed": "sev-error", "unverified": "sev-warning"}.get(p["verdict"], "s-compliant"), h(p["verdict"]))
+            if p["verdict"] == "unverified":
+                label = SENDER_STATUS_LABEL.get(p.get("sender_status") or "", p.get("sender_status") or "")
+                verdict += '<div class="why">%s</div>' % h("%s: %s" % (label, p.get("why") or "") if label else p.get("why"))
+            elif p["verdict"] == "resolved" and p.get("why"):
+                verdict += '<div class="why">%s</div>' % h(p["why"])
+            sender = h(pair_sender(p))
+            if p.get("sender_assessed"):
+                sender += '<div class="why">stale outbound SA on %s</div>' % h(p["sender"]) if p["verdict"] == "confirmed" else ""
+            actions = "".join('<div class="act"><span class="pill %s">%s</span> %s</div>' % (
+                _STATE_PILL.get(state, "waived"), h(state), h(text)) for state, text in pair_action_lines(p, dry_run))
+            rows.append([h(p["receiver"]) + ('<div class="why">%s</div>' % h(p["receiver_addr"]) if p.get("receiver_addr") else ""),
+                         sender, "<code>%s</code>" % h(spi_label(p.get("spi"), p.get("spi_hex"))),
+                         h(fmt_time(p.get("first_seen")) or "-"), h(fmt_duration(p.get("span_seconds"))), h(fmt_int(p.get("messages"))),
+                         verdict, h(drops_text(p["receiver_drops"])), actions])
+        body = _html_table([("Receiver", ""), ("Sender", ""), ("SPI", ""), ("Since (first INV_SPI)", ""),
+                            ("For", "num"), ("Messages", "num"), ("Verdict", ""), ("Receiver drops", ""),
+                            ("Action and result", "")], rows)
+    return ('<section aria-labelledby="h-pairs" id="pairs"><h2 id="h-pairs">Black-holed pairs</h2>%s%s</section>'
+            % (intro, body))
+
+
+def _commands_section(report: Mapping[str, Any]) -> str:
+    routers = report.get("commands") or []
+    if not routers:
+        return ""
+    dry_run = report["mode"] == MODE_DRY_RUN
+    rows = []
+    for entry in routers:
+        for c in entry["commands"]:
+            state = c["state"]
+            if c.get("failed"):
+                state = "failed"
+            result = ""
+            if state != "planned":
+                result = clean_text(c.get("result"))
+                if c.get("verified") is not None and c.get("ran"):
+                    result += ", verified" if c["verified"] else ", NOT verified"
+                if c.get("message"):
+                    result += " (%s)" % clean_text(c["message"])
+            else:
+                result = "dry run: not sent" if dry_run else "not sent in this run"
+            rows.append([h(entry["host"]), "<code>%s</code>" % h(c.get("command")),
+                         '<span class="pill %s">%s</span>' % (_STATE_PILL.get(state, "waived"), h(state)),
+                         h(result), h(c.get("reason") or "")])
+    return ('<section aria-labelledby="h-commands"><h2 id="h-commands">Commands per router</h2>%s</section>'
+            % _html_table([("Router", ""), ("Command", ""), ("State", ""), ("Result", ""), ("Why", "")], rows))
+
+
+MAX_NOT_TARGETED_NAMES = 200
+
+
+def _not_seen_section(report: Mapping[str, Any]) -> str:
+    rows = report.get("not_seen") or []
+    if not rows:
+        return ""
+    view = report.get("view") or {}
+    counts = ""
+    if view.get("inventory") is not None:
+        counts = " This run assessed %s of %s routers of the inventory (%s targeted)." % (
+            fmt_int(view.get("assessed")), fmt_int(view.get("inventory")), fmt_int(view.get("targeted")))
+    targeted = [r for r in rows if r.get("targeted")]
+    others = [r for r in rows if not r.get("targeted")]
+    out = ['<section aria-labelledby="h-not-seen" id="not-seen"><h2 id="h-not-seen">Not seen in this run</h2>',
+           '<p class="muted">%s</p>' % h("Nothing below was read in this run: a desync towards one of these routers is "
+                                         "unverified, and gets no clear by default." + counts)]
+    if targeted:
+        out.append(_html_table([("Router", ""), ("Kind", ""), ("Reason", "")],
+                               [[h(r["host"]), h(r["kind"]), h(r["reason"])] for r in targeted]))
+    if others:
+        names = ", ".join(r["host"] for r in others[:MAX_NOT_TARGETED_NAMES])
+        if len(others) > MAX_NOT_TARGETED_NAMES:
+            names += " and %s more" % fmt_int(len(others) - MAX_NOT_TARGETED_NAMES)
+        out.append("<p>%s</p>" % h("%s router(s), %s: %s" % (fmt_int(len(others)), others[0]["reason"], names)))
+    out.append("</section>")
+    return "".join(out)
+
+
 def _router_table(routers: Sequence[Mapping[str, Any]], index_of: Mapping[int, int]) -> str:
     cols = [("Router", "text", ""), ("Status", "num", ""), ("Platform", "text", ""), ("Tunnels", "num", "num"),
             ("Desyncs", "num", "num"), ("Errors", "num", "num"), ("Warnings", "num", "num"),
@@ -222,9 +335,11 @@ def _router_table(routers: Sequence[Mapping[str, Any]], index_of: Mapping[int, i
             ('<a href="#r-%d">%s</a>' % (index_of[id(r)], h(r["host"])), h(r["host"])),
             (_pill(r["status"]), str(STATUS_ORDER[r["status"]])),
             (h(r["platform"]) or '<span class="muted">-</span>', h(r["platform"])),
-        ] + [(str(c[key]), str(c[key])) for key in ("tunnels", "confirmed_desyncs", "errors", "warnings")] + [
+            (h(fmt_int(c["tunnels"])), str(c["tunnels"])),
+            (h(_desync_cell(c)), str(c["confirmed_desyncs"] + c.get("stale_outbound_sas", 0))),
+        ] + [(h(fmt_int(c[key])), str(c[key])) for key in ("errors", "warnings")] + [
             (h(fmt_int(drops)), str(drops) if drops is not None else "-1"),
-        ] + [(str(c[key]), str(c[key])) for key in ("planned_actions", "performed_actions")]
+        ] + [(h(fmt_int(c[key])), str(c[key])) for key in ("planned_actions", "performed_actions")]
         rows.append('<tr data-host="%s">%s</tr>' % (h(r["host"]), "".join(
             '<td class="%s" data-sort="%s">%s</td>' % (cols[i][2], sort, shown)
             for i, (shown, sort) in enumerate(cells))))
@@ -246,7 +361,9 @@ def render_html(report: Mapping[str, Any]) -> str:
     index_of = {id(r): i for i, r in enumerate(report["routers"])}
     title = clean_text(meta.get("title") or DEFAULT_TITLE)
 
+    pairs_open = summary.get("black_holed_pairs", 0)
     cards = [
+        ("Black-holed pairs", pairs_open, "bad" if pairs_open else ""),
         ("Routers", summary["routers"], ""),
         ("Compliant", summary["compliant"], "ok"),
         ("Non-compliant", summary["non_compliant"], "bad" if summary["non_compliant"] else ""),
@@ -269,8 +386,11 @@ def render_html(report: Mapping[str, Any]) -> str:
     out.append('<div class="banner %s" role="status" id="mode-banner">%s<small>%s</small></div>'
                % (h(report["mode"]), h(mode_banner(report)), h(banner_detail)))
     out.append('<div class="cards">%s</div>' % "".join(
-        '<div class="card %s"><div class="n">%s</div><div class="l">%s</div></div>' % (cls, h(n), h(label))
-        for label, n, cls in cards))
+        '<div class="card %s"><div class="n">%s</div><div class="l">%s</div></div>'
+        % (cls, h(n if isinstance(n, str) else fmt_int(n)), h(label)) for label, n, cls in cards))
+    out.append(_pairs_section(report))
+    out.append(_commands_section(report))
+    out.append(_not_seen_section(report))
     out.append(_router_table(routers, index_of))
     out.append('<section aria-labelledby="h-timeline"><h2 id="h-timeline">INV_SPI messages per flow</h2>'
                '<p class="muted">Each row is one flow (sender \u2192 receiver, SPI); each dot one '
@@ -280,7 +400,9 @@ def render_html(report: Mapping[str, Any]) -> str:
                               label="Timeline of INV_SPI messages per flow, fleet-wide"))
     out.append('<section aria-labelledby="h-drops"><h2 id="h-drops">Invalid-SPI drop counters</h2>'
                '<p class="muted">QFP invalid-SPI drops per router (IN_*_NOT_FOUND_SPI, else IpsecInput), as read '
-               'during the assessment.</p>%s</section>' % svg_drops(routers))
+               'during the assessment: a cumulative counter. Whether it still rises shows only when the run reads it '
+               'twice (ipsec_spi_poll_interval; after a clear, the remediation polls the receiver twice).</p>%s</section>'
+               % svg_drops(routers))
 
     out.append('<section aria-labelledby="h-details"><h2 id="h-details">Router details</h2>')
     for r in routers:

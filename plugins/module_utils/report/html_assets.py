@@ -37,7 +37,7 @@ section>h2{font-size:16px;margin:0 0 10px;font-weight:600}
 h3{font-size:14px;margin:14px 0 6px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 thead th{background:#f0f2f5;font-weight:600;white-space:nowrap}
 th button{all:unset;cursor:pointer;display:inline-flex;gap:4px;align-items:center}
 th button:focus-visible{outline:2px solid var(--accent);outline-offset:2px;border-radius:3px}
@@ -51,6 +51,7 @@ tbody tr:hover{background:#f8fafc}
 .sev-error{background:var(--bad-bg);color:var(--bad)}.sev-warning{background:var(--warn-bg);color:var(--warn)}
 .sev-info{background:var(--info-bg);color:var(--info)}.waived{background:#eceff1;color:#546e7a}
 .muted{color:var(--muted)}
+.why{font-size:12px;color:var(--muted);margin-top:2px}.act{margin:1px 0 3px}
 a{color:var(--accent)}
 .toolbar{display:flex;gap:8px;align-items:center;margin-bottom:10px;flex-wrap:wrap}
 .toolbar input{padding:6px 10px;border:1px solid var(--line);border-radius:6px;min-width:240px;font:inherit}

@@ -18,17 +18,25 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model impo
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import router_findings
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
     DEFAULT_TITLE,
+    SENDER_STATUS_LABEL,
     STATUS_LABEL,
     affected,
     clean_text,
+    drops_text,
     findings_in_order,
+    fmt_duration,
+    fmt_time,
     fmt_int,
     lines_of,
     mode_banner,
+    pair_action_lines,
+    pair_sender,
     routers_worst_first,
+    spi_label,
     spi_text,
     waiver_reason,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import drops_state
 
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]{}|~#!])")
 _MD_AUTOLINK_RE = re.compile(r"(?i)\b(https?|ftp)(:)(//)")
@@ -104,14 +112,17 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out.extend(_md_table(
         ["Routers", "Assessed", "Compliant", "Non-compliant", "Not assessed", "Confirmed desyncs",
          "Planned actions", "Performed actions", "Invalid-SPI drops"],
-        [[str(summary["routers"]), str(summary["assessed"]), str(summary["compliant"]),
-          str(summary["non_compliant"]), str(summary["unreachable"]), str(summary["confirmed_desyncs"]),
-          str(summary["planned_actions"]),
-          "%d (%d failed)" % (summary["performed_actions"], summary["failed_actions"])
-          if summary["failed_actions"] else str(summary["performed_actions"]),
+        [[fmt_int(summary["routers"]), fmt_int(summary["assessed"]), fmt_int(summary["compliant"]),
+          fmt_int(summary["non_compliant"]), fmt_int(summary["unreachable"]), fmt_int(summary["confirmed_desyncs"]),
+          fmt_int(summary["planned_actions"]),
+          "%s (%s failed)" % (fmt_int(summary["performed_actions"]), fmt_int(summary["failed_actions"]))
+          if summary["failed_actions"] else fmt_int(summary["performed_actions"]),
           fmt_int(summary["invalid_spi_packets"])]],
         ["r"] * 9))
     out.append("")
+    out.extend(_md_pairs(report))
+    out.extend(_md_commands(report))
+    out.extend(_md_not_seen(report))
     if summary["findings_by_code"]:
         out.extend(_md_codes(report))
 
@@ -121,19 +132,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out.extend(_md_table(
         ["Router", "Status", "Platform", "Tunnels", "Desyncs", "Errors", "Warnings", "Drops", "Planned", "Performed"],
         [[md_escape(r["host"]), STATUS_LABEL[r["status"]], md_escape(r["platform"]) or "-",
-          str(r["counts"]["tunnels"]), str(r["counts"]["confirmed_desyncs"]), str(r["counts"]["errors"]),
-          str(r["counts"]["warnings"]), fmt_int(r["counts"]["invalid_spi_packets"]),
-          str(r["counts"]["planned_actions"]), str(r["counts"]["performed_actions"])] for r in routers],
+          fmt_int(r["counts"]["tunnels"]), _desyncs(r["counts"]), fmt_int(r["counts"]["errors"]),
+          fmt_int(r["counts"]["warnings"]), fmt_int(r["counts"]["invalid_spi_packets"]),
+          fmt_int(r["counts"]["planned_actions"]), fmt_int(r["counts"]["performed_actions"])] for r in routers],
         ["l", "l", "l", "r", "r", "r", "r", "r", "r", "r"]))
     out.append("")
-
-    if report["unassessed"]:
-        out.append("## Not assessed")
-        out.append("")
-        out.extend(_md_table(["Router", "Kind", "Reason"],
-                             [[md_escape(u["host"]), md_escape(u["kind"]), md_escape(u["reason"])]
-                              for u in report["unassessed"]]))
-        out.append("")
 
     details = [r for r in routers if affected(r) and r["assessed"]]
     if details:
@@ -142,6 +145,91 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         for router in details:
             out.extend(_md_router(router, report["mode"]))
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _desyncs(counts: Mapping[str, Any]) -> str:
+    parts = []
+    if counts["confirmed_desyncs"]:
+        parts.append("%s receiving" % fmt_int(counts["confirmed_desyncs"]))
+    if counts.get("stale_outbound_sas"):
+        parts.append("%s sending (stale SA)" % fmt_int(counts["stale_outbound_sas"]))
+    return ", ".join(parts) or "0"
+
+
+def _md_pairs(report: Mapping[str, Any]) -> List[str]:
+    pairs = report.get("pairs") or []
+    out = ["## Black-holed pairs", ""]
+    if not pairs:
+        return out + ["No black-holed pair: no persistent INV_SPI flow in this run.", ""]
+    dry_run = report["mode"] == MODE_DRY_RUN
+    rows = []
+    for p in pairs:
+        verdict = md_escape(p["verdict"])
+        if p["verdict"] == "unverified":
+            label = SENDER_STATUS_LABEL.get(p.get("sender_status") or "", p.get("sender_status") or "")
+            verdict += ": " + md_escape("%s: %s" % (label, p.get("why") or "") if label else p.get("why"))
+        elif p["verdict"] == "resolved" and p.get("why"):
+            verdict += ": " + md_escape(p["why"])
+        actions = "<br>".join("**%s** %s" % (md_escape(state), md_escape(text))
+                              for state, text in pair_action_lines(p, dry_run))
+        rows.append([md_escape(p["receiver"]), md_escape(pair_sender(p)), md_escape(spi_label(p.get("spi"), p.get("spi_hex"))),
+                     md_escape(fmt_time(p.get("first_seen")) or "-"), fmt_duration(p.get("span_seconds")), fmt_int(p.get("messages")),
+                     verdict, md_escape(drops_text(p["receiver_drops"])), actions])
+    out.extend(_md_table(["Receiver", "Sender", "SPI", "Since (first INV_SPI)", "For", "Messages", "Verdict",
+                          "Receiver drops", "Action and result"], rows,
+                         ["l", "l", "l", "l", "r", "r", "l", "l", "l"]))
+    out.append("")
+    return out
+
+
+def _md_commands(report: Mapping[str, Any]) -> List[str]:
+    routers = report.get("commands") or []
+    if not routers:
+        return []
+    dry_run = report["mode"] == MODE_DRY_RUN
+    rows = []
+    for entry in routers:
+        for c in entry["commands"]:
+            state = "failed" if c.get("failed") else c["state"]
+            result = ""
+            if state != "planned":
+                result = clean_text(c.get("result"))
+                if c.get("verified") is not None and c.get("ran"):
+                    result += ", verified" if c["verified"] else ", NOT verified"
+                if c.get("message"):
+                    result += " (%s)" % clean_text(c["message"])
+            else:
+                result = "dry run: not sent" if dry_run else "not sent in this run"
+            rows.append([md_escape(entry["host"]), md_escape(c.get("command")), md_escape(state), md_escape(result)])
+    return ["## Commands per router", ""] + _md_table(["Router", "Command", "State", "Result"], rows) + [""]
+
+
+MAX_NOT_TARGETED_NAMES = 200
+
+
+def _md_not_seen(report: Mapping[str, Any]) -> List[str]:
+    rows = report.get("not_seen") or []
+    if not rows:
+        return []
+    view = report.get("view") or {}
+    out = ["## Not seen in this run", ""]
+    text = "Nothing below was read in this run: a desync towards one of these routers is unverified and gets no clear by default."
+    if view.get("inventory") is not None:
+        text += " This run assessed %s of %s routers of the inventory (%s targeted)." % (
+            fmt_int(view.get("assessed")), fmt_int(view.get("inventory")), fmt_int(view.get("targeted")))
+    out += [text, ""]
+    targeted = [r for r in rows if r.get("targeted")]
+    others = [r for r in rows if not r.get("targeted")]
+    if targeted:
+        out.extend(_md_table(["Router", "Kind", "Reason"],
+                             [[md_escape(r["host"]), md_escape(r["kind"]), md_escape(r["reason"])] for r in targeted]))
+        out.append("")
+    if others:
+        names = ", ".join(md_escape(r["host"]) for r in others[:MAX_NOT_TARGETED_NAMES])
+        if len(others) > MAX_NOT_TARGETED_NAMES:
+            names += " and %s more" % fmt_int(len(others) - MAX_NOT_TARGETED_NAMES)
+        out += ["%s router(s), %s: %s" % (fmt_int(len(others)), md_escape(others[0]["reason"]), names), ""]
+    return out
 
 
 def _md_codes(report: Mapping[str, Any]) -> List[str]:
@@ -179,7 +267,7 @@ def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
     if dpd:
         facts.append("DPD " + ", ".join("%s %s" % (md_escape(k), "yes" if v else "no") for k, v in sorted(dpd.items())))
     if router["counts"]["invalid_spi_packets"] is not None:
-        facts.append("invalid-SPI drops %s" % fmt_int(router["counts"]["invalid_spi_packets"]))
+        facts.append("invalid-SPI drops %s" % md_escape(drops_text(drops_state(a.get("drops")))))
     if facts:
         out.append("- " + "; ".join(facts))
         out.append("")
@@ -215,9 +303,9 @@ def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
         out.append("**INV_SPI flows**")
         out.append("")
         out.extend(_md_table(
-            ["Source", "Destination", "SPI", "Messages", "Span (s)", "Status", "Verdict", "Sender"],
+            ["Source", "Destination", "SPI", "Messages", "Duration", "Status", "Verdict", "Sender"],
             [[md_escape(f.get("src")), md_escape(f.get("dst")), md_escape(spi_text(f.get("spi"))),
-              fmt_int(f.get("count")), md_escape(f.get("span_seconds")) if f.get("span_seconds") is not None else "-",
+              fmt_int(f.get("count")), fmt_duration(f.get("span_seconds")) if f.get("span_seconds") is not None else "-",
               md_escape(f.get("status")), md_escape(f.get("verdict")) or "-", md_escape(f.get("sender")) or "-"]
              for f in flows],
             ["l", "l", "l", "r", "r", "l", "l", "l"]))

@@ -19,6 +19,11 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
     STATUS_NON_COMPLIANT,
     STATUS_NOT_ASSESSED,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import (
+    commands_by_router,
+    count_pairs,
+    fleet_pairs,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
     KIND_FAILED,
     KIND_UNREACHABLE,
@@ -66,9 +71,35 @@ def _reason(value: Any) -> Optional[Tuple[str, str]]:
     return KIND_FAILED, masked_message(value)
 
 
+def _view(view: Any) -> Optional[Dict[str, Any]]:
+    """The run's view of the fleet as the assessment gives it (assess.public_view), checked.
+
+    ``not_assessed`` maps each inventory router this run did not assess to ``{kind, message}``; the
+    report keeps it as a list like ``unassessed``, in host order.
+    """
+    if view is None:
+        return None
+    if not isinstance(view, Mapping):
+        raise ReportError("view must be a mapping (the assessment's view), not %s" % type(view).__name__)
+    missing = view.get("not_assessed") or {}
+    if not isinstance(missing, Mapping):
+        raise ReportError("view.not_assessed must be a mapping host -> {kind, message}, not %s"
+                          % type(missing).__name__)
+    rows = []
+    for host in sorted((str(h) for h in missing), key=natural_key):
+        reason = _reason(missing.get(host)) or (KIND_FAILED, "not assessed in this run")
+        rows.append({"host": host, "kind": reason[0], "reason": reason[1]})
+    counts = {}
+    for key in ("inventory", "targeted", "assessed"):
+        value = view.get(key)
+        counts[key] = value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    complete = view.get("complete")
+    return dict(counts, complete=bool(complete) if isinstance(complete, bool) else not rows, not_assessed=rows)
+
+
 def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[Mapping[str, Any]] = None,
                  reasons: Optional[Mapping[str, Any]] = None, generated_at: Optional[str] = None,
-                 active_hosts: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+                 active_hosts: Optional[Iterable[str]] = None, view: Any = None) -> Dict[str, Any]:
     """Build the fleet report dict (the content of report.json).
 
     ``assessments`` maps an inventory host to its ``ipsec_spi_assessment``, or to
@@ -80,6 +111,8 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     ``active_hosts`` (the play's remaining hosts) without an assessment or a
     reason is reported as failed earlier in the run. ``meta`` is free-form run
     information (title, playbook, user, collection version) copied into the report.
+    ``view`` is the assessment's view of the fleet (``assess.public_view``: ``complete``, counts and
+    ``not_assessed``), which names the routers a partial run did not see at all (docs/report.md).
     """
     if mode is None:
         mode = "auto"
@@ -101,6 +134,7 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     if active_hosts is not None and not isinstance(active_hosts, (list, tuple, set, frozenset)):
         raise ReportError("active_hosts must be a list of host names, not %s" % type(active_hosts).__name__)
     reasons = reasons or {}
+    seen = _view(view)
     active = None if active_hosts is None else {str(a) for a in active_hosts}
 
     routers = []
@@ -128,20 +162,61 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     else:
         effective, why = MODE_DRY_RUN, "no action was performed"
 
+    pairs = fleet_pairs(routers)
+    unassessed = [{"host": r["host"], "kind": r["error_kind"], "reason": r["reason"]}
+                  for r in routers if not r["assessed"]]
+    summary = _summary(routers, planned, performed)
+    by_verdict = count_pairs(pairs)
+    summary["pairs_by_verdict"] = by_verdict
+    summary["black_holed_pairs"] = by_verdict["confirmed"] + by_verdict["unverified"]
+    summary["stale_outbound_sas"] = sum(r["counts"]["stale_outbound_sas"] for r in routers)
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "generated_at": generated_at or now_iso(),
         "mode": effective,
         "mode_reason": why,
         "meta": jsonable(dict(meta or {}), None),
-        "summary": _summary(routers, planned, performed),
+        "summary": summary,
         "routers": routers,
         "actions": {"planned": planned, "performed": performed},
-        "unassessed": [
-            {"host": r["host"], "kind": r["error_kind"], "reason": r["reason"]}
-            for r in routers if not r["assessed"]
-        ],
+        "unassessed": unassessed,
+        "pairs": pairs,
+        "commands": commands_by_router(routers),
+        "view": seen,
+        "not_seen": _not_seen(unassessed, seen),
     }
+
+
+def _not_seen(unassessed: Sequence[Mapping[str, Any]], seen: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Every router of the inventory this run did not assess: the report's own and those of the view."""
+    rows = {u["host"]: dict(u, targeted=True) for u in unassessed}
+    for row in (seen or {}).get("not_assessed") or []:
+        if row["host"] not in rows:
+            rows[row["host"]] = dict(row, targeted=row["kind"] != "not_targeted")
+    return [rows[h] for h in sorted(rows, key=natural_key)]
+
+
+MAX_NAMED = 20
+
+
+def run_failure(report: Mapping[str, Any], unassessed: bool = True, noncompliant: bool = False) -> str:
+    """Why the run should fail after its report is written, or "" when it should not.
+
+    ``unassessed``: a router this run targeted could not be assessed (a router a --limit run did not
+    target is not counted). ``noncompliant``: a router is non-compliant (or not assessed). The message
+    names the routers (at most MAX_NAMED of each) and their reasons.
+    """
+    parts = []
+    missing = list(report.get("unassessed") or [])
+    failing = [r["host"] for r in report.get("routers") or [] if r.get("status") == "non_compliant"]
+    if (unassessed or noncompliant) and missing:
+        named = "; ".join("%s (%s: %s)" % (u["host"], u["kind"], u["reason"]) for u in missing[:MAX_NAMED])
+        more = " and %d more" % (len(missing) - MAX_NAMED) if len(missing) > MAX_NAMED else ""
+        parts.append("%d router(s) could not be assessed: %s%s" % (len(missing), named, more))
+    if noncompliant and failing:
+        more = " and %d more" % (len(failing) - MAX_NAMED) if len(failing) > MAX_NAMED else ""
+        parts.append("%d router(s) are non-compliant: %s%s" % (len(failing), ", ".join(failing[:MAX_NAMED]), more))
+    return ". ".join(parts)
 
 
 def _summary(routers: Sequence[Mapping[str, Any]], planned: Sequence[Mapping[str, Any]],

@@ -248,6 +248,8 @@ def _router_counts(assessment: Mapping[str, Any], findings: Sequence[Mapping[str
         "skipped_actions": sum(1 for a in performed if not action_ran(a)),
         "failed_actions": sum(1 for a in performed if action_failed(a)),
         "invalid_spi_packets": int_or_none(drops.get("invalid_spi_packets")) if isinstance(drops, Mapping) else None,
+        # The sender's half of a confirmed desync: it still encrypts with an SPI its peer no longer has.
+        "stale_outbound_sas": sum(1 for f in findings if f.get("code") == "STALE_OUTBOUND_SA"),
     }
     return {"counts": counts}
 

@@ -13,6 +13,7 @@ import datetime
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import drops_state
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import (
     int_or_none,
     natural_key,
@@ -67,6 +68,19 @@ def timeline_rows(routers: Sequence[Mapping[str, Any]], with_host: bool) -> List
     return rows
 
 
+LABEL_CHARS = 56
+
+
+def flow_label(prefix: str, spi: str, limit: int = LABEL_CHARS) -> str:
+    """A timeline row's label within ``limit`` characters: the SPI is never cut, the middle of the rest is."""
+    name = "%s  %s" % (prefix, spi)
+    if len(name) <= limit:
+        return name
+    room = max(8, limit - len(spi) - 3)
+    head = (room + 1) // 2
+    return "%s\u2026%s  %s" % (prefix[:head], prefix[len(prefix) - (room - head):], spi)
+
+
 def _time_ticks(lo: float, hi: float) -> List[float]:
     span = hi - lo
     steps = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
@@ -96,7 +110,7 @@ def svg_timeline(rows: Sequence[Mapping[str, Any]], max_rows: int = TIMELINE_MAX
         lo, hi = lo - 30, hi + 30
     pad = (hi - lo) * 0.02
     lo, hi = lo - pad, hi + pad
-    left, right, top, row_h = 300, 20, 14, 20
+    left, right, top, row_h = 360, 20, 14, 20
     width = 980
     plot_w = width - left - right
     height = top + row_h * len(shown) + 34
@@ -117,10 +131,12 @@ def svg_timeline(rows: Sequence[Mapping[str, Any]], max_rows: int = TIMELINE_MAX
     for index, row in enumerate(shown):
         y = top + row_h * index + row_h / 2
         flow = row["flow"]
-        name = "%s \u2192 %s  %s" % (flow.get("src"), flow.get("dst"), spi_text(flow.get("spi")))
+        spi = spi_text(flow.get("spi"))
+        prefix = "%s \u2192 %s" % (flow.get("src"), flow.get("dst"))
         if row.get("with_host"):
-            name = "%s: %s" % (row["host"], name)
-        short = name if len(name) <= 46 else name[:45] + "\u2026"
+            prefix = "%s: %s" % (row["host"], prefix)
+        name = "%s  %s" % (prefix, spi)
+        short = flow_label(prefix, spi)
         cat = row["category"]
         if index % 2 == 0:
             parts.append('<rect class="band" x="0" y="%.1f" width="%d" height="%d"/>' % (y - row_h / 2, width, row_h))
@@ -173,7 +189,7 @@ def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BA
     data.sort(key=lambda item: (-item[1], natural_key(item[0]["host"])))
     shown = data[:max_bars]
     peak = max(value for _router, value in shown)
-    left, right, top, bar_h, gap = 170, 90, 8, 16, 6
+    left, right, top, bar_h, gap = 170, 150, 8, 16, 6
     width = 980
     plot_w = width - left - right
     height = top + (bar_h + gap) * len(shown) + 8
@@ -189,11 +205,18 @@ def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BA
         parts.append('<rect class="%s" x="%d" y="%d" width="%.1f" height="%d" data-value="%d">'
                      '<title>%s: %s invalid-SPI packets dropped</title></rect>'
                      % (cls, left, y, w, bar_h, value, h(router["host"]), fmt_int(value)))
+        state = drops_state((router["assessment"] or {}).get("drops"))
+        shown_value = fmt_int(value)
+        if state["rising"] is True:
+            shown_value += " (+%s)" % fmt_int(state["delta"]) if state["delta"] is not None else " (rising)"
+        elif state["rising"] is False:
+            shown_value += " (flat)"
         parts.append('<text class="bar-value" x="%.1f" y="%.1f">%s</text>'
-                     % (left + w + 6, y + bar_h - 4, h(fmt_int(value))))
+                     % (left + w + 6, y + bar_h - 4, h(shown_value)))
     parts.append("</svg>")
     legend = ('<ul class="legend"><li><span class="swatch swatch-desync"></span>router with a confirmed desync</li>'
-              '<li><span class="swatch swatch-bar"></span>other routers</li></ul>')
+              '<li><span class="swatch swatch-bar"></span>other routers</li>'
+              '<li>(+N): rose by N between this run&#39;s two reads; (flat): did not rise</li></ul>')
     notes = []
     if len(data) > len(shown):
         notes.append("Showing the %d largest of %d routers with drops." % (len(shown), len(data)))

@@ -10,6 +10,7 @@ the characters no format can hold.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
 import re
@@ -22,7 +23,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
     STATUS_NOT_ASSESSED,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model import MODE_APPLIED
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import int_or_none, natural_key
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import int_or_none, natural_key, num_or_none
 
 DEFAULT_TITLE = "IPsec invalid-SPI compliance report"
 
@@ -59,6 +60,115 @@ def spi_text(value: Any) -> str:
 def fmt_int(value: Any) -> str:
     number = int_or_none(value)
     return "{:,}".format(number) if number is not None else "n/a"
+
+
+def fmt_duration(value: Any) -> str:
+    """Seconds as a reader counts them: 45 s, 19 min 21 s, 3 h 05 min, 2 d 4 h."""
+    seconds = num_or_none(value)
+    if seconds is None or seconds < 0:
+        return "n/a"
+    total = int(round(seconds))
+    if total < 60:
+        return "%d s" % total
+    if total < 3600:
+        return "%d min %02d s" % (total // 60, total % 60)
+    if total < 86400:
+        return "%d h %02d min" % (total // 3600, total % 3600 // 60)
+    return "{:,} d {} h".format(total // 86400, total % 86400 // 3600)
+
+
+def fmt_time(value: Any) -> str:
+    """An ISO 8601 time as a reader wants it (2026-11-29 17:40:00 UTC); anything else as given."""
+    text = clean_text(value)
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_rate(value: Any) -> str:
+    rate = num_or_none(value)
+    if rate is None:
+        return "n/a"
+    return "{:,.1f}".format(rate) if rate >= 0.05 or rate == 0 else "{:.3f}".format(rate)
+
+
+def drops_text(state: Mapping[str, Any]) -> str:
+    """A drop counter and whether it still rises, from the reads this run made (pairs.drops_state)."""
+    packets = state.get("packets")
+    if packets is None:
+        return "no counters"
+    text = fmt_int(packets)
+    if state.get("rising") is True:
+        rise = "+%s, " % fmt_int(state["delta"]) if state.get("delta") is not None else ""
+        text += " (%s%s pps: still rising)" % (rise, fmt_rate(state.get("rate_pps")))
+    elif state.get("rising") is False:
+        text += " (not rising between this run's two reads)"
+    elif packets:
+        text += " (read once: rising or not, unknown)"
+    return text
+
+
+def spi_label(spi: Any, spi_hex: Any = None) -> str:
+    return clean_text(spi_hex) if spi_hex and int_or_none(spi) is None else spi_text(spi)
+
+
+PAIR_VERDICT_LABEL = {"confirmed": "confirmed", "unverified": "unverified", "resolved": "resolved"}
+SENDER_STATUS_LABEL = {
+    "outside_inventory": "sender outside the inventory",
+    "not_assessed": "sender not assessed in this run",
+    "unknown": "sender unknown (may be a router not assessed)",
+}
+
+
+def pair_sender(pair: Mapping[str, Any]) -> str:
+    """The sender by name when known, with its address."""
+    if pair.get("sender"):
+        return "%s (%s)" % (clean_text(pair["sender"]), clean_text(pair.get("sender_addr")))
+    return clean_text(pair.get("sender_addr"))
+
+
+def pair_action_lines(pair: Mapping[str, Any], dry_run: bool) -> List[Tuple[str, str]]:
+    """(state, text) per action of a pair; state is planned, sent, failed, not sent or none."""
+    out: List[Tuple[str, str]] = []
+    for p in pair.get("performed") or []:
+        if p.get("failed"):
+            state = "failed"
+        elif p.get("ran"):
+            state = "sent"
+        else:
+            state = "not sent"
+        text = "%s on %s: %s" % (clean_text(p.get("command")), clean_text(p.get("host")), clean_text(p.get("result")))
+        if p.get("verified") is not None and p.get("ran"):
+            text += ", verified" if p["verified"] else ", NOT verified"
+        if p.get("message"):
+            text += " (%s)" % clean_text(p["message"])
+        if p.get("evidence"):
+            text += "; " + "; ".join(clean_text(e) for e in p["evidence"])
+        out.append((state, text))
+    performed = {(p.get("host"), p.get("command")) for p in pair.get("performed") or []}
+    for p in pair.get("planned") or []:
+        if (p.get("host"), p.get("command")) in performed:
+            continue
+        text = "%s on %s" % (clean_text(p.get("command")), clean_text(p.get("host")))
+        if p.get("opt_in"):
+            text += " (opt-in %s)" % clean_text(p["opt_in"])
+        text += " (dry run: not sent)" if dry_run else " (planned, not sent in this run)"
+        out.append(("planned", text))
+    if pair.get("knob_remedy") and out:
+        out[0] = (out[0][0], out[0][1] + "; invalid-spi-recovery lets the receiver recover by itself")
+    if not out:
+        if pair.get("verdict") == "resolved":
+            out.append(("none", "none needed: the desync has cleared"))
+        elif pair.get("verdict") == "unverified" and pair.get("sender_status") in ("not_assessed", "unknown"):
+            out.append(("none", "none: the pair was not read on both ends in this run "
+                                "(ipsec_spi_clear_unverified would clear it on the receiver)"))
+        else:
+            out.append(("none", "none planned"))
+    return out
 
 
 def lines_of(value: Any) -> List[Any]:
