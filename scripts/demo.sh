@@ -12,13 +12,18 @@ export ANSIBLE_PERSISTENT_COMMAND_TIMEOUT=60 IPSEC_SPI_STATE_FILE="$LOGS/clear-s
 rm -f "$IPSEC_SPI_STATE_FILE"
 
 stage() { printf '\n\033[1m==> [%s/5] %s\033[0m\n' "$1" "$2"; }
-run() {  # run a playbook, keep its full log, show the verdict lines
-    local log="$LOGS/$1.log"; shift
-    if ! ansible-playbook -i "$LABDIR/inventory.yml" -f 20 "$@" > "$log" 2>&1; then
-        tail -40 "$log"; echo "FAILED: see $log" >&2; exit 1
+run() {  # run a playbook, keep its full log, show its plays as they start, then the verdict lines, whole
+    local log="$LOGS/$1.log" rc; shift
+    set +e
+    ansible-playbook -i "$LABDIR/inventory.yml" -f 20 "$@" 2>&1 | tee "$log" \
+        | grep --line-buffered -E '^PLAY \[' | sed -u -e 's/^PLAY \[\(.*\)\] \**$/   ... \1/'
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        tail -40 "$log"; echo "FAILED (exit $rc): see $log" >&2; exit 1
     fi
     grep -E '"msg": "(DRY RUN|APPLIED|[A-Za-z0-9_-]+: (COMPLIANT|NOT COMPLIANT|WOULD RUN|RUN|SKIP))' "$log" \
-        | sed -e 's/^ *"msg": "//' -e 's/"$//' | cut -c1-220 || true
+        | sed -e 's/^ *"msg": "//' -e 's/"$//' || true
     echo "   (full log: $log)"
 }
 
