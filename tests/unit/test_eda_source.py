@@ -246,12 +246,72 @@ def test_file_following_from_the_end_through_rename_and_copytruncate_rotation(tm
     with open(path, "a") as handle:
         handle.write("o\nlast of the old file")
     os.rename(path, tmp_path / "routers.log.1")          # logrotate: rename, then a new file
-    assert follower.poll() == ["two", "last of the old file"]
+    assert follower.poll() == ["two"]                      # the unfinished last line waits
     path.write_text("first of the new file\n")
-    assert follower.poll() == ["first of the new file"]
+    assert follower.poll() == ["first of the new file"]    # the old file did not grow: its fragment is cut
+    assert follower.cut == 1 and follower.cut_bytes == len("last of the old file")
     path.write_text("after copytruncate\n")                # shorter than what was read: start again
     assert follower.poll() == ["after copytruncate"]
     assert follower.rotations == 2
+    follower.close()
+
+
+def test_a_line_cut_mid_write_at_rotation_never_becomes_an_event(tmp_path):
+    """The old file ends in half a message (spi=0x1DB7 of 0x1DB73BBB): it is reported, never parsed."""
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    whole = rfc3164(1, 1)
+    with open(path, "a") as handle:
+        handle.write(whole + "\n" + whole[:whole.index("spi=0x") + 10])
+    assert follower.poll() == [whole]
+    os.rename(path, tmp_path / "routers.log.1")
+    path.write_text("")
+    assert follower.poll() == []
+    assert follower.poll() == [] and follower.cut == 1
+    follower.close()
+
+
+def test_a_line_finished_in_the_old_file_after_rename_is_read_whole(tmp_path):
+    """rsyslog writes on into the renamed file until logrotate's HUP: the old file is read while it grows."""
+    path = tmp_path / "routers.log"
+    old = tmp_path / "routers.log.1"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    with open(path, "a") as handle:
+        handle.write("one\ntw")
+    assert follower.poll() == ["one"]
+    os.rename(path, old)
+    path.write_text("new 1\n")
+    assert follower.poll() == ["new 1"]
+    with open(old, "a") as handle:
+        handle.write("o\nthree\n")
+    with open(path, "a") as handle:
+        handle.write("new 2\n")
+    assert follower.poll() == ["two", "three", "new 2"]    # the old file's lines first
+    assert follower.poll() == [] and follower.cut == 0
+    follower.close()
+
+
+def test_copytruncate_and_removal_report_the_unfinished_line(tmp_path):
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    with open(path, "a") as handle:
+        handle.write("a complete line\nhalf a li")
+    assert follower.poll() == ["a complete line"]
+    path.write_text("ne\n")                                # copytruncate: the rest went to the copy
+    assert follower.poll() == ["ne"]
+    assert follower.cut == 1 and follower.cut_bytes == len("half a li")
+    with open(path, "a") as handle:
+        handle.write("again half")
+    assert follower.poll() == []
+    os.remove(path)
+    assert follower.poll() == [] and follower.cut == 1     # a writer may still finish it: one more poll
+    assert follower.poll() == [] and follower.cut == 2
     follower.close()
 
 
@@ -395,6 +455,29 @@ def test_plugin_follows_a_file_and_emits_stats(tmp_path):
                       "stats_interval": 0.0}, send, expect=1, timeout=5)
     assert [e["ipsec_spi"]["targets"] for e in out["events"]] == ["hub,spoke"]
     assert out["events"][0]["ipsec_spi"]["via"] == "file %s" % path
+
+
+def test_plugin_never_reads_the_cut_last_line_of_a_rotated_file(tmp_path):
+    """A message from .23 cut at rotation after ``srcaddr=198.51.100.2`` would make .2's flow persistent."""
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    line = "Nov 29 18:%02d:00 hub.example.net %s"
+
+    def send(_port: int) -> None:
+        time.sleep(0.3)
+        with open(path, "a") as handle:
+            handle.write(line % (1, rfc3164(1, 1)[5:]) + "\n")
+            second = line % (2, rfc3164(2, 2, src="198.51.100.23")[5:])
+            handle.write(second[:second.index("198.51.100.23") + len("198.51.100.2")])
+        time.sleep(0.2)
+        os.rename(path, str(path) + ".1")
+        path.write_text("")
+        time.sleep(0.5)
+
+    out = run_source({"protocols": [], "files": [str(path)], "hosts": HOSTS, "poll_interval": 0.05},
+                     send, expect=1, timeout=2)
+    assert out["events"] == []
+    assert out["stats"]["cut_lines"] == 1 and out["stats"]["inv_spi"] == 1
 
 
 def test_plugin_rejects_bad_arguments_with_a_clear_message(tmp_path):

@@ -66,7 +66,8 @@ _INTERFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9/._:-]{0,63}")
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[+-][0-9]{2}:[0-9]{2}|Z)?")
 
 STAT_KEYS = ("messages", "inv_spi", "duplicates", "malformed", "refused", "flows_created", "expired", "evicted",
-             "events", "renotified", "foreign", "unresolved", "rate_limited", "tcp_evicted", "tcp_idle_closed")
+             "events", "renotified", "foreign", "unresolved", "rate_limited", "tcp_evicted", "tcp_idle_closed",
+             "cut_lines")
 
 # Worst size of one flow in bytes: tracemalloc measured 1,773 B per flow over flows whose every field is at
 # its longest (distinct IPv6 src and dst, a 63-character receiver, the longest interface kept, RECENT

@@ -408,6 +408,11 @@ class Source(object):
                     self.handle_lines(lines, via)
                 self.tracker.stats["malformed"] += follower.malformed
                 follower.malformed = 0
+                if follower.cut:
+                    self.tracker.stats["cut_lines"] += follower.cut
+                    self.warn("cut", "%s: the unfinished last line of a file left at rotation, truncation or "
+                              "removal (%d bytes) was not read", via, follower.cut_bytes)
+                    follower.cut = follower.cut_bytes = 0
                 await asyncio.sleep(float(self.args.get("poll_interval", 0.5)))
         finally:
             follower.close()
