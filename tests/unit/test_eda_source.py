@@ -92,11 +92,29 @@ def test_stream_deframer_skips_oversized_frames_and_gives_up_on_absurd_counts():
     assert deframer.fatal
 
 
-def test_datagram_messages():
-    assert framing.datagram_messages(b"<13>one\n") == ["<13>one"]
-    assert framing.datagram_messages(b"<13>one\r\n<13>two\n\n") == ["<13>one", "<13>two"]
-    assert framing.datagram_messages(b"\x00") == []
-    assert framing.datagram_messages(b"\xff\xfe<13>x") == ["\ufffd\ufffd<13>x"]
+def test_datagram_message():
+    assert framing.datagram_message(b"<13>one\n") == "<13>one"
+    assert framing.datagram_message(b"<13>one\r\n\x00") == "<13>one"
+    assert framing.datagram_message(b"\x00") == ""
+    assert framing.datagram_message(b"\xff\xfe<13>x") == "\ufffd\ufffd<13>x"
+
+
+def test_one_datagram_or_octet_counted_frame_is_one_message_never_two_lines():
+    """RFC 5426 3.1 / RFC 6587 3.4.1: a line break inside is no second message (nor a wrapped one: IOS sends
+    each message whole; only ``show logging`` wraps). Split, the second line would pass the per-sender rate
+    limit once for both and bring its own header."""
+    forged = (rfc3164(1, 1) + "\n" + rfc3164(2, 2)).encode()
+    wrapped = rfc3164(1, 1).replace("invalid spi for ", "invalid spi for\n").encode()
+    for payload in (forged, wrapped, forged.replace(b"\n", b"\r")):
+        with pytest.raises(framing.FrameError, match="line break inside"):
+            framing.datagram_message(payload)
+        deframer = framing.StreamDeframer()
+        good = rfc3164(3, 3).encode()
+        assert deframer.feed(b"%d " % len(payload) + payload + b"%d " % len(good) + good) == [good.decode()]
+        assert deframer.malformed == 1
+    deframer = framing.StreamDeframer()
+    assert deframer.feed(b"%d " % (len(good) + 2) + good + b"\r\n") == [good.decode()]  # a trailing line end
+    assert deframer.malformed == 0
 
 
 # ----- flows ----------------------------------------------------------------------------------------------
@@ -428,6 +446,21 @@ def test_plugin_tcp_octet_counted_and_newline_framed():
     out = run_source({"protocols": ["tcp"], "hosts": HOSTS}, lambda port: _tcp(port, payload), expect=2)
     assert [e["ipsec_spi"]["spi"] for e in out["events"]] == [0x1DB73BBB, 0xBBBB]
     assert out["events"][0]["ipsec_spi"]["via"].startswith("tcp 127.0.0.1:")
+
+
+def test_plugin_one_frame_or_datagram_holding_two_lines_raises_nothing():
+    """Both of a flow's messages in one frame would make it persistent from one frame (one rate-limit token)."""
+    two = (rfc3164(1, 1) + "\n" + rfc3164(2, 2)).encode()
+
+    def send(port: int) -> None:
+        _tcp(port, b"%d " % len(two) + two)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(two, ("127.0.0.1", port))
+        time.sleep(0.3)
+
+    out = run_source({"hosts": HOSTS}, send, expect=1, timeout=2)
+    assert out["events"] == []
+    assert out["stats"]["malformed"] == 2 and out["stats"]["inv_spi"] == 0
 
 
 def test_plugin_survives_a_hostile_tcp_peer_and_keeps_serving():

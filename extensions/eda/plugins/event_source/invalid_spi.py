@@ -343,7 +343,14 @@ class Source(object):
         class Protocol(asyncio.DatagramProtocol):
             def datagram_received(self, data: bytes, addr: Any) -> None:
                 via = "udp %s:%d from %s" % (host, port, addr[0])
-                for text in _framing.datagram_messages(data):
+                try:
+                    text = _framing.datagram_message(data)
+                except _framing.FrameError as exc:
+                    source.tracker.stats["messages"] += 1
+                    source.tracker.stats["malformed"] += 1
+                    source.warn("datagram", "a datagram from %s was skipped: %s", addr[0], exc)
+                    return
+                if text:
                     source.handle(text, addr[0], via)
 
             def error_received(self, exc: Exception) -> None:
