@@ -212,7 +212,8 @@ def bench_loop(trials: int) -> dict:
         eda_loop.write_peer_map(lab.inventory, os.path.join(work, "peer_map.json"), env)
         port = eda_loop.free_port()
         rulebook = eda_loop.Rulebook("netops.ipsec_spi.invalid_spi_remediate", lab.inventory, work, port,
-                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json")}, env)
+                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json"),
+                                      "ipsec_spi_eda_min_arrival_span": 0.5}, env)  # the lab's clock runs 60x
         rulebook.wait_listening()
         eda_loop.point_syslog(lab, port)
         loop_s = []
