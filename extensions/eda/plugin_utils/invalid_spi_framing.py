@@ -102,10 +102,10 @@ def to_core(message: str, peer: Optional[str]) -> Tuple[str, Optional[str]]:
     if pos < len(message) and message[pos] != " ":
         raise FrameError("RFC 5424 structured data is not followed by a space")
     body = message[pos + 1:].lstrip("\ufeff")
-    host = peer if host == "-" else host
-    if stamp == "-" or host is None:
-        return "<%s>%s" % (pri, body), host
-    return "<%s>%s %s %s" % (pri, stamp, host, body), host
+    named: Optional[str] = peer if host == "-" else host
+    if stamp == "-" or named is None:
+        return "<%s>%s" % (pri, body), named
+    return "<%s>%s %s %s" % (pri, stamp, named, body), named
 
 
 def one_message(data: bytes, what: str) -> str:
