@@ -162,7 +162,7 @@ def test_a_persistent_desync_is_cleared_on_the_pair_only(loop):
     lab, rulebook = loop["lab"], loop["rulebook"]
     br_logins = logins(lab, "br")
     lab.start_desync("hub", "spoke")
-    assert eda_loop.wait_for(lambda: rulebook.runs_finished() >= 1, 150), rulebook.output()[-5000:]
+    assert eda_loop.wait_for(lambda: rulebook.runs_finished() >= 1, 300), rulebook.output()[-5000:]
     events = rulebook.persistent_events()
     assert len(events) == 1 and "198.51.100.1 -> 198.51.100.2" in events[0] and events[0].endswith("on spoke,hub")
     assert lab.desyncs() == [], rulebook.output()[-5000:]
@@ -179,7 +179,7 @@ def test_a_persistent_desync_is_cleared_on_the_pair_only(loop):
 def test_a_second_persistent_event_within_the_cool_down_clears_nothing(loop):
     lab, rulebook = loop["lab"], loop["rulebook"]
     lab.start_desync("hub", "spoke")
-    assert eda_loop.wait_for(lambda: rulebook.runs_finished() >= 2, 150), rulebook.output()[-5000:]
+    assert eda_loop.wait_for(lambda: rulebook.runs_finished() >= 2, 300), rulebook.output()[-5000:]
     assert len(rulebook.persistent_events()) == 2          # a new flow (new SPI), so a new event
     assert len(lab.desyncs()) == 1                         # still out of sync: the clear was skipped
     assert eda_loop.clears(lab, "hub") == [HUB_TO_SPOKE]   # the first one only
@@ -199,6 +199,7 @@ def test_the_inventory_directory_keeps_its_secrets_in_the_vault(loop):
 def test_no_copy_of_a_password_is_left_in_any_folder_the_loop_used(loop):
     lab, rulebook = loop["lab"], loop["rulebook"]
     secrets = lab_secrets(lab)
+
     # ansible-rulebook removes each run's private data dir (eda*: the inventory copy) when the run ends
     def data_dirs() -> List[str]:
         return [name for name in os.listdir(loop["rulebook_tmp"]) if name.startswith("eda")]

@@ -526,7 +526,7 @@ def test_plugin_rejects_bad_arguments_with_a_clear_message(tmp_path):
     for name, value in (("max_bytes", 10), ("source_rate", -1), ("tcp_idle_timeout", 0), ("max_connections", "many"),
                         ("trust_message_hosts", "yes"), ("trusted_senders", "10.0.0.1"),
                         ("trusted_senders", ["fe80::1%eth0"]), ("min_arrival_span", "soon")):
-        with pytest.raises(ValueError, match="invalid_spi: .*%s" % name.split("_")[0]):
+        with pytest.raises(ValueError, match="invalid_spi: .*%s" % name.split("_", maxsplit=1)[0]):
             module["Source"](_Queue(), {"hosts": HOSTS, name: value})
 
 
