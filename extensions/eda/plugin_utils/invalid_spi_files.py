@@ -118,8 +118,10 @@ class FileFollower(object):
             reader.close()
 
     def close(self) -> None:
-        self._retire(self.old)
-        self._retire(self.current)
+        """Stop following (the source stops): an unfinished line now is no cut one, only unread."""
+        for reader in (self.old, self.current):
+            if reader is not None:
+                reader.close()
         self.old = self.current = None
 
     def poll(self) -> List[str]:
