@@ -164,7 +164,7 @@ def test_a_persistent_desync_is_cleared_on_the_pair_only(loop):
     lab.start_desync("hub", "spoke")
     assert eda_loop.wait_for(lambda: rulebook.runs_finished() >= 1, 300), rulebook.output()[-5000:]
     events = rulebook.persistent_events()
-    assert len(events) == 1 and "198.51.100.1 -> 198.51.100.2" in events[0] and events[0].endswith("on spoke,hub")
+    assert len(events) == 1 and "198.51.100.1 -> 198.51.100.2" in events[0] and " on spoke,hub (queued)" in events[0]
     assert lab.desyncs() == [], rulebook.output()[-5000:]
     assert eda_loop.clears(lab, "hub") == [HUB_TO_SPOKE]
     assert eda_loop.clears(lab, "spoke") == [] and eda_loop.clears(lab, "br") == []
