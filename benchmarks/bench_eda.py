@@ -63,6 +63,8 @@ UNLIMITED = {"source_rate": 1e12, "source_burst": 1e12, "new_flow_rate": 1e12, "
 
 def new_tracker(**kwargs: object) -> "flows.FlowTracker":
     return flows.FlowTracker(hostmap=flows.HostMap(None, None, trust_message_hosts=True), **dict(UNLIMITED, **kwargs))
+
+
 BODY = ("%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=198.51.100.1, "
         "prot=50, spi=0x{spi:08X}({spi}), srcaddr=10.{a}.{b}.{c}, input interface=GigabitEthernet1")
 
