@@ -63,6 +63,8 @@ UNLIMITED = {"source_rate": 1e12, "source_burst": 1e12, "new_flow_rate": 1e12, "
 
 def new_tracker(**kwargs: object) -> "flows.FlowTracker":
     return flows.FlowTracker(hostmap=flows.HostMap(None, None, trust_message_hosts=True), **dict(UNLIMITED, **kwargs))
+
+
 BODY = ("%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=198.51.100.1, "
         "prot=50, spi=0x{spi:08X}({spi}), srcaddr=10.{a}.{b}.{c}, input interface=GigabitEthernet1")
 
@@ -212,7 +214,8 @@ def bench_loop(trials: int) -> dict:
         eda_loop.write_peer_map(lab.inventory, os.path.join(work, "peer_map.json"), env)
         port = eda_loop.free_port()
         rulebook = eda_loop.Rulebook("netops.ipsec_spi.invalid_spi_remediate", lab.inventory, work, port,
-                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json")}, env)
+                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json"),
+                                      "ipsec_spi_eda_min_arrival_span": 0.5}, env)  # the lab's clock runs 60x
         rulebook.wait_listening()
         eda_loop.point_syslog(lab, port)
         loop_s = []

@@ -67,7 +67,8 @@ def main(argv=None) -> int:
         chapter(3, "ansible-rulebook -r netops.ipsec_spi.invalid_spi_remediate, routers send syslog to it")
         port = eda_loop.free_port()
         rulebook = eda_loop.Rulebook("netops.ipsec_spi.invalid_spi_remediate", lab.inventory, work, port,
-                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json")}, env)
+                                     {"ipsec_spi_eda_peer_map": os.path.join(work, "peer_map.json"),
+                                      "ipsec_spi_eda_min_arrival_span": 0.5}, env)  # the lab's clock runs 60x
         rulebook.wait_listening()
         say("the invalid_spi source listens on udp+tcp 127.0.0.1:%d" % port)
         eda_loop.point_syslog(lab, port)

@@ -92,11 +92,29 @@ def test_stream_deframer_skips_oversized_frames_and_gives_up_on_absurd_counts():
     assert deframer.fatal
 
 
-def test_datagram_messages():
-    assert framing.datagram_messages(b"<13>one\n") == ["<13>one"]
-    assert framing.datagram_messages(b"<13>one\r\n<13>two\n\n") == ["<13>one", "<13>two"]
-    assert framing.datagram_messages(b"\x00") == []
-    assert framing.datagram_messages(b"\xff\xfe<13>x") == ["\ufffd\ufffd<13>x"]
+def test_datagram_message():
+    assert framing.datagram_message(b"<13>one\n") == "<13>one"
+    assert framing.datagram_message(b"<13>one\r\n\x00") == "<13>one"
+    assert framing.datagram_message(b"\x00") == ""
+    assert framing.datagram_message(b"\xff\xfe<13>x") == "\ufffd\ufffd<13>x"
+
+
+def test_one_datagram_or_octet_counted_frame_is_one_message_never_two_lines():
+    """RFC 5426 3.1 / RFC 6587 3.4.1: a line break inside is no second message (nor a wrapped one: IOS sends
+    each message whole; only ``show logging`` wraps). Split, the second line would pass the per-sender rate
+    limit once for both and bring its own header."""
+    forged = (rfc3164(1, 1) + "\n" + rfc3164(2, 2)).encode()
+    wrapped = rfc3164(1, 1).replace("invalid spi for ", "invalid spi for\n").encode()
+    for payload in (forged, wrapped, forged.replace(b"\n", b"\r")):
+        with pytest.raises(framing.FrameError, match="line break inside"):
+            framing.datagram_message(payload)
+        deframer = framing.StreamDeframer()
+        good = rfc3164(3, 3).encode()
+        assert deframer.feed(b"%d " % len(payload) + payload + b"%d " % len(good) + good) == [good.decode()]
+        assert deframer.malformed == 1
+    deframer = framing.StreamDeframer()
+    assert deframer.feed(b"%d " % (len(good) + 2) + good + b"\r\n") == [good.decode()]  # a trailing line end
+    assert deframer.malformed == 0
 
 
 # ----- flows ----------------------------------------------------------------------------------------------
@@ -246,12 +264,72 @@ def test_file_following_from_the_end_through_rename_and_copytruncate_rotation(tm
     with open(path, "a") as handle:
         handle.write("o\nlast of the old file")
     os.rename(path, tmp_path / "routers.log.1")          # logrotate: rename, then a new file
-    assert follower.poll() == ["two", "last of the old file"]
+    assert follower.poll() == ["two"]                      # the unfinished last line waits
     path.write_text("first of the new file\n")
-    assert follower.poll() == ["first of the new file"]
+    assert follower.poll() == ["first of the new file"]    # the old file did not grow: its fragment is cut
+    assert follower.cut == 1 and follower.cut_bytes == len("last of the old file")
     path.write_text("after copytruncate\n")                # shorter than what was read: start again
     assert follower.poll() == ["after copytruncate"]
     assert follower.rotations == 2
+    follower.close()
+
+
+def test_a_line_cut_mid_write_at_rotation_never_becomes_an_event(tmp_path):
+    """The old file ends in half a message (spi=0x1DB7 of 0x1DB73BBB): it is reported, never parsed."""
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    whole = rfc3164(1, 1)
+    with open(path, "a") as handle:
+        handle.write(whole + "\n" + whole[:whole.index("spi=0x") + 10])
+    assert follower.poll() == [whole]
+    os.rename(path, tmp_path / "routers.log.1")
+    path.write_text("")
+    assert follower.poll() == []
+    assert follower.poll() == [] and follower.cut == 1
+    follower.close()
+
+
+def test_a_line_finished_in_the_old_file_after_rename_is_read_whole(tmp_path):
+    """rsyslog writes on into the renamed file until logrotate's HUP: the old file is read while it grows."""
+    path = tmp_path / "routers.log"
+    old = tmp_path / "routers.log.1"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    with open(path, "a") as handle:
+        handle.write("one\ntw")
+    assert follower.poll() == ["one"]
+    os.rename(path, old)
+    path.write_text("new 1\n")
+    assert follower.poll() == ["new 1"]
+    with open(old, "a") as handle:
+        handle.write("o\nthree\n")
+    with open(path, "a") as handle:
+        handle.write("new 2\n")
+    assert follower.poll() == ["two", "three", "new 2"]    # the old file's lines first
+    assert follower.poll() == [] and follower.cut == 0
+    follower.close()
+
+
+def test_copytruncate_and_removal_report_the_unfinished_line(tmp_path):
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    follower = files.FileFollower(str(path))
+    follower.poll()
+    with open(path, "a") as handle:
+        handle.write("a complete line\nhalf a li")
+    assert follower.poll() == ["a complete line"]
+    path.write_text("ne\n")                                # copytruncate: the rest went to the copy
+    assert follower.poll() == ["ne"]
+    assert follower.cut == 1 and follower.cut_bytes == len("half a li")
+    with open(path, "a") as handle:
+        handle.write("again half")
+    assert follower.poll() == []
+    os.remove(path)
+    assert follower.poll() == [] and follower.cut == 1     # a writer may still finish it: one more poll
+    assert follower.poll() == [] and follower.cut == 2
     follower.close()
 
 
@@ -370,6 +448,21 @@ def test_plugin_tcp_octet_counted_and_newline_framed():
     assert out["events"][0]["ipsec_spi"]["via"].startswith("tcp 127.0.0.1:")
 
 
+def test_plugin_one_frame_or_datagram_holding_two_lines_raises_nothing():
+    """Both of a flow's messages in one frame would make it persistent from one frame (one rate-limit token)."""
+    two = (rfc3164(1, 1) + "\n" + rfc3164(2, 2)).encode()
+
+    def send(port: int) -> None:
+        _tcp(port, b"%d " % len(two) + two)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(two, ("127.0.0.1", port))
+        time.sleep(0.3)
+
+    out = run_source({"hosts": HOSTS}, send, expect=1, timeout=2)
+    assert out["events"] == []
+    assert out["stats"]["malformed"] == 2 and out["stats"]["inv_spi"] == 0
+
+
 def test_plugin_survives_a_hostile_tcp_peer_and_keeps_serving():
     def send(port: int) -> None:
         _tcp(port, b"99999999999999 " + b"z" * 1000)                   # absurd count: connection closed
@@ -397,6 +490,29 @@ def test_plugin_follows_a_file_and_emits_stats(tmp_path):
     assert out["events"][0]["ipsec_spi"]["via"] == "file %s" % path
 
 
+def test_plugin_never_reads_the_cut_last_line_of_a_rotated_file(tmp_path):
+    """A message from .23 cut at rotation after ``srcaddr=198.51.100.2`` would make .2's flow persistent."""
+    path = tmp_path / "routers.log"
+    path.write_text("")
+    line = "Nov 29 18:%02d:00 hub.example.net %s"
+
+    def send(_port: int) -> None:
+        time.sleep(0.3)
+        with open(path, "a") as handle:
+            handle.write(line % (1, rfc3164(1, 1)[5:]) + "\n")
+            second = line % (2, rfc3164(2, 2, src="198.51.100.23")[5:])
+            handle.write(second[:second.index("198.51.100.23") + len("198.51.100.2")])
+        time.sleep(0.2)
+        os.rename(path, str(path) + ".1")
+        path.write_text("")
+        time.sleep(0.5)
+
+    out = run_source({"protocols": [], "files": [str(path)], "hosts": HOSTS, "poll_interval": 0.05},
+                     send, expect=1, timeout=2)
+    assert out["events"] == []
+    assert out["stats"]["cut_lines"] == 1 and out["stats"]["inv_spi"] == 1
+
+
 def test_plugin_rejects_bad_arguments_with_a_clear_message(tmp_path):
     module = _plugin()
     with pytest.raises(ValueError, match="min_span"):
@@ -410,7 +526,7 @@ def test_plugin_rejects_bad_arguments_with_a_clear_message(tmp_path):
     for name, value in (("max_bytes", 10), ("source_rate", -1), ("tcp_idle_timeout", 0), ("max_connections", "many"),
                         ("trust_message_hosts", "yes"), ("trusted_senders", "10.0.0.1"),
                         ("trusted_senders", ["fe80::1%eth0"]), ("min_arrival_span", "soon")):
-        with pytest.raises(ValueError, match="invalid_spi: .*%s" % name.split("_")[0]):
+        with pytest.raises(ValueError, match="invalid_spi: .*%s" % name.split("_", maxsplit=1)[0]):
             module["Source"](_Queue(), {"hosts": HOSTS, name: value})
 
 

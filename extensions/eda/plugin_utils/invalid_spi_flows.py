@@ -32,6 +32,7 @@ No I/O and no asyncio here (the plugin does that), so everything below is tested
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import time
 from collections import OrderedDict
@@ -66,7 +67,8 @@ _INTERFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9/._:-]{0,63}")
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:[+-][0-9]{2}:[0-9]{2}|Z)?")
 
 STAT_KEYS = ("messages", "inv_spi", "duplicates", "malformed", "refused", "flows_created", "expired", "evicted",
-             "events", "renotified", "foreign", "unresolved", "rate_limited", "tcp_evicted", "tcp_idle_closed")
+             "events", "renotified", "foreign", "unresolved", "rate_limited", "tcp_evicted", "tcp_idle_closed",
+             "cut_lines")
 
 # Worst size of one flow in bytes: tracemalloc measured 1,773 B per flow over flows whose every field is at
 # its longest (distinct IPv6 src and dst, a 63-character receiver, the longest interface kept, RECENT
@@ -260,7 +262,7 @@ class FlowTracker(object):
         self.new_flow_rate, self.new_flow_burst = new_flow_rate, new_flow_burst
         self.trusted_senders = {_map_address(a, "trusted_senders") for a in trusted_senders}
         # One table per eviction tier (_Flow.rank), each least recently seen first.
-        self.tiers: List["OrderedDict[tuple, _Flow]"] = [OrderedDict() for _ in range(4)]
+        self.tiers: List["OrderedDict[tuple, _Flow]"] = [OrderedDict() for _tier in range(4)]
         self.sources: "OrderedDict[str, _Bucket]" = OrderedDict()
         self.new_flows: Optional[_Bucket] = None
         self.stats: Dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
@@ -440,7 +442,7 @@ class FlowTracker(object):
         if not (isinstance(sequence, int) and 0 <= sequence < 1 << 63):
             sequence = None
         epoch = ev.get("epoch")
-        if not isinstance(epoch, (int, float)) or epoch != epoch:
+        if not isinstance(epoch, (int, float)) or (isinstance(epoch, float) and math.isnan(epoch)):
             epoch = None
         return (ev["prot"], stamp, epoch, sequence)
 

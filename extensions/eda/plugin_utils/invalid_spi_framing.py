@@ -11,11 +11,16 @@ header it does read:
     <PRI>1 2026-11-29T18:00:01.123Z hub1 - - - [meta x="y"] %CRYPTO-4-RECVD_PKT_INV_SPI: ...
     -> <PRI>2026-11-29T18:00:01.123Z hub1 %CRYPTO-4-RECVD_PKT_INV_SPI: ...   (default host hub1)
 
-* UDP (RFC 5426): one datagram is one message (a datagram holding several lines gives one per line).
+* UDP (RFC 5426): one datagram is one message.
 * TCP (RFC 6587): octet counting (``LEN SP MSG``) or non-transparent framing (each message ends with LF;
   CR LF and NUL are accepted as well). A frame that starts with digits followed by a space is octet
   counted; anything else runs to the next LF, so a line such as ``000123: *Nov 29 ...`` (an IOS sequence
   number, no PRI) is not mistaken for a count.
+
+A datagram or an octet-counted frame with a line break (CR or LF) inside, not just at its end, is malformed:
+the parser would read it as two lines, so one frame would pass the per-sender rate limit once for two
+messages, and its second line would bring a header of its own. It is not a wrapped message either: IOS sends
+each message whole; only ``show logging`` wraps, and a followed file's lines are read together for that.
 """
 
 from __future__ import annotations
@@ -97,19 +102,25 @@ def to_core(message: str, peer: Optional[str]) -> Tuple[str, Optional[str]]:
     if pos < len(message) and message[pos] != " ":
         raise FrameError("RFC 5424 structured data is not followed by a space")
     body = message[pos + 1:].lstrip("\ufeff")
-    host = peer if host == "-" else host
-    if stamp == "-" or host is None:
-        return "<%s>%s" % (pri, body), host
-    return "<%s>%s %s %s" % (pri, stamp, host, body), host
+    named: Optional[str] = peer if host == "-" else host
+    if stamp == "-" or named is None:
+        return "<%s>%s" % (pri, body), named
+    return "<%s>%s %s %s" % (pri, stamp, named, body), named
 
 
-def datagram_messages(data: bytes) -> List[str]:
-    """The messages of one UDP datagram (normally one; trailing LF / NUL dropped)."""
-    text = decode(data)
-    if "\n" not in text:
-        text = text.rstrip("\r\x00")
-        return [text] if text.strip() else []
-    return [line.rstrip("\r\x00") for line in text.split("\n") if line.strip("\r\x00 \t")]
+def one_message(data: bytes, what: str) -> str:
+    """The message of one datagram or octet-counted frame, trailing line end / NUL dropped; "" when blank.
+
+    FrameError when a line break is inside (see the module doc)."""
+    text = decode(data).rstrip("\r\n\x00")
+    if "\n" in text or "\r" in text:
+        raise FrameError("line break inside %s: one %s is one message" % (what, what))
+    return text if text.strip() else ""
+
+
+def datagram_message(data: bytes) -> str:
+    """The message of one UDP datagram ("" when blank); FrameError when it holds a line break."""
+    return one_message(data, "a datagram")
 
 
 class StreamDeframer(object):
@@ -169,9 +180,14 @@ class StreamDeframer(object):
                         continue
                     if size < start + count:
                         break  # wait for the rest of the frame
-                    text = decode(bytes(buf[start:start + count])).rstrip("\r\n\x00")
+                    frame = bytes(buf[start:start + count])
                     pos = start + count
-                    if text.strip():
+                    try:
+                        text = one_message(frame, "an octet-counted frame")
+                    except FrameError:
+                        self.malformed += 1
+                        continue
+                    if text:
                         out.append(text)
                     continue
             end = buf.find(b"\n", pos)

@@ -343,7 +343,14 @@ class Source(object):
         class Protocol(asyncio.DatagramProtocol):
             def datagram_received(self, data: bytes, addr: Any) -> None:
                 via = "udp %s:%d from %s" % (host, port, addr[0])
-                for text in _framing.datagram_messages(data):
+                try:
+                    text = _framing.datagram_message(data)
+                except _framing.FrameError as exc:
+                    source.tracker.stats["messages"] += 1
+                    source.tracker.stats["malformed"] += 1
+                    source.warn("datagram", "a datagram from %s was skipped: %s", addr[0], exc)
+                    return
+                if text:
                     source.handle(text, addr[0], via)
 
             def error_received(self, exc: Exception) -> None:
@@ -408,6 +415,11 @@ class Source(object):
                     self.handle_lines(lines, via)
                 self.tracker.stats["malformed"] += follower.malformed
                 follower.malformed = 0
+                if follower.cut:
+                    self.tracker.stats["cut_lines"] += follower.cut
+                    self.warn("cut", "%s: the unfinished last line of a file left at rotation, truncation or "
+                              "removal (%d bytes) was not read", via, follower.cut_bytes)
+                    follower.cut = follower.cut_bytes = 0
                 await asyncio.sleep(float(self.args.get("poll_interval", 0.5)))
         finally:
             follower.close()
