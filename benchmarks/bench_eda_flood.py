@@ -108,7 +108,7 @@ def flood(seconds: float, rate: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=float, default=0, help="forged datagrams/s offered (0: as fast as possible)")
     parser.add_argument("--flows", type=int, default=100000)

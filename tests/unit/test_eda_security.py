@@ -331,7 +331,7 @@ def test_a_failing_message_logs_a_rate_limited_warning_not_a_traceback_each(capl
 
     source.tracker.message = boom
     with caplog.at_level(logging.DEBUG, logger="netops.ipsec_spi.invalid_spi"):
-        for _ in range(10000):
+        for dummy in range(10000):
             source.handle("x PKT_INV_SPI", "127.0.0.1", "udp")
     assert source.tracker.stats["malformed"] == 10000
     assert 1 <= len(caplog.records) <= 3
@@ -369,7 +369,7 @@ def test_idle_tcp_connections_beyond_the_cap_are_closed_and_an_honest_sender_get
 
     def attack_then_send() -> Dict[str, Any]:
         idle: List[socket.socket] = []
-        for _ in range(40):
+        for dummy in range(40):
             sock = socket.create_connection(("127.0.0.1", port))
             sock.settimeout(20)
             idle.append(sock)

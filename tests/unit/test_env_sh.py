@@ -45,7 +45,7 @@ def test_an_interactive_shell_keeps_its_options_and_home(tmp_path):
 
 def test_a_failure_returns_to_the_interactive_shell(tmp_path):
     script = "IPSEC_SPI_VENV=%s PYTHON=/bin/false . %s\necho still-here rc=$?\n" % (tmp_path / "none", ENV_SH)
-    proc, _ = run(tmp_path, ["-i"], script)
+    proc, dummy = run(tmp_path, ["-i"], script)
     assert "still-here rc=1" in proc.stdout and "could not set up" in proc.stderr, (proc.stdout, proc.stderr)
 
 

@@ -46,4 +46,3 @@ def test_license_is_the_one_the_headers_and_galaxy_name():
         text = handle.read()
     assert text.lstrip().startswith("GNU GENERAL PUBLIC LICENSE") and "Version 3, 29 June 2007" in text
     assert "any later version" in text
-
