@@ -11,7 +11,11 @@ stages=("$@")
 cd "$ROOT" || exit 1
 # Two workers: the suite is sized for a 2-core machine (TEST_WORKERS to change it).
 workers="${TEST_WORKERS:-2}"
-pytest_run() { python -m pytest -p no:cacheprovider -n "$workers" "$@"; }
+# pytest keeps the temporary folders (lab inventories, reports) of failed tests only, and of one run.
+pytest_run() {
+    python -m pytest -p no:cacheprovider -o tmp_path_retention_policy=failed -o tmp_path_retention_count=1 \
+        -n "$workers" "$@"
+}
 times=()
 status=0
 for stage in "${stages[@]}"; do

@@ -32,7 +32,7 @@ COLLECTIONS = os.path.join(ROOT, ".tmp", "collections")
 CREDENTIAL_VARS = ("ansible_user", "ansible_password", "ansible_become_password")
 FACTS_ACTION = "netops.ipsec_spi.spi_facts"
 FACTS_TASK = "Read the router (one connection, read-only commands) or its captured outputs"
-DRY_RUN_TASK = "Show what will be done (the dry run in check mode)"
+DRY_RUN_TASK = "Show what will be done, per router (the dry run in check mode)"
 CONFIG_MODE = ("configure", "conf t", "config t")
 # The prompts AWX answers for a Machine credential (awx/main/tasks/jobs.py, get_password_prompts).
 MACHINE_PROMPTS = {"ssh_password": r"SSH password:\s*?$", "become_password": r"BECOME password.*:\s*?$"}
@@ -280,9 +280,11 @@ def test_dry_run_job_follows_the_survey(dry_run_job, awx_lab):
     """allow_clear "false" (a survey string) keeps every clear out of the plan; the knob stays."""
     job = dry_run_job[0]
     shown = {}
-    for host, data in job.ok(DRY_RUN_TASK).items():
+    # One task, run once for the fleet: each line names its router.
+    for data in job.ok(DRY_RUN_TASK).values():
         for item in data["res"].get("results", []):
-            shown[(host, item["item"]["command"])] = item["msg"]
+            router, action = item["_ipsec_spi_pair"][0]["host"], item["_ipsec_spi_pair"][1]
+            shown[(router, action["command"])] = item["msg"]
     expected = {(a["host"], a["command"]): a["action"] for a in awx_lab.ground_truth["actions"]}
     assert set(shown) == set(expected), shown
     for key, action in expected.items():
