@@ -16,6 +16,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model impo
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import action_failed, action_ran
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.svg import svg_drops, svg_timeline, timeline_rows
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
+    command_result,
     DEFAULT_TITLE,
     STATUS_LABEL,
     STATUS_ORDER,
@@ -275,15 +276,7 @@ def _commands_section(report: Mapping[str, Any]) -> str:
             state = c["state"]
             if c.get("failed"):
                 state = "failed"
-            result = ""
-            if state != "planned":
-                result = clean_text(c.get("result"))
-                if c.get("verified") is not None and c.get("ran"):
-                    result += ", verified" if c["verified"] else ", NOT verified"
-                if c.get("message"):
-                    result += " (%s)" % clean_text(c["message"])
-            else:
-                result = "dry run: not sent" if dry_run else "not sent in this run"
+            result = command_result(c, dry_run)
             rows.append([h(entry["host"]), "<code>%s</code>" % h(c.get("command")),
                          '<span class="pill %s">%s</span>' % (_STATE_PILL.get(state, "waived"), h(state)),
                          h(result), h(c.get("reason") or "")])

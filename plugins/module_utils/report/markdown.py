@@ -17,6 +17,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import SEVE
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model import MODE_DRY_RUN
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import router_findings
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
+    command_result,
     DEFAULT_TITLE,
     SENDER_STATUS_LABEL,
     STATUS_LABEL,
@@ -191,15 +192,7 @@ def _md_commands(report: Mapping[str, Any]) -> List[str]:
     for entry in routers:
         for c in entry["commands"]:
             state = "failed" if c.get("failed") else c["state"]
-            result = ""
-            if state != "planned":
-                result = clean_text(c.get("result"))
-                if c.get("verified") is not None and c.get("ran"):
-                    result += ", verified" if c["verified"] else ", NOT verified"
-                if c.get("message"):
-                    result += " (%s)" % clean_text(c["message"])
-            else:
-                result = "dry run: not sent" if dry_run else "not sent in this run"
+            result = command_result(c, dry_run)
             rows.append([md_escape(entry["host"]), md_escape(c.get("command")), md_escape(state), md_escape(result)])
     return ["## Commands per router", ""] + _md_table(["Router", "Command", "State", "Result"], rows) + [""]
 

@@ -230,3 +230,16 @@ def flow_category(flow: Mapping[str, Any]) -> str:
     if status in ("transient", "foreign"):
         return status
     return "other"
+
+
+def command_result(command: Mapping[str, Any], dry_run: bool) -> str:
+    """What became of one command, in words: the same in every report format."""
+    state = "failed" if command.get("failed") else command["state"]
+    if state == "planned":
+        return "dry run: not sent" if dry_run else "not sent in this run"
+    result = clean_text(command.get("result"))
+    if command.get("verified") is not None and command.get("ran"):
+        result += ", verified" if command["verified"] else ", NOT verified"
+    if command.get("message"):
+        result += " (%s)" % clean_text(command["message"])
+    return result
