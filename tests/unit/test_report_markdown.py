@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import build_report, md_escape, render_markdown
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report import build_report, md_escape, render_html, render_markdown
 
 from report_support import XSS, fixture_report, load_fleet
 
@@ -79,3 +79,31 @@ def test_findings_by_code_worst_first_and_not_assessed_listed():
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
     assert "| `UNREACHABLE` | error | 2 | 0 |" in table
     assert "## Not seen in this run" in md and "| lab-3 | unreachable | host unreachable (no assessment) |" in md
+
+
+def test_an_applied_report_says_which_routers_the_after_check_read_again():
+    """Issue 26: the after-check re-reads only the routers changed and their partners; the report must
+    say, per router, whether it shows that fresh read or the first one. A value that is not a bool is
+    left out with a problem, never shown as either."""
+    from report_support import applied, validate
+
+    fleet = load_fleet()
+    fleet["hub-1"] = dict(applied(fleet["hub-1"]), read_after_remediation=True)
+    fleet["branch-7"] = dict(fleet["branch-7"], read_after_remediation="yes")
+    report = build_report(fleet, mode="applied", generated_at="2025-11-29T18:15:00+00:00")
+    validate(report)
+    routers = {r["host"]: r for r in report["routers"]}
+    assert routers["hub-1"]["assessment"]["read_after_remediation"] is True
+    assert "read_after_remediation" not in routers["branch-7"]["assessment"]
+    assert any("read_after_remediation is str" in p for p in routers["branch-7"]["problems"])
+    markdown = render_markdown(report)
+    sections = {block.split(":", 1)[0]: block for block in markdown.split("\n### ")[1:]}
+    assert "read again after the remediation" in sections["hub-1"]
+    for host in ("branch-7", "spoke-2"):
+        assert "first read" in sections[host] and "read again after" not in sections[host]
+
+    html = render_html(report)
+    assert html.count("read again after the remediation") == 1
+
+    dry = build_report(fleet, mode="dry_run", generated_at="2025-11-29T18:15:00+00:00")
+    assert "read again after" not in render_markdown(dry) and "first read" not in render_markdown(dry)

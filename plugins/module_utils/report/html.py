@@ -32,6 +32,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view impor
     mode_banner,
     pair_action_lines,
     pair_sender,
+    read_text,
     routers_worst_first,
     spi_label,
     spi_text,
@@ -87,13 +88,15 @@ def _summary_line(router: Mapping[str, Any]) -> str:
     return " \u00b7 ".join(bits)
 
 
-def _facts(router: Mapping[str, Any]) -> List[Tuple[str, str]]:
+def _facts(router: Mapping[str, Any], mode: str) -> List[Tuple[str, str]]:
     a = router["assessment"] or {}
     facts = []
     if router["platform"]:
         facts.append(("Platform", h(router["platform"])))
     if a.get("assessed_at") or a.get("source"):
         facts.append(("Assessed", h("%s (%s)" % (a.get("assessed_at") or "?", a.get("source") or "?"))))
+    if read_text(router, mode):
+        facts.append(("Read", h(read_text(router, mode))))
     if not router["assessed"]:
         facts.append(("Not assessed", h("%s: %s" % (router.get("error_kind"), router.get("reason")))))
     knob = a.get("knob") or {}
@@ -158,7 +161,7 @@ def _html_router(router: Mapping[str, Any], index: int, mode: str) -> str:
     out = ['<details class="router" id="r-%d" data-host="%s"><summary><span class="host">%s</span>%s'
            '<span class="meta">%s</span></summary><div class="body">'
            % (index, h(router["host"]), h(router["host"]), _pill(router["status"]), h(_summary_line(router)))]
-    facts = _facts(router)
+    facts = _facts(router, mode)
     if facts:
         out.append('<dl class="facts">%s</dl>' % "".join("<dt>%s</dt><dd>%s</dd>" % (h(k), v) for k, v in facts))
 

@@ -32,6 +32,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view impor
     mode_banner,
     pair_action_lines,
     pair_sender,
+    read_text,
     routers_worst_first,
     spi_label,
     spi_text,
@@ -254,6 +255,8 @@ def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
     facts = []
     if router["platform"]:
         facts.append("platform " + md_escape(router["platform"]))
+    if read_text(router, mode):
+        facts.append(md_escape(read_text(router, mode)))
     if knob:
         state = knob.get("status") or ("present" if knob.get("present") else "absent")
         facts.append("invalid-spi-recovery %s" % md_escape(state))

@@ -40,7 +40,7 @@ ASSESSMENT_SCHEMA_VERSION = 1
 ASSESSMENT_KEYS = (
     "schema_version", "host", "assessed", "error", "assessed_at", "source", "platform", "compliant",
     "knob", "dpd", "tunnels", "flows", "desync", "events", "drops", "findings", "planned_actions",
-    "performed_actions", "unsupported_commands", "unparsed",
+    "performed_actions", "unsupported_commands", "unparsed", "read_after_remediation",
 )
 _LIST_KEYS = ("tunnels", "flows", "desync", "events", "planned_actions", "performed_actions")
 _MAPPING_KEYS = ("knob", "dpd", "drops", "platform")
@@ -137,6 +137,9 @@ def router_entry(host: str, raw: Any, reason: Optional[Tuple[str, str]]) -> Dict
     if omitted:
         problems.append("assessment keys not included in the report: %s" % ", ".join(omitted))
     assessment["host"] = host if not assessment.get("host") else assessment["host"]
+    if not isinstance(assessment.get("read_after_remediation", False), bool):
+        problems.append("read_after_remediation is %s, not a bool: left out"
+                        % type(assessment.pop("read_after_remediation")).__name__)
     version = assessment.get("schema_version")
     if version not in (None, ASSESSMENT_SCHEMA_VERSION):
         problems.append("assessment schema_version %r, this report reads version %d"

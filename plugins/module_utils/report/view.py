@@ -193,6 +193,16 @@ def mode_banner(report: Mapping[str, Any]) -> str:
         report.get("mode_reason") or "no action was performed", summary["planned_actions"])
 
 
+def read_text(router: Mapping[str, Any], mode: str) -> str:
+    """Which read an applied remediation's report shows for this router: the after-check re-reads only
+    the routers it changed and their pair partners, and the rest keep the first read."""
+    if mode != MODE_APPLIED or not router.get("assessed"):
+        return ""
+    if (router.get("assessment") or {}).get("read_after_remediation") is True:
+        return "read again after the remediation"
+    return "first read (neither it nor a pair partner was changed, so not read again)"
+
+
 STATUS_LABEL = {
     STATUS_COMPLIANT: "compliant",
     STATUS_NON_COMPLIANT: "non-compliant",
