@@ -1,6 +1,6 @@
 """What remediation costs against the audit, on a generated lab fleet, in the same run (issue 26).
 
-    python benchmarks/bench_remediate.py [--routers 200] [--ks 2,10,40] [--forks 50] [--baseline REF]
+    python benchmarks/bench_remediate.py [--routers 200] [--ks 2,10,40] [--forks 50] [--baseline REF [--baseline-ks 10]]
 
 For each k (about k desyncs in a fresh lab of --routers routers) it times, on the same lab:
   audit           netops.ipsec_spi.audit
@@ -107,6 +107,8 @@ def main():
     parser.add_argument("--ks", default="2,10,40")
     parser.add_argument("--forks", type=int, default=50)
     parser.add_argument("--baseline", default=None, help="git ref to compare with (e.g. HEAD~5)")
+    parser.add_argument("--baseline-ks", default=None,
+                        help="the k values the baseline runs for (default: all of --ks); each costs four fleet runs")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-remediate-", dir=os.path.join(ROOT, ".tmp"))
     variants = [("now", None)] + ([("before", args.baseline)] if args.baseline else [])
@@ -117,6 +119,8 @@ def main():
         with open(scenario, "w", encoding="utf-8") as handle:
             yaml.safe_dump(generate(args.routers, desync_every=max(1, args.routers // k)), handle)
         for name, _ref in variants:
+            if name == "before" and args.baseline_ks and str(k) not in args.baseline_ks.split(","):
+                continue
             result = measure("%s-k%d" % (name, k), scenario, collections[name], args, work)
             rows.append((name, k, result))
     print("\n%d routers, forks %d (seconds; ratio to the audit of the same lab)" % (args.routers, args.forks))

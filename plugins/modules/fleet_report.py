@@ -64,8 +64,9 @@ options:
   run_mode:
     description:
       - V(dry_run) labels the report as a dry run (use it in check mode).
-      - V(auto) and V(applied) label it as applied only when some router has performed actions; with no
-        performed action the run changed nothing, so the report says dry run.
+      - V(auto) labels it as applied only when some router has performed actions; with no performed action
+        the run changed nothing, so the report says dry run.
+      - V(applied) (a real remediation run) labels it as applied even when there was nothing to change.
     type: str
     choices: [auto, dry_run, applied]
     default: auto

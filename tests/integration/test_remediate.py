@@ -58,6 +58,9 @@ def test_check_mode_changes_nothing(rlab, run_playbook):
     reads = [host for t in result.tasks for host in t["hosts"]
              if t["task"]["name"] == "netops.ipsec_spi.check : Read the router (one connection, read-only commands) or its captured outputs"]
     assert sorted(reads) == sorted(lab.ground_truth["routers"])
+    # One assessment and one report, in the plan play: the plays after it find no routers (issue 26).
+    assert names.count("netops.ipsec_spi.check : Correlate every router's evidence and assess the fleet (once, on the controller)") == 1
+    assert sum(n.startswith("netops.ipsec_spi.report : Write the fleet report to") for n in names) == 1, names
     assert report["mode"] == "dry_run"
     # The dry-run report flags the right routers and lists the right actions.
     truth = lab.ground_truth
@@ -101,8 +104,12 @@ def test_remediation_fixes_every_desync_and_nothing_else(rlab, run_playbook):
 def test_second_run_changes_nothing(rlab, run_playbook):
     lab = rlab[0]
     marks = marks_of(lab)
-    result = run(rlab, run_playbook, name="again")[0]
+    result, report = run(rlab, run_playbook, name="again")
     assert result.rc == 0, result
     assert changed_tasks(result) == []
+    # Nothing to do: one read, one assessment, and a report that says the run was applied and changed nothing.
+    names = [t["task"]["name"] for t in result.tasks]
+    assert names.count("netops.ipsec_spi.check : Correlate every router's evidence and assess the fleet (once, on the controller)") == 1
+    assert report["mode"] == "applied" and report["summary"]["performed_actions"] == 0
     for router, commands in sent_since(lab, marks).items():
         assert not any(c.strip().lower().startswith(("clear",) + CONFIG_MODE) for c in commands), (router, commands)

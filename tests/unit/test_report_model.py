@@ -129,7 +129,10 @@ def test_reasons_are_masked():
 def test_mode():
     fleet = load_fleet()
     assert build_report(fleet, "auto")["mode"] == "dry_run"
-    assert build_report(fleet, "applied")["mode_reason"] == "no action was performed"
+    # A real run with nothing to change is applied, and says so; auto with nothing performed is a dry run.
+    nothing = build_report(fleet, "applied")
+    assert (nothing["mode"], nothing["mode_reason"]) == ("applied", "nothing to change")
+    assert "APPLIED: nothing to change" in render_markdown(nothing)
     fleet["hub-1"] = applied(fleet["hub-1"])
     report = build_report(fleet, "auto")
     assert report["mode"] == "applied" and report["summary"]["performed_actions"] == 1

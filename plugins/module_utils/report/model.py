@@ -159,6 +159,9 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
         effective, why = MODE_DRY_RUN, "check mode"
     elif ran:
         effective, why = MODE_APPLIED, "%d action(s) performed" % ran
+    elif mode == MODE_APPLIED:
+        # A real remediation run that found nothing to do: it was not a dry run, it had nothing to change.
+        effective, why = MODE_APPLIED, "nothing to change"
     else:
         effective, why = MODE_DRY_RUN, "no action was performed"
 

@@ -185,6 +185,8 @@ def mode_banner(report: Mapping[str, Any]) -> str:
     summary = report["summary"]
     if report["mode"] == MODE_APPLIED:
         failed = summary.get("failed_actions") or 0
+        if not summary["performed_actions"] and not failed:
+            return "APPLIED: nothing to change; no action was performed on any router"
         text = "APPLIED: %d action(s) performed on routers" % summary["performed_actions"]
         if failed:
             text += ", %d failed or not verified" % failed
