@@ -28,6 +28,13 @@ READY_STATES = ("QM_IDLE", "READY")
 BUG_FF = "CSCvp16730"
 
 
+def ff_symptom(spi: object) -> bool:
+    """The field note's 0xFF bug symptom (BUG_FF): an ESP SPI whose top byte is 0xFF.
+
+    The one rule for it: the assessment, the captured evidence and the recurrence hints all ask here."""
+    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
+
+
 def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],
                 dmvpn: List[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
     """The receiver's tunnel that carries traffic from ``src``.
@@ -443,7 +450,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         flows_out.append(item)
         scan.setdefault(flow["spi"], set()).add(flow["src"])
         label = "%s from %s to %s" % (flow.get("spi_hex") or spi_hex(flow["spi"]), flow["src"], flow["dst"])
-        if (flow["spi"] >> 24) == 0xFF and flow["spi"] not in ff_reported:
+        if ff_symptom(flow["spi"]) and flow["spi"] not in ff_reported:
             ff_reported.add(flow["spi"])
             findings.append(finding(
                 "SPI_TOP_BYTE_FF", "SPI %s starts with 0xFF: matches the symptom of %s (ESP packets whose SPI starts "

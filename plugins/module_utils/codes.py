@@ -44,6 +44,8 @@ CODES = {
     # From captured evidence (the capture role, docs/capture.md); error only when both ends were captured.
     "CAPTURED_DESYNC": ("error", "desync"),
     "KNOWN_BUG_SYMPTOM": ("warning", "desync"),
+    # From the history store (history.recurring, docs/recurrence.md): a pair that desyncs again and again.
+    "RECURRING_DESYNC": ("error", "desync"),
 }
 SEVERITY = {code: severity for code, (severity, _family) in CODES.items()}
 FINDING_CODES = tuple(CODES)
