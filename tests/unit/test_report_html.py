@@ -243,7 +243,9 @@ def test_the_page_leads_with_the_black_holed_pairs(driver, lab_page):
     assert severe(driver) == []
     sections = [s.get_attribute("id") or s.find_element(By.TAG_NAME, "h2").get_attribute("id")
                 for s in driver.find_elements(By.CSS_SELECTOR, "main > section")]
-    assert sections[:3] == ["pairs", "h-commands", "not-seen"], sections
+    # Recurring pairs (the history store) first, then this run's black-holed pairs.
+    assert sections[:4] == ["recurring", "pairs", "h-commands", "not-seen"], sections
+    assert "no history store was read" in driver.find_element(By.ID, "recurring").text
     rows = driver.find_elements(By.CSS_SELECTOR, "#pairs tbody tr")
     assert len(rows) == len(report["pairs"]) == 5
     text = {r.find_element(By.CSS_SELECTOR, "td:nth-child(1)").text.split("\n")[0] + "/" +
