@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, compile_waivers, ff_symptom, finding, fleet_summary, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, inert, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
@@ -25,14 +25,6 @@ MAX_EVENTS = 500
 SCAN_SOURCES = 3
 READY_STATES = ("QM_IDLE", "READY")
 
-BUG_FF = "CSCvp16730"
-
-
-def ff_symptom(spi: object) -> bool:
-    """The field note's 0xFF bug symptom (BUG_FF): an ESP SPI whose top byte is 0xFF.
-
-    The one rule for it: the assessment, the captured evidence and the recurrence hints all ask here."""
-    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
 
 
 def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],

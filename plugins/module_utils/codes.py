@@ -56,6 +56,16 @@ STATUS_NOT_ASSESSED = "not_assessed"
 
 SUMMARY_SCHEMA_VERSION = 1
 
+# The field note's known bug whose symptom is an ESP SPI starting with 0xFF.
+BUG_FF = "CSCvp16730"
+
+
+def ff_symptom(spi: object) -> bool:
+    """The 0xFF symptom (BUG_FF): an ESP SPI whose top byte is 0xFF.
+
+    The one rule for it: the assessment, the captured evidence and the recurrence hints all ask here."""
+    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
+
 
 def family_of(code: str) -> str:
     entry = CODES.get(code)

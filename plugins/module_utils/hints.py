@@ -14,7 +14,8 @@ import math
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import BUG_FF, READY_STATES, ff_symptom
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import READY_STATES
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, ff_symptom
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.history import CALENDAR_EPOCH, check_episode, duration_text

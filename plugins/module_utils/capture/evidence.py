@@ -17,9 +17,8 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import desync
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import BUG_FF, ff_symptom
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.parse import check_capture_set, read_captures
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, compile_waivers, ff_symptom, finding, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
 
 BUG_NEW_SPI = "CSCvn31824"
