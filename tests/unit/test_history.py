@@ -219,3 +219,12 @@ def test_trend_counts_found_fixed_recurring_per_day():
     assert sum(r["recurring"] for r in rows) == 2 and sum(r["clears"] for r in rows) == 4
     with pytest.raises(ParseError, match="days must be an integer"):
         history.trend(eps, acts, days=0, now=NOW)
+
+
+def test_rows_read_back_are_normalised_whichever_check_runs():
+    plain = history.check_episode(episode())
+    # Not canonical (upper-case IPv6, an int epoch, a Mapping that is no dict): the field-by-field check normalises.
+    from types import MappingProxyType
+    odd = history.check_episode(MappingProxyType(episode(sender_addr="2001:DB8::2", first=int(NOW - DAY))))
+    assert odd["sender_addr"] == "2001:db8::2" and isinstance(odd["first_epoch"], float)
+    assert {k: v for k, v in odd.items() if k != "sender_addr"} == {k: v for k, v in plain.items() if k != "sender_addr"}
