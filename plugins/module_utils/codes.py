@@ -44,6 +44,8 @@ CODES = {
     # From captured evidence (the capture role, docs/capture.md); error only when both ends were captured.
     "CAPTURED_DESYNC": ("error", "desync"),
     "KNOWN_BUG_SYMPTOM": ("warning", "desync"),
+    # From the history store (history.recurring, docs/recurrence.md): a pair that desyncs again and again.
+    "RECURRING_DESYNC": ("error", "desync"),
 }
 SEVERITY = {code: severity for code, (severity, _family) in CODES.items()}
 FINDING_CODES = tuple(CODES)
@@ -53,6 +55,16 @@ STATUS_NON_COMPLIANT = "non_compliant"
 STATUS_NOT_ASSESSED = "not_assessed"
 
 SUMMARY_SCHEMA_VERSION = 1
+
+# The field note's known bug whose symptom is an ESP SPI starting with 0xFF.
+BUG_FF = "CSCvp16730"
+
+
+def ff_symptom(spi: object) -> bool:
+    """The 0xFF symptom (BUG_FF): an ESP SPI whose top byte is 0xFF.
+
+    The one rule for it: the assessment, the captured evidence and the recurrence hints all ask here."""
+    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
 
 
 def family_of(code: str) -> str:

@@ -91,6 +91,13 @@ options:
       - The report lists those routers under "Not seen in this run", including routers a C(--limit) run did not
         target, which have no assessment at all.
     type: dict
+  history:
+    description:
+      - What the history store says (docs/recurrence.md) - C(findings) (the C(RECURRING_DESYNC) findings), C(timelines),
+        C(hints) and C(debug_plans) (each a mapping C(receiver|sender_addr) to the pair's value), C(trend) (per-day
+        rows) and C(settings).
+      - Rendered first in every format as "Recurring pairs". Omitted, the section says no history store was read.
+    type: dict
   per_run:
     description:
       - V(true) writes each run's files into a new folder of O(dest) named after the report time
@@ -306,6 +313,7 @@ def _main():
             meta=dict(type="dict", default={}),
             formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
             view=dict(type="dict"),
+            history=dict(type="dict"),
             per_run=dict(type="bool", default=False),
             fail_on_unassessed=dict(type="bool", default=False),
             fail_on_noncompliant=dict(type="bool", default=False),
@@ -326,7 +334,8 @@ def _main():
     try:
         report = build_report(assessments, mode=module.params["run_mode"],
                               meta=module.params["meta"], reasons=module.params["reasons"],
-                              active_hosts=module.params["active_hosts"], view=module.params["view"])
+                              active_hosts=module.params["active_hosts"], view=module.params["view"],
+                              history=module.params["history"])
     except ReportError as exc:
         module.fail_json(msg="netops.ipsec_spi.fleet_report: %s" % exc)
 

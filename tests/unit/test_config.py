@@ -248,7 +248,8 @@ def test_every_fixture_survives_stripping_crlf_and_line_lists(name):
 @pytest.mark.parametrize("name", ALL_FIXTURES)
 def test_output_shape(name):
     result, problems = parse(load(name))
-    assert set(result) == {"hostname", "invalid_spi_recovery", "dpd", "ike_versions_in_use", "addresses", "tunnels"}
+    assert set(result) == {"hostname", "invalid_spi_recovery", "dpd", "ipsec_lifetime_sec", "ike_versions_in_use",
+                           "addresses", "tunnels"}
     for tunnel in result["tunnels"]:
         assert tunnel["kind"] in KINDS
         assert tunnel["recovery"] in ("supported", "unsupported", "not_applicable")
@@ -498,7 +499,23 @@ def test_unclosed_banner_is_a_problem_and_config_continues():
 def test_empty_input_is_an_empty_inventory(empty):
     result = parse_crypto_inventory(empty)
     assert result == {"hostname": None, "invalid_spi_recovery": False, "dpd": {"ikev1": False, "ikev2": False},
-                      "ike_versions_in_use": [], "addresses": [], "tunnels": []}
+                      "ipsec_lifetime_sec": None, "ike_versions_in_use": [], "addresses": [], "tunnels": []}
+
+
+@pytest.mark.parametrize("line, expected, problem", [
+    ("crypto ipsec security-association lifetime seconds 28800", 28800, None),
+    ("crypto ipsec security-association lifetime kilobytes 4608000", None, None),
+    ("crypto ipsec security-association lifetime seconds 28800x", None, "IPsec SA lifetime"),
+    ("crypto ipsec security-association lifetime seconds \u0663\u0666\u0660\u0660", None, "IPsec SA lifetime"),
+])
+def test_global_ipsec_lifetime(line, expected, problem):
+    problems = []
+    result = parse_crypto_inventory("hostname r\n" + line.encode().decode("unicode_escape") + "\n", problems)
+    assert result["ipsec_lifetime_sec"] == expected
+    if problem:
+        assert any(problem in p["reason"] for p in problems)
+    else:
+        assert problems == []
 
 
 @pytest.mark.parametrize("bad", [42, {"a": 1}, ["ok", 3], 3.5])

@@ -243,7 +243,9 @@ def test_the_page_leads_with_the_black_holed_pairs(driver, lab_page):
     assert severe(driver) == []
     sections = [s.get_attribute("id") or s.find_element(By.TAG_NAME, "h2").get_attribute("id")
                 for s in driver.find_elements(By.CSS_SELECTOR, "main > section")]
-    assert sections[:3] == ["pairs", "h-commands", "not-seen"], sections
+    # Recurring pairs (the history store) first, then this run's black-holed pairs.
+    assert sections[:4] == ["recurring", "pairs", "h-commands", "not-seen"], sections
+    assert "no history store was read" in driver.find_element(By.ID, "recurring").text
     rows = driver.find_elements(By.CSS_SELECTOR, "#pairs tbody tr")
     assert len(rows) == len(report["pairs"]) == 5
     text = {r.find_element(By.CSS_SELECTOR, "td:nth-child(1)").text.split("\n")[0] + "/" +
@@ -270,3 +272,24 @@ def test_the_page_leads_with_the_black_holed_pairs(driver, lab_page):
     assert "222,840" in page and "1161.0" not in page
     path = full_screenshot(driver, "report-lab-pairs.png")
     assert os.path.getsize(path) > 10000
+
+
+def test_recurring_pairs_and_trend_in_a_real_browser(driver, tmp_path):
+    from test_report_recurrence import history_input
+
+    report = build_report(load_fleet(), mode="auto", history=history_input(nights=5))
+    path = tmp_path / "report.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    open_page(driver, path.as_uri())
+    assert severe(driver) == []
+    first = driver.find_elements(By.CSS_SELECTOR, "main > section")[0]
+    assert first.get_attribute("id") == "recurring"
+    assert "hub" in first.find_element(By.CSS_SELECTOR, "tbody tr").text
+    plot = first.find_element(By.CSS_SELECTOR, "svg.trend")
+    assert plot.size["width"] > 600 and plot.size["height"] > 100
+    assert len(first.find_elements(By.CSS_SELECTOR, "svg.trend rect.tr-found")) == 5
+    pair = first.find_element(By.CSS_SELECTOR, "details.recurring-pair")
+    pair.find_element(By.TAG_NAME, "summary").click()
+    assert "clear crypto sa peer 10.0.0.1 -> fixed" in pair.find_element(By.TAG_NAME, "pre").text
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(os.path.join(OUTPUT, "report-recurring.png"))

@@ -78,6 +78,18 @@ def _size_guard(body: _Body, name: str, file: str, max_bytes: int, min_free: int
     body.add("end")
 
 
+def src_filter(body: _Body, only: Optional[str]) -> None:
+    """Take the sender out of the INV_SPI message; exit unless there is one (and it is ``only``, when given)."""
+    body.add('regexp "srcaddr=([0-9A-Fa-f.:]+)" "$_syslog_msg" _m src')
+    body.add('if $_regexp_result ne "1"')
+    body.add("exit")
+    body.add("end")
+    if only is not None:
+        body.add("if $src ne %s" % _quote(only))
+        body.add("exit")
+        body.add("end")
+
+
 def _capture_command(body: _Body, command: str) -> None:
     body.add("cli command %s" % _quote(command))
     body.add("file puts fh %s" % _quote(CMD_MARK + command + " ---"))
@@ -100,23 +112,27 @@ def _close(body: _Body) -> None:
 
 def capture_applet(name: str = DEFAULT_NAME, file: str = DEFAULT_FILE, max_bytes: int = 1048576,
                    min_free: int = 1048576, ratelimit: int = 60, maxrun: int = 120,
-                   log_command: str = commands.CAPTURE_LOG, qfp: bool = True) -> List[str]:
+                   log_command: str = commands.CAPTURE_LOG, qfp: bool = True,
+                   peer: Optional[str] = None) -> List[str]:
     """The receiver-side applet, as running-config lines (header, then body lines indented one space).
 
     Triggers on INV_SPI (any spelling), takes the sender address and SPI out of the
     message, and appends one capture block to ``flash:<file>``: the SA table with the
     sender, both IKE SA tables, the QFP IPsec drop table and the crypto log lines.
+    ``peer`` scopes it to the messages of one sender (a recurring pair, docs/recurrence.md).
     """
     _check_common(name, file, max_bytes, min_free, maxrun)
     if isinstance(ratelimit, bool) or not isinstance(ratelimit, int) or ratelimit < 1:
         raise ParseError("ratelimit must be an integer >= 1 second, not %r" % (ratelimit,))
     if not isinstance(log_command, str) or not log_command.startswith("show logging"):
         raise ParseError("log_command must be a 'show logging ...' command, not %r" % (log_command,))
+    only = None
+    if peer is not None:
+        only = maybe_addr(str(peer))
+        if only is None or only != peer:
+            raise ParseError("peer %r is not an IP address in canonical form" % (peer,))
     body = _Body()
-    body.add('regexp "srcaddr=([0-9A-Fa-f.:]+)" "$_syslog_msg" _m src')
-    body.add('if $_regexp_result ne "1"')
-    body.add("exit")
-    body.add("end")
+    src_filter(body, only)
     body.add('set spi "unknown"')
     body.add('regexp "spi=(0x[0-9A-Fa-f]+)" "$_syslog_msg" _m spi')
     _size_guard(body, name, file, max_bytes, min_free)

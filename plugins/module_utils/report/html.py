@@ -14,7 +14,8 @@ from typing import Any, Iterable, List, Mapping, Sequence, Tuple
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.html_assets import CSP, CSS, JS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.model import MODE_DRY_RUN
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import action_failed, action_ran
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.svg import svg_drops, svg_timeline, timeline_rows
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.recurrence import hint_lines, timeline_line
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.svg import svg_drops, svg_timeline, svg_trend, timeline_rows
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (
     command_result,
     DEFAULT_TITLE,
@@ -233,6 +234,36 @@ _STATE_PILL = {"sent": "s-compliant", "failed": "sev-error", "planned": "sev-war
                "none": "waived"}
 
 
+def _recurring_section(report: Mapping[str, Any]) -> str:
+    section = report.get("recurring") or {}
+    out = ['<section aria-labelledby="h-recurring" id="recurring"><h2 id="h-recurring">Recurring pairs</h2>']
+    if not section.get("store_read"):
+        out.append('<p class="muted">%s</p></section>' % h(section.get("note") or "no history store was read"))
+        return "".join(out)
+    pairs = section.get("pairs") or []
+    if not pairs:
+        out.append('<p class="muted">No pair desynced often enough to be recurring.</p>')
+    else:
+        out.append('<p class="muted">Pairs that desynced again and again: every clear only masked it. The hints are '
+                   'evidence from both ends, never a verdict (docs/recurrence.md).</p>')
+        rows = []
+        for p in pairs:
+            sender = p["sender"] + " (" + p["sender_addr"] + ")" if p["sender"] else p["sender_addr"]
+            rows.append([h(p["receiver"]), h(sender), h(p["tunnel"] or "-"), fmt_int(p["episodes"]), fmt_int(p["masked"]),
+                         h(fmt_duration(p["mttr_seconds"]) if p["mttr_seconds"] is not None else "no verified fix"),
+                         "<br>".join(h(line) for line in hint_lines(p)) or '<span class="muted">-</span>'])
+        out.append(_html_table([("Receiver", ""), ("Sender", ""), ("Tunnel", ""), ("Episodes", "num"),
+                                ("Masked (clears)", "num"), ("MTTR", "num"), ("Hints", "")], rows))
+        for p in pairs:
+            out.append('<details class="recurring-pair"><summary>%s \u2190 %s: %s episodes</summary><p>%s</p>%s%s</details>'
+                       % (h(p["receiver"]), h(p["sender_addr"]), fmt_int(p["episodes"]), h(p.get("message") or ""),
+                          _pre([timeline_line(item) for item in p.get("timeline") or []]) if p.get("timeline") else "",
+                          '<p>Proposed, not executed: %s</p>' % h((p.get("debug_plan") or {}).get("summary") or "")
+                          if p.get("debug_plan") else ""))
+    out.append('<h3>Fleet trend</h3>%s</section>' % svg_trend(section.get("trend") or []))
+    return "".join(out)
+
+
 def _pairs_section(report: Mapping[str, Any]) -> str:
     pairs = report.get("pairs") or []
     dry_run = report["mode"] == MODE_DRY_RUN
@@ -381,6 +412,7 @@ def render_html(report: Mapping[str, Any]) -> str:
                      else "The actions listed under each router were carried out and verified where possible.")
     out.append('<div class="banner %s" role="status" id="mode-banner">%s<small>%s</small></div>'
                % (h(report["mode"]), h(mode_banner(report)), h(banner_detail)))
+    out.append(_recurring_section(report))
     out.append('<div class="cards">%s</div>' % "".join(
         '<div class="card %s"><div class="n">%s</div><div class="l">%s</div></div>'
         % (cls, h(n if isinstance(n, str) else fmt_int(n)), h(label)) for label, n, cls in cards))

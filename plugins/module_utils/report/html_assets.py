@@ -82,6 +82,7 @@ svg .tick{fill:#6b7785}svg .grid{stroke:#e6e9ed}svg .axis{stroke:#9aa5b1}svg .ba
 .span{stroke-width:2;opacity:.35}.span-persistent,.span-resolved{stroke:#c62828}.span-transient{stroke:#e0a100}
 .span-foreign{stroke:#6a4fb3}.span-other{stroke:#8a96a3}
 .bar{fill:#5b7fa6}.bar-desync{fill:#c62828}
+.tr-found{fill:#c62828}.tr-fixed{fill:#2e7d4f}.tr-recurring{fill:#6a1b9a}.swatch-found{background:#c62828}.swatch-fixed{background:#2e7d4f}.swatch-recurring{background:#6a1b9a}
 .swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .swatch-bar{background:#5b7fa6}.swatch-desync{background:#c62828}
 ul.legend{list-style:none;display:flex;gap:18px;padding:0;margin:6px 0 0;font-size:12px;color:var(--muted);flex-wrap:wrap}

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Mapping
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import blocking, family_of
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.recurrence import hint_lines, timeline_line
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
     action_failed,
     action_ran,
@@ -33,6 +34,24 @@ def render_junit(report: Mapping[str, Any]) -> str:
                         ("report_schema_version", report["schema_version"])):
         ET.SubElement(props, "property", {"name": name, "value": clean_text(value)})
     tests = failures = skipped = 0
+    # Recurring pairs first: one failing case per pair (a waived finding passes, listed in system-out).
+    section = report.get("recurring") or {}
+    ET.SubElement(props, "property", {"name": "history", "value": clean_text(
+        "%d recurring pair(s)" % len(section.get("pairs") or []) if section.get("store_read")
+        else section.get("note") or "no history store was read")})
+    for pair in section.get("pairs") or []:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", {"classname": clean_text(pair["receiver"]),
+                                                 "name": clean_text("recurring %s" % pair["sender_addr"]), "time": "0"})
+        detail = "\n".join([clean_text(pair.get("message"))] + [clean_text(line) for line in hint_lines(pair)]
+                           + [clean_text(timeline_line(item)) for item in pair.get("timeline") or []])
+        if pair.get("severity") == "error" and not pair.get("waived"):
+            failures += 1
+            failure = ET.SubElement(case, "failure", {"type": "RECURRING_DESYNC",
+                                                      "message": clean_text(pair.get("message"))[:1000]})
+            failure.text = detail
+        else:
+            ET.SubElement(case, "system-out").text = detail
     for router in report["routers"]:
         findings = router_findings(router)
         for family, state in router["families"].items():

@@ -39,6 +39,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view impor
     waiver_reason,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import drops_state
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.recurrence import hint_lines, timeline_line
 
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]{}|~#!])")
 _MD_AUTOLINK_RE = re.compile(r"(?i)\b(https?|ftp)(:)(//)")
@@ -109,6 +110,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out.append("Generated %s by netops.ipsec_spi (report schema %s)." % (
         md_escape(report["generated_at"]), report["schema_version"]))
     out.append("")
+    out.extend(_md_recurring(report))
     out.append("## Summary")
     out.append("")
     out.extend(_md_table(
@@ -156,6 +158,54 @@ def _desyncs(counts: Mapping[str, Any]) -> str:
     if counts.get("stale_outbound_sas"):
         parts.append("%s sending (stale SA)" % fmt_int(counts["stale_outbound_sas"]))
     return ", ".join(parts) or "0"
+
+
+def _md_recurring(report: Mapping[str, Any]) -> List[str]:
+    section = report.get("recurring") or {}
+    out = ["## Recurring pairs", ""]
+    if not section.get("store_read"):
+        return out + [md_escape(section.get("note") or "no history store was read"), ""]
+    pairs = section.get("pairs") or []
+    if not pairs:
+        out += ["No pair desynced often enough to be recurring (%s)." % md_escape(_md_settings(section)), ""]
+    else:
+        rows = [[md_escape(p["receiver"]), md_escape(p["sender"] or p["sender_addr"]) +
+                 (" (%s)" % md_escape(p["sender_addr"]) if p["sender"] else ""), md_escape(p["tunnel"] or "-"),
+                 fmt_int(p["episodes"]), fmt_int(p["masked"]),
+                 fmt_duration(p["mttr_seconds"]) if p["mttr_seconds"] is not None else "no verified fix",
+                 "<br>".join(md_escape(line) for line in hint_lines(p)) or "-"] for p in pairs]
+        out.extend(_md_table(["Receiver", "Sender", "Tunnel", "Episodes", "Masked (clears)", "MTTR", "Hints"], rows,
+                             ["l", "l", "l", "r", "r", "r", "l"]))
+        out.append("")
+        if section.get("more_pairs"):
+            out += ["%d more recurring pair(s) are in report.json." % section["more_pairs"], ""]
+        for p in pairs:
+            out.append("### %s \u2190 %s" % (md_escape(p["receiver"]), md_escape(p["sender_addr"])))
+            out.append("")
+            out.append(md_escape(p.get("message") or ""))
+            out.append("")
+            if p.get("timeline"):
+                out.extend(_md_fence([timeline_line(item) for item in p["timeline"]]))
+                out.append("")
+            plan = p.get("debug_plan")
+            if plan:
+                out.append("Proposed (not executed): %s" % md_escape(plan.get("summary") or ""))
+                out.append("")
+    trend = section.get("trend") or []
+    if trend:
+        out.append("Fleet trend (per day: desyncs found / fixed / on recurring pairs / clears):")
+        out.append("")
+        out.extend(_md_table(["Day", "Found", "Fixed", "Recurring", "Clears"],
+                             [[md_escape(r["day"]), fmt_int(r["found"]), fmt_int(r["fixed"]), fmt_int(r["recurring"]),
+                               fmt_int(r["clears"])] for r in trend if any(r[k] for k in ("found", "fixed", "clears"))]
+                             or [["-", "0", "0", "0", "0"]], ["l", "r", "r", "r", "r"]))
+        out.append("")
+    return out
+
+
+def _md_settings(section: Mapping[str, Any]) -> str:
+    settings = section.get("settings") or {}
+    return "at least %s episodes in %s days" % (settings.get("min_episodes", "N"), settings.get("window_days", "W"))
 
 
 def _md_pairs(report: Mapping[str, Any]) -> List[str]:

@@ -24,6 +24,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs impo
     count_pairs,
     fleet_pairs,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.recurrence import HistoryInputError, recurring_section
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import (
     KIND_FAILED,
     KIND_UNREACHABLE,
@@ -99,7 +100,8 @@ def _view(view: Any) -> Optional[Dict[str, Any]]:
 
 def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[Mapping[str, Any]] = None,
                  reasons: Optional[Mapping[str, Any]] = None, generated_at: Optional[str] = None,
-                 active_hosts: Optional[Iterable[str]] = None, view: Any = None) -> Dict[str, Any]:
+                 active_hosts: Optional[Iterable[str]] = None, view: Any = None,
+                 history: Any = None) -> Dict[str, Any]:
     """Build the fleet report dict (the content of report.json).
 
     ``assessments`` maps an inventory host to its ``ipsec_spi_assessment``, or to
@@ -113,6 +115,8 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     information (title, playbook, user, collection version) copied into the report.
     ``view`` is the assessment's view of the fleet (``assess.public_view``: ``complete``, counts and
     ``not_assessed``), which names the routers a partial run did not see at all (docs/report.md).
+    ``history`` is what the history store says (report.recurrence.recurring_section; None: no store was
+    read), rendered first in every format as "Recurring pairs".
     """
     if mode is None:
         mode = "auto"
@@ -135,6 +139,10 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
         raise ReportError("active_hosts must be a list of host names, not %s" % type(active_hosts).__name__)
     reasons = reasons or {}
     seen = _view(view)
+    try:
+        recurring = recurring_section(history)
+    except HistoryInputError as exc:
+        raise ReportError(str(exc)) from None
     active = None if active_hosts is None else {str(a) for a in active_hosts}
 
     routers = []
@@ -178,6 +186,7 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
         "generated_at": generated_at or now_iso(),
         "mode": effective,
         "mode_reason": why,
+        "recurring": recurring,
         "meta": jsonable(dict(meta or {}), None),
         "summary": summary,
         "routers": routers,

@@ -224,3 +224,43 @@ def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BA
         notes.append("%d router(s) have no drop counters (no QFP or the command failed)." % unknown)
     note = "".join('<p class="muted">%s</p>' % h(n) for n in notes)
     return "".join(parts) + legend + note
+
+
+TREND_SERIES = (("found", "desyncs found"), ("fixed", "fixed (verified)"), ("recurring", "on a recurring pair"))
+
+
+def svg_trend(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Desyncs found, fixed and recurring per day over the retention window: three bars a day."""
+    if not rows:
+        return '<p class="muted">No trend: the history store holds no day in the window.</p>'
+    peak = max([int_or_none(r.get(k)) or 0 for r in rows for k, _label in TREND_SERIES] + [1])
+    left, right, top, plot_h = 44, 10, 10, 160
+    width = 980
+    slot = (width - left - right) / float(len(rows))
+    bar = max(1.0, slot / 4.0)
+    height = top + plot_h + 34
+    base = top + plot_h
+    label = "Desyncs found, fixed and on recurring pairs per day"
+    parts = ['<svg class="trend" role="img" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" '
+             'aria-label="%s"><title>%s</title>' % (width, height, h(label), h(label))]
+    for tick in sorted({0, peak // 2, peak}):
+        y = base - tick / float(peak) * plot_h
+        parts.append('<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>' % (left, y, width - right, y))
+        parts.append('<text class="tick" x="%d" y="%.1f" text-anchor="end">%d</text>' % (left - 4, y + 4, tick))
+    every = max(1, int(math.ceil(len(rows) / 10.0)))
+    for index, row in enumerate(rows):
+        x0 = left + index * slot + (slot - 3 * bar) / 2.0
+        day = str(row.get("day"))
+        for offset, (key, text) in enumerate(TREND_SERIES):
+            value = int_or_none(row.get(key)) or 0
+            if value:
+                bh = value / float(peak) * plot_h
+                parts.append('<rect class="tr-%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-value="%d">'
+                             '<title>%s: %d %s</title></rect>' % (key, x0 + offset * bar, base - bh, bar, bh, value,
+                                                                 h(day), value, h(text)))
+        if index % every == 0:
+            parts.append('<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>'
+                         % (left + index * slot + slot / 2.0, base + 16, h(day[5:])))
+    parts.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/></svg>' % (left, base, width - right, base))
+    legend = "".join('<li><span class="swatch swatch-%s"></span>%s</li>' % (key, h(text)) for key, text in TREND_SERIES)
+    return "".join(parts) + '<ul class="legend">%s</ul>' % legend

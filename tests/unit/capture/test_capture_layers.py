@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 PACKAGE = os.path.join(ROOT, "plugins", "module_utils", "capture")
 PREFIX = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 # Each module may import only those before it (and the shared core).
-LAYERS = ["applet", "syntax", "grammar", "policy", "parse", "evidence"]
+LAYERS = ["applet", "syntax", "grammar", "policy", "parse", "evidence", "debugs"]
 CORE = {"common", "commands", "codes", "desync", "parsers.ike", "parsers.ipsec_sa", "parsers.qfp", "parsers.syslog"}
 
 

@@ -69,6 +69,7 @@ def _parse(data: TextInput, problems: Optional[list]) -> dict:
         "hostname": cfg.hostname,
         "invalid_spi_recovery": cfg.knob,
         "dpd": {"ikev1": dpd_v1, "ikev2": dpd_v2},
+        "ipsec_lifetime_sec": cfg.ipsec_lifetime_sec,
         "ike_versions_in_use": sorted({t["ike_version"] for t in result_tunnels if t["ike_version"]}),
         "addresses": addresses,
         "tunnels": result_tunnels,

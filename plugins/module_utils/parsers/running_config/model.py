@@ -81,6 +81,8 @@ class Config(object):
         self.knob = False
         self.isakmp_keepalive: Optional[Line] = None
         self.ikev2_dpd: Optional[Line] = None
+        # `crypto ipsec security-association lifetime seconds N` (None: the IOS default, 3600 s).
+        self.ipsec_lifetime_sec: Optional[int] = None
         self.ifaces: Dict[str, Iface] = {}
         self.iface_order: List[str] = []
         self.maps: Dict[Tuple[str, str, bool], MapEntry] = {}
@@ -96,6 +98,7 @@ class Config(object):
 
 # ASCII digits: IOS reads no other (a Unicode digit is junk, not a number).
 _SEQ_RE = re.compile(r"^[0-9]{1,5}$")
+_LIFETIME_RE = re.compile(r"[0-9]{1,6}")
 
 # The first words of the sections and of the sub-commands the readers below look at; the reader keeps no
 # other line (a new reader here adds its words).
@@ -139,6 +142,11 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
         cfg.isakmp_keepalive = head
     elif low[1:3] == ["ikev2", "dpd"] and len(low) > 3:
         cfg.ikev2_dpd = head
+    elif low[1:5] == ["ipsec", "security-association", "lifetime", "seconds"]:
+        if len(low) == 6 and _LIFETIME_RE.fullmatch(low[5]):
+            cfg.ipsec_lifetime_sec = int(low[5])
+        else:
+            problem(problems, head.no, "IPsec SA lifetime that is not 1 to 6 ASCII digits", mask_secrets(head.strip))
     elif low[1] == "map" and len(low) >= 3:
         _read_map(cfg, sec, problems)
     elif low[1] == "dynamic-map":
