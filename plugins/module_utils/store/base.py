@@ -77,7 +77,7 @@ def episode_row(row: Any, index: int) -> Tuple[Any, ...]:
         raise StoreError("%s: first_epoch %.0f is after last_epoch %.0f" % (where, first, last))
     return (_str(row, "receiver", where), _str(row, "sender", where, True), _str(row, "sender_addr", where),
             _str(row, "receiver_addr", where, True), _str(row, "tunnel", where, True), _num(row, "spi", where, integer=True),
-            first, last, _num(row, "messages", where, integer=True), _str(row, "verdict", where),
+            first, last, _num(row, "messages", where, integer=True), _str(row, "verdict", where, True),
             _num(row, "fixed_epoch", where, True), _choice(row, "source", where, SOURCES), _str(row, "run_id", where))
 
 
@@ -218,9 +218,10 @@ class Store:
     # -- cool-down and budget -------------------------------------------------------------------------
 
     def _entries(self, now: float, cooldown: float, run_id: str) -> Dict[str, Dict[str, Any]]:
+        mine, params = ("OR run_id = ?", [run_id]) if run_id else ("", [])
         rows = self._rows("SELECT run_id, host, peer, action, receiver, sender_addr, spi, command, claimed_at, status "
-                          "FROM clears WHERE status IN (?, ?) AND (claimed_at > ? OR run_id = ?) "
-                          "ORDER BY claimed_at", (CLAIMED, CLEARED, now - cooldown, run_id or "\x00"))
+                          "FROM clears WHERE status IN (?, ?) AND (claimed_at > ? %s) ORDER BY claimed_at" % mine,
+                          [CLAIMED, CLEARED, now - cooldown] + params)
         out: Dict[str, Dict[str, Any]] = {}
         for run, host, peer, action, receiver, sender_addr, spi, command, claimed_at, status in rows:
             key = "%s|%s" % (host, peer)
@@ -236,16 +237,19 @@ class Store:
         with self._errors("reading the cool-downs"):
             return self._entries(now, cooldown, run_id)
 
-    def claim(self, run_id: str, now: float, cooldown: float, keys: Sequence[str],
-              decide: Callable[[Dict[str, Dict[str, Any]]], Tuple[Any, List[Mapping[str, Any]]]]) -> Any:
+    def claim(self, run_id: str, cooldown: float, keys: Sequence[str],
+              decide: Callable[[Dict[str, Dict[str, Any]], float], Tuple[Any, List[Mapping[str, Any]]]]) -> Any:
         """Decide and claim clears in one transaction holding ``keys``; returns what ``decide`` returned.
 
-        ``decide`` gets the cool-down entries as seen under the lock and returns (result, claims): each
+        ``decide`` gets the cool-down entries as seen under the lock and the time once the lock is held
+        (a run that waited for another must not judge that run's claims as from the future), and returns
+        (result, claims): each
         claim (host, peer, action, receiver, sender_addr, spi, command) is written before the transaction
         ends, so it is durable before any clear is sent.
         """
         with self._write("claiming clears", keys):
-            result, claims = decide(self._entries(now, cooldown, run_id))
+            now = time.time()
+            result, claims = decide(self._entries(now, cooldown, run_id), now)
             for claim in claims:
                 self._run("INSERT INTO clears (run_id, host, peer, action, receiver, sender_addr, spi, command, "
                           "claimed_at, done_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
