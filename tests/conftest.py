@@ -91,7 +91,7 @@ def pg_url(pg_server):
 
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE %s" % name)
+        conn.execute("CREATE DATABASE %s STRATEGY FILE_COPY" % name)
     yield pg_server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
