@@ -542,5 +542,10 @@ def claim_in(store: Any, todos_by_host: Mapping[str, Mapping[str, Any]], reading
                   if a.get("decision") == "run" and a.get("action") in CLEAR_ACTIONS]
         return final, claims
 
-    final = store.claim(run_id, float(cooldown), claim_keys(todos_by_host, batch, run_id), decide)
+    routers = set(batch)
+    for host in batch:
+        current = todos_by_host.get(host)
+        routers.update(str(a["receiver"]) for a in (current.get("actions") or []) if isinstance(current, Mapping)
+                       and isinstance(a, Mapping) and a.get("receiver"))
+    final = store.claim(run_id, float(cooldown), claim_keys(todos_by_host, batch, run_id), decide, sorted(routers))
     return final, decided_at[-1]

@@ -30,6 +30,8 @@ ACTION_FIELDS = ("run_id", "receiver", "peer", "action", "command", "epoch", "ou
 SOURCES = ("audit", "remediate", "eda", "capture", "fleet")
 ACTION_NAMES = ("clear_sa", "clear_session", "enable_recovery")
 OUTCOMES = ("fixed", "still_broken", "not_verified", "failed", "claimed", None)
+# Routers named in one query at most (a batch); more are filtered after reading.
+MAX_FILTER = 500
 
 _PASSWORD_IN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)(.*)(@)", re.S)
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.I)
@@ -217,11 +219,20 @@ class Store:
 
     # -- cool-down and budget -------------------------------------------------------------------------
 
-    def _entries(self, now: float, cooldown: float, run_id: str) -> Dict[str, Dict[str, Any]]:
-        mine, params = ("OR run_id = ?", [run_id]) if run_id else ("", [])
+    def _entries(self, now: float, cooldown: float, run_id: str,
+                 routers: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, Any]]:
+        """Claims holding a cool-down, and this run's; ``routers``: only those cleared on or towards them."""
+        window, params = "claimed_at > ?", [now - cooldown]
+        if routers is not None and len(routers) <= MAX_FILTER:
+            marks = ", ".join("?" * len(routers))
+            window += " AND (host IN (%s) OR receiver IN (%s))" % (marks, marks) if routers else " AND 1 = 0"
+            params += list(routers) * 2
+        if run_id:
+            window = "(%s) OR run_id = ?" % window
+            params.append(run_id)
         rows = self._rows("SELECT run_id, host, peer, action, receiver, sender_addr, spi, command, claimed_at, status "
-                          "FROM clears WHERE status IN (?, ?) AND (claimed_at > ? %s) ORDER BY claimed_at" % mine,
-                          [CLAIMED, CLEARED, now - cooldown] + params)
+                          "FROM clears WHERE status IN (?, ?) AND (%s) ORDER BY claimed_at" % window,
+                          [CLAIMED, CLEARED] + params)
         out: Dict[str, Dict[str, Any]] = {}
         for run, host, peer, action, receiver, sender_addr, spi, command, claimed_at, status in rows:
             key = "%s|%s" % (host, peer)
@@ -238,18 +249,19 @@ class Store:
             return self._entries(now, cooldown, run_id)
 
     def claim(self, run_id: str, cooldown: float, keys: Sequence[str],
-              decide: Callable[[Dict[str, Dict[str, Any]], float], Tuple[Any, List[Mapping[str, Any]]]]) -> Any:
+              decide: Callable[[Dict[str, Dict[str, Any]], float], Tuple[Any, List[Mapping[str, Any]]]],
+              routers: Optional[Sequence[str]] = None) -> Any:
         """Decide and claim clears in one transaction holding ``keys``; returns what ``decide`` returned.
 
         ``decide`` gets the cool-down entries as seen under the lock and the time once the lock is held
         (a run that waited for another must not judge that run's claims as from the future), and returns
-        (result, claims): each
+        (result, claims). ``routers`` (the batch's routers and their pairs' receivers) limits what is read. Each
         claim (host, peer, action, receiver, sender_addr, spi, command) is written before the transaction
         ends, so it is durable before any clear is sent.
         """
         with self._write("claiming clears", keys):
             now = time.time()
-            result, claims = decide(self._entries(now, cooldown, run_id), now)
+            result, claims = decide(self._entries(now, cooldown, run_id, routers), now)
             for claim in claims:
                 self._run("INSERT INTO clears (run_id, host, peer, action, receiver, sender_addr, spi, command, "
                           "claimed_at, done_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) "
