@@ -545,7 +545,8 @@ def claim_in(store: Any, todos_by_host: Mapping[str, Mapping[str, Any]], reading
     routers = set(batch)
     for host in batch:
         current = todos_by_host.get(host)
-        routers.update(str(a["receiver"]) for a in (current.get("actions") or []) if isinstance(current, Mapping)
-                       and isinstance(a, Mapping) and a.get("receiver"))
+        if isinstance(current, Mapping):
+            routers.update(str(a["receiver"]) for a in current.get("actions") or []
+                           if isinstance(a, Mapping) and a.get("receiver"))
     final = store.claim(run_id, float(cooldown), claim_keys(todos_by_host, batch, run_id), decide, sorted(routers))
     return final, decided_at[-1]

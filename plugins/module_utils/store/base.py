@@ -11,9 +11,10 @@ run) and how a driver error becomes a StoreError naming the store.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.entries import StoreError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
@@ -52,15 +53,23 @@ def _str(row: Mapping[str, Any], name: str, where: str, optional: bool = False) 
 
 
 def _num(row: Mapping[str, Any], name: str, where: str, optional: bool = False, integer: bool = False) -> Any:
-    value = row.get(name)
+    value: Any = row.get(name)
     if value is None and optional:
         return None
-    kinds: Tuple[type, ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value != value or value in (float("inf"), float("-inf")):
-        raise StoreError("%s: %s must be %s, got %r" % (where, name, "an integer" if integer else "a finite number", value))
-    if integer and not 0 <= value < 2 ** 63:
-        raise StoreError("%s: %s is out of range: %r" % (where, name, value))
-    return int(value) if integer else float(value)
+    want = "an integer" if integer else "a finite number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and isinstance(value, float)):
+        raise StoreError("%s: %s must be %s, got %r" % (where, name, want, value))
+    if integer:
+        if not 0 <= value < 2 ** 63:
+            raise StoreError("%s: %s is out of range: %r" % (where, name, value))
+        return int(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise StoreError("%s: %s must be %s, got %s" % (where, name, want, str(value)[:40]))
+    return number
 
 
 def _choice(row: Mapping[str, Any], name: str, where: str, choices: Sequence[Any]) -> Any:
@@ -106,10 +115,10 @@ class Store:
 
     # -- what each backend provides ------------------------------------------------------------------
 
-    def _translate(self, exc: Exception, doing: str) -> StoreError:
+    def _translate(self, exc: BaseException, doing: str) -> StoreError:
         raise NotImplementedError
 
-    def _driver_errors(self) -> Tuple[type, ...]:
+    def _driver_errors(self) -> Tuple[Type[BaseException], ...]:
         raise NotImplementedError
 
     def _begin(self, keys: Sequence[str]) -> None:
@@ -222,7 +231,7 @@ class Store:
     def _entries(self, now: float, cooldown: float, run_id: str,
                  routers: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, Any]]:
         """Claims holding a cool-down, and this run's; ``routers``: only those cleared on or towards them."""
-        window, params = "claimed_at > ?", [now - cooldown]
+        window, params = "claimed_at > ?", [now - cooldown]  # type: str, List[Any]
         if routers is not None and len(routers) <= MAX_FILTER:
             marks = ", ".join("?" * len(routers))
             window += " AND (host IN (%s) OR receiver IN (%s))" % (marks, marks) if routers else " AND 1 = 0"
@@ -344,7 +353,8 @@ class Store:
             return self._many(sql, values) if values else 0
 
     def episodes(self, since_epoch: float, receiver: Optional[str] = None, sender_addr: Optional[str] = None) -> List[Dict[str, Any]]:
-        sql, params = "SELECT %s FROM episodes WHERE last_epoch >= ?" % ", ".join(EPISODE_FIELDS), [float(since_epoch)]
+        sql = "SELECT %s FROM episodes WHERE last_epoch >= ?" % ", ".join(EPISODE_FIELDS)
+        params: List[Any] = [float(since_epoch)]
         for col, value in (("receiver", receiver), ("sender_addr", sender_addr)):
             if value is not None:
                 sql += " AND %s = ?" % col
@@ -362,7 +372,8 @@ class Store:
             return self._many(sql, values) if values else 0
 
     def actions(self, since_epoch: float, receiver: Optional[str] = None, peer: Optional[str] = None) -> List[Dict[str, Any]]:
-        sql, params = "SELECT %s FROM actions WHERE epoch >= ?" % ", ".join(ACTION_FIELDS), [float(since_epoch)]
+        sql = "SELECT %s FROM actions WHERE epoch >= ?" % ", ".join(ACTION_FIELDS)
+        params: List[Any] = [float(since_epoch)]
         for col, value in (("receiver", receiver), ("peer", peer)):
             if value is not None:
                 sql += " AND %s = ?" % col

@@ -11,7 +11,7 @@ in one global order (sorted lock numbers), so two claims never deadlock.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence, Tuple
+from typing import Any, Sequence, Tuple, Type
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.base import Store, mask
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.entries import StoreError
@@ -45,10 +45,10 @@ class PostgresStore(Store):
         super().__init__(conn, location)
         self.secret, self.wait = secret, wait
 
-    def _driver_errors(self) -> Tuple[type, ...]:
+    def _driver_errors(self) -> Tuple[Type[BaseException], ...]:
         return (_driver().Error,)
 
-    def _translate(self, exc: Exception, doing: str) -> StoreError:
+    def _translate(self, exc: BaseException, doing: str) -> StoreError:
         text = _clean(exc, self.secret)
         if getattr(exc, "sqlstate", None) == "55P03":
             text = "another run held the pair's lock for more than %.0f s (%s); let it finish and run again" % (self.wait, text)
@@ -66,7 +66,7 @@ class PostgresStore(Store):
                                (name,)))
 
 
-def _clean(exc: Exception, secret: str) -> str:
+def _clean(exc: BaseException, secret: str) -> str:
     text = " ".join(str(exc).split())
     if secret:
         text = text.replace(secret, "***")

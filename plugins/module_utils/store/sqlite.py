@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Any, Sequence, Tuple
+from typing import Any, Sequence, Tuple, Type
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.base import Store
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.entries import StoreError
@@ -29,10 +29,10 @@ class SqliteStore(Store):
         super().__init__(conn, location)
         self.wait = wait
 
-    def _driver_errors(self) -> Tuple[type, ...]:
+    def _driver_errors(self) -> Tuple[Type[BaseException], ...]:
         return (sqlite3.Error,)
 
-    def _translate(self, exc: Exception, doing: str) -> StoreError:
+    def _translate(self, exc: BaseException, doing: str) -> StoreError:
         text = str(exc)
         lower = text.lower()
         if "not a database" in lower or "malformed" in lower or "corrupt" in lower:
