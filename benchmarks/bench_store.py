@@ -34,10 +34,9 @@ def _writer(location, writer, claims, start, out):
             host, peer = "w%d-r%d" % (writer, n), "10.%d.%d.%d" % (writer, n // 250, n % 250)
 
             def decide(entries, now, host=host, peer=peer):
-                key = "%s|%s" % (host, peer)
-                return None, ([] if key in entries else [{"host": host, "peer": peer, "action": "clear_sa",
-                                                           "receiver": "hub", "sender_addr": peer, "spi": n,
-                                                           "command": "clear crypto sa peer %s" % peer}])
+                wanted = {"host": host, "peer": peer, "action": "clear_sa", "receiver": "hub", "sender_addr": peer,
+                          "spi": n, "command": "clear crypto sa peer %s" % peer}
+                return None, ([] if "%s|%s" % (host, peer) in entries else [wanted])
             began = time.perf_counter()
             store.claim("bench-%d" % writer, 3600.0, ["run:bench-%d" % writer, "peer:%s|%s" % (host, peer)], decide,
                         [host, "hub-%d" % writer])

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -93,7 +92,7 @@ def test_a_claim_is_written_before_the_clear_and_marked_after(location):
 
 
 def test_a_clear_not_made_gives_its_peer_back(location):
-    won, _ = claim(location, "A", [1])
+    won = claim(location, "A", [1])[0]
     assert finish(location, "A", won, cleared=False) == []
     assert statuses(location, "A") == {"s1|10.1.1.1": "not_cleared"}
     assert claim(location, "B", [1])[0] == ["s1|10.1.1.1"]
@@ -255,7 +254,7 @@ def test_an_unreachable_database_is_refused_naming_it(pg_url):
 
 
 def test_the_database_going_away_mid_run_stops_further_clears(pg_url):
-    won, _ = claim(pg_url, "A", [1])
+    won = claim(pg_url, "A", [1])[0]
     name = pg_url.rsplit("/", 1)[1]
     import psycopg  # the session server's admin database
     admin = pg_url.rsplit("/", 1)[0] + "/postgres"

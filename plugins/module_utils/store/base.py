@@ -346,8 +346,8 @@ class Store:
         updates = {"first_epoch": "%s(episodes.first_epoch, excluded.first_epoch)" % self.least,
                    "last_epoch": "%s(episodes.last_epoch, excluded.last_epoch)" % self.greatest,
                    "messages": "%s(episodes.messages, excluded.messages)" % self.greatest}
-        updates.update((col, pick(col)) for col in ("verdict", "sender", "receiver_addr", "tunnel", "fixed_epoch",
-                                                     "source", "run_id"))
+        for col in ("verdict", "sender", "receiver_addr", "tunnel", "fixed_epoch", "source", "run_id"):
+            updates[col] = pick(col)
         sql = self._upsert("episodes", EPISODE_FIELDS, ("receiver", "sender_addr", "spi"), updates)
         with self._write("recording episodes"):
             return self._many(sql, values) if values else 0
