@@ -12,7 +12,6 @@ its own TMPDIR here, and no file the module leaves holds a password.
 """
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import shutil

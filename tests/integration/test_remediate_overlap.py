@@ -23,8 +23,8 @@ def clears_sent(lab, marks):
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(lab_factory, tmp_path_factory, run_playbook,
-                                                                      request, backend):
+def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(
+        lab_factory, tmp_path_factory, run_playbook, request, backend):
     """Issue 17 item 1: overlapping runs used to send every clear twice and lose one run's entries.
 
     Run A leaves out hub1 (so only B clears hub1's session), run B leaves out dynhub (so only A can
