@@ -473,7 +473,7 @@ def _recheck(item: Mapping[str, Any], fresh: Mapping[Any, Any]) -> Tuple[bool, L
 def claim(todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str, Any], state: Mapping[str, Any],
           now: float, cooldown: float, run_id: str = "", hosts: Optional[Iterable[str]] = None,
           max_clears: Optional[int] = None) -> Dict[str, Dict[str, Any]]:
-    """The batch's final to-dos, decided under the state lock just before the clears.
+    """The batch's final to-dos, decided in the store's claim transaction just before the clears.
 
     ``readings`` maps each router to its registered re-read (spi_facts, looped over ``todo.reread``);
     ``state`` is the state as read under the lock. A clear still needed by the SA tables but made by
