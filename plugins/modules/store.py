@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: store
 short_description: The remediation's store of clears (cool-down, budget), on SQLite or PostgreSQL
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs on the controller (an action plugin; no module is sent anywhere). The
     P(netops.ipsec_spi.remediate#role) role calls it around its clears; other playbooks rarely need it.
