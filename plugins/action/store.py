@@ -95,9 +95,7 @@ class ActionModule(ActionBase):
             final = remediate.claim(todos, args["readings"], seen["state"], now, args["cooldown"], args["run_id"],
                                     hosts=batch, max_clears=args["max_clears"])
             return {"todo": final, "claimed": []}
-        with open_store(args["store"], wait=args["lock_timeout"]) as store:
-            if not store.readable():
-                store.prepare(now)
+        with open_store(args["store"], wait=args["lock_timeout"], opened=True) as store:
             final, now = remediate.claim_in(store, todos, args["readings"], args["cooldown"], args["run_id"],
                                             hosts=batch, max_clears=args["max_clears"])
         claimed = ["%s|%s" % pair for pair in _claimed(final, batch)]
@@ -118,7 +116,7 @@ class ActionModule(ActionBase):
             return out
         outcomes = [(h, p, "%s|%s" % (h, p) in made) for h, p in claimed]
         try:
-            with open_store(args["store"], wait=args["lock_timeout"]) as store:
+            with open_store(args["store"], wait=args["lock_timeout"], opened=True) as store:
                 missing = store.finish(args["run_id"], outcomes, now)
         except ParseError as exc:
             raise ParseError("%s; the clears %s were sent but are not marked done: their claims, written before the "

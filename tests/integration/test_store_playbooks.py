@@ -82,6 +82,8 @@ CYCLE_PLAY = """
       r1: {results: [{item: r1, ansible_facts: {ipsec_spi: {ipsec_sas: "{{ sas.r1 }}"}}},
                      {item: r2, ansible_facts: {ipsec_spi: {ipsec_sas: "{{ sas.r2 }}"}}}]}
   tasks:
+    - name: Open
+      netops.ipsec_spi.store: {store: "{{ store }}", step: open}
     - name: Claim
       netops.ipsec_spi.store: {store: "{{ store }}", step: claim, run_id: cycle, todo: "{{ todo }}", readings: "{{ readings }}"}
       register: claimed

@@ -393,3 +393,20 @@ def test_actions_upsert_idempotently(location):
             store.record_actions([dict(row, action="reload")])
         assert "action 0: action must be one of" in str(err.value)
         assert store.prune(101) == 1 and store.actions(0) == []
+
+
+def test_a_store_removed_or_replaced_mid_run_stops_further_clears(location):
+    open_for_run(location, time.time(), 3600)
+    if "://" in location:
+        with open_store(location) as store:
+            store.conn.execute("DROP TABLE schema_version")
+        words = "has no schema"
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(location + suffix):
+                os.unlink(location + suffix)
+        words = "is gone"
+    with pytest.raises(StoreError) as err:
+        open_store(location, opened=True)
+    assert words in str(err.value) and "no clear is made" in str(err.value) and mask(location) in str(err.value)
+    assert "://" in location or not os.path.exists(location)

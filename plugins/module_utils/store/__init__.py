@@ -25,17 +25,31 @@ def is_postgres(location: str) -> bool:
     return bool(_URL.fullmatch(location.strip()))
 
 
-def open_store(location: str, wait: float = 300.0, create: bool = True) -> Store:
-    """The store at ``location``; ``create`` False (check mode) creates nothing on disk."""
+def open_store(location: str, wait: float = 300.0, create: bool = True, opened: bool = False) -> Store:
+    """The store at ``location``; ``create`` False (check mode) creates nothing on disk.
+
+    ``opened``: this run opened (and prepared) it before; a store without its schema now was removed or
+    replaced since, and is refused rather than started afresh without the run's claims.
+    """
     if not isinstance(location, str) or not location.strip():
         raise StoreError("the store location is empty: give a file path or a postgresql:// URL (%s)" % ENV)
     if is_postgres(location):
         from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.postgres import open_postgres  # pylint: disable=import-outside-toplevel
-        return open_postgres(location.strip(), wait=wait)
-    if "://" in location:
+        store: Store = open_postgres(location.strip(), wait=wait)
+    elif "://" in location:
         raise StoreError("the store %s is neither a file path nor a postgresql:// URL" % mask(location))
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.sqlite import open_sqlite  # pylint: disable=import-outside-toplevel
-    return open_sqlite(os.path.expanduser(location), wait=wait, create=create)
+    else:
+        from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.sqlite import open_sqlite  # pylint: disable=import-outside-toplevel
+        path = os.path.expanduser(location)
+        if opened and not os.path.exists(path):
+            raise StoreError("the store %s is gone: it was removed since this run opened it, so no clear is made"
+                             % os.path.realpath(path))
+        store = open_sqlite(path, wait=wait, create=create)
+    if opened and not store.readable():
+        store.close()
+        raise StoreError("the store %s has no schema: it was replaced since this run opened it, so no clear is made"
+                         % store.location)
+    return store
 
 
 __all__ = ["open_store", "Store", "StoreError", "mask", "validate", "is_postgres", "DEFAULT_LOCATION", "ENV",
