@@ -207,8 +207,8 @@ def bench_loop(trials: int) -> dict:
         return {"skipped": problem}
     work = tempfile.mkdtemp(prefix="bench-eda-")
     lab = start_lab(os.path.join(work, "lab"), scenario=os.path.join(LAB, "scenarios", "eda.yml"), speed=60)
-    state = os.path.join(work, "clear-state.json")
-    env = {"IPSEC_SPI_STATE_FILE": state}
+    state = os.path.join(work, "store.sqlite3")
+    env = {"IPSEC_SPI_STORE": state}
     rulebook = None
     try:
         eda_loop.write_peer_map(lab.inventory, os.path.join(work, "peer_map.json"), env)

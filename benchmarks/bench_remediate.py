@@ -84,8 +84,8 @@ def measure(label, scenario, collections, args, work):
     try:
         common = {"ipsec_spi_report_dir": os.path.join(work, "reports-%s" % label), "ipsec_spi_verify_delay": 3,
                   "ipsec_spi_max_clears": 1000, "ipsec_spi_show_summary": False}
-        env_state = os.path.join(work, "state-%s.json" % label)
-        os.environ["IPSEC_SPI_STATE_FILE"] = env_state
+        env_state = os.path.join(work, "store-%s.sqlite3" % label)
+        os.environ["IPSEC_SPI_STORE"] = env_state
         actions = len(lab.ground_truth["actions"])
         out = {"actions": actions}
         for step, playbook, check in (("audit", "netops.ipsec_spi.audit", False),

@@ -49,8 +49,8 @@ def main(argv=None) -> int:
     work = os.path.abspath(args.dir)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    state = os.path.join(work, "clear-state.json")
-    env = {"IPSEC_SPI_STATE_FILE": state}
+    state = os.path.join(work, "store.sqlite3")
+    env = {"IPSEC_SPI_STORE": state}
 
     chapter(1, "Three simulated routers (lab/scenarios/eda.yml)")
     lab = start_lab(os.path.join(work, "lab"), scenario=os.path.join(HERE, "scenarios", "eda.yml"), speed=60)

@@ -8,8 +8,8 @@ LABDIR="$TMPROOT/demo-lab"
 LOGS="$TMPROOT/demo-logs"
 mkdir -p "$OUT" "$LOGS"
 export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_DISPLAY_SKIPPED_HOSTS=False ANSIBLE_DEPRECATION_WARNINGS=False
-export ANSIBLE_PERSISTENT_COMMAND_TIMEOUT=60 IPSEC_SPI_STATE_FILE="$LOGS/clear-state.json"
-rm -f "$IPSEC_SPI_STATE_FILE"
+export ANSIBLE_PERSISTENT_COMMAND_TIMEOUT=60 IPSEC_SPI_STORE="$LOGS/store.sqlite3"
+rm -f "$IPSEC_SPI_STORE" "$IPSEC_SPI_STORE-wal" "$IPSEC_SPI_STORE-shm"
 
 stage() { printf '\n\033[1m==> [%s/5] %s\033[0m\n' "$1" "$2"; }
 run() {  # run a playbook, keep its full log, show its plays as they start, then the verdict lines, whole

@@ -5,7 +5,7 @@
 # the cisco.ios, ansible.netcommon, ansible.utils and ansible.posix it bundles:
 # Galaxy is not needed), then the unit tests and an end-to-end lab run (audit,
 # remediate --check, remediate, a second remediate that changes nothing, the
-# state lock's claim/record cycle). Prints a pass/fail table with the seconds
+# store's claim/record cycle). Prints a pass/fail table with the seconds
 # each step took; logs are in .tmp/matrix/<line>/.
 #
 #   scripts/matrix.sh                 every line below
@@ -57,7 +57,7 @@ E2E=(
     "tests/integration/test_remediate.py::test_check_mode_changes_nothing"
     "tests/integration/test_remediate.py::test_remediation_fixes_every_desync_and_nothing_else"
     "tests/integration/test_remediate.py::test_second_run_changes_nothing"
-    "tests/integration/test_remediate.py::test_claim_record_cycle_through_ansible_with_diff"
+    "tests/integration/test_store_playbooks.py::test_claim_record_cycle_through_ansible_with_diff"
 )
 
 one() {  # one line, in this (sub)shell: prints "step result seconds" lines on fd 3

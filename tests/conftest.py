@@ -45,3 +45,53 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
         path = os.path.relpath(str(item.path), ROOT)
         if path in EXTERNAL and (EXTERNAL[path] is None or getattr(item, "originalname", item.name) in EXTERNAL[path]):
             item.add_marker(pytest.mark.external)
+
+
+# --------------------------------------------------------------------------------------------------
+# PostgreSQL for the store's tests: one real server per pytest session (per xdist worker), started
+# lazily by the first test that asks for it, with scripts/pg-dev.sh (the command a developer runs by
+# hand), stopped at the end. Each test gets its own database on it.
+# --------------------------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not any(os.path.isfile(os.path.join("/usr/lib/postgresql", v, "bin", "initdb"))
+               for v in (os.listdir("/usr/lib/postgresql") if os.path.isdir("/usr/lib/postgresql") else [])):
+        pytest.skip("no PostgreSQL server binaries (scripts/system-deps.sh installs Debian's postgresql)")
+    # Short and outside pytest's root-only temp folder: the postgres user must reach it, and the
+    # server's unix socket path must stay under 107 characters.
+    folder = tempfile.mkdtemp(prefix="ipsec-spi-pg.", dir="/tmp")
+    script = os.path.join(ROOT, "scripts", "pg-dev.sh")
+    try:
+        url = subprocess.run(["bash", script, "start", folder], check=True, capture_output=True, text=True,
+                             timeout=120).stdout.strip().splitlines()[-1]
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError("scripts/pg-dev.sh start failed: %s" % exc.stderr) from None
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", script, "stop", folder], check=False, capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the session's server, as a postgresql:// URL (with its password)."""
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE %s STRATEGY FILE_COPY" % name)
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)

@@ -8,8 +8,8 @@ four gates: it was planned by the assessment (confirmed or receiver-proven
 persistent desync, never transient or foreign), clearing is allowed, the
 peer is out of its cool-down and the run is under its clear budget, and the
 desync still holds when re-read just before acting. The cool-down is checked
-twice: at the plan, and again under the state lock just before the clear
-(``claim``), since another run may have cleared the peer in between.
+twice: at the plan, and again in the store's claim transaction just before the
+clear (``claim``, ``claim_in``), since another run may have cleared the peer in between.
 
 The role gets each router's to-do ready-made (``todo``): knob yes/no, the
 peers per clear scope, the routers to re-read. What happened afterwards is in
@@ -37,7 +37,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import (
     sa_spis,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.state import validate
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.entries import validate
 
 CLEAR_ACTIONS = ("clear_sa", "clear_session")
 
@@ -200,6 +200,11 @@ class Cooldowns:
             if self.run_id and by == self.run_id:
                 return "already cleared in this run"
             age = self.now - entry["time"]
+            if age < self.cooldown and entry.get("status") == "claimed":
+                return ("%s was claimed %ds ago by another run (%s) that has not recorded the clear (still running, "
+                        "or stopped between the clear and its record); it counts as cleared until its cool-down of "
+                        "%ds ends" % ("peer %s" % action.get("peer") if where == key else "the same pair",
+                                      max(age, 0), by or "unnamed", self.cooldown))
             if age < self.cooldown:
                 what = "peer %s" % action.get("peer") if where == key else (
                     "the same pair (%s, from %s)" % (where.split("|", 1)[1], where.split("|", 1)[0]))
@@ -468,7 +473,7 @@ def _recheck(item: Mapping[str, Any], fresh: Mapping[Any, Any]) -> Tuple[bool, L
 def claim(todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str, Any], state: Mapping[str, Any],
           now: float, cooldown: float, run_id: str = "", hosts: Optional[Iterable[str]] = None,
           max_clears: Optional[int] = None) -> Dict[str, Dict[str, Any]]:
-    """The batch's final to-dos, decided under the state lock just before the clears.
+    """The batch's final to-dos, decided in the store's claim transaction just before the clears.
 
     ``readings`` maps each router to its registered re-read (spi_facts, looped over ``todo.reread``);
     ``state`` is the state as read under the lock. A clear still needed by the SA tables but made by
@@ -495,9 +500,53 @@ def claim(todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str,
                     waiting = "the run's limit of %d clears is reached" % max_clears
                 if waiting:
                     action = dict(action, decision="skip",
-                                  skip_reason="%s; seen under the lock just before clearing" % waiting)
+                                  skip_reason="%s; seen in the store just before clearing" % waiting)
                 else:
                     used += 1
             final.append(action)
         out[host] = todo(host, final)
     return out
+
+
+def claim_keys(todos_by_host: Mapping[str, Mapping[str, Any]], hosts: Iterable[str], run_id: str) -> List[str]:
+    """What a claim must hold in the store: each pending clear's peer and pair, and the run (its budget)."""
+    keys = ["run:%s" % run_id]
+    for host in hosts:
+        current = todos_by_host.get(host)
+        for action in (current.get("actions") or []) if isinstance(current, Mapping) else []:
+            if action.get("decision") == "run" and action.get("action") in CLEAR_ACTIONS:
+                keys.append("peer:%s" % state_key(action))
+                pair = _pair(action)
+                if pair:
+                    keys.append("pair:%s|%s" % pair)
+    return keys
+
+
+def claim_in(store: Any, todos_by_host: Mapping[str, Mapping[str, Any]], readings: Mapping[str, Any], cooldown: float,
+             run_id: str = "", hosts: Optional[Iterable[str]] = None, max_clears: Optional[int] = None) -> Tuple[Dict[str, Dict[str, Any]], float]:
+    """``claim`` in the store's transaction: the clears it keeps are claimed there before any is sent.
+
+    Returns the final to-dos and the time the decision was made (taken once the store's lock is held).
+    """
+    if not isinstance(todos_by_host, Mapping):
+        raise ParseError("todo must be a mapping host -> to-do, not %s" % type(todos_by_host).__name__)
+    batch = list(hosts) if hosts is not None else sorted(todos_by_host)
+    decided_at: List[float] = []
+
+    def decide(entries: Dict[str, Dict[str, Any]], now: float) -> Tuple[Dict[str, Dict[str, Any]], List[Dict[str, Any]]]:
+        decided_at.append(now)
+        final = claim(todos_by_host, readings, entries, now, cooldown, run_id, hosts=batch, max_clears=max_clears)
+        claims = [{"host": host, "peer": a.get("peer"), "action": a.get("action"), "receiver": a.get("receiver"),
+                   "sender_addr": a.get("sender_addr"), "spi": a.get("spi"), "command": a.get("command")}
+                  for host in batch for a in final[host]["actions"]
+                  if a.get("decision") == "run" and a.get("action") in CLEAR_ACTIONS]
+        return final, claims
+
+    routers = set(batch)
+    for host in batch:
+        current = todos_by_host.get(host)
+        if isinstance(current, Mapping):
+            routers.update(str(a["receiver"]) for a in current.get("actions") or []
+                           if isinstance(a, Mapping) and a.get("receiver"))
+    final = store.claim(run_id, float(cooldown), claim_keys(todos_by_host, batch, run_id), decide, sorted(routers))
+    return final, decided_at[-1]

@@ -12,8 +12,8 @@ its own TMPDIR here, and no file the module leaves holds a password.
 """
 from __future__ import annotations
 
-import json
 import os
+import sqlite3
 import shutil
 import sys
 import time
@@ -110,8 +110,8 @@ def loop(lab_factory, tmp_path_factory):
         handle.write("eda-test-vault-%d\n" % os.getpid())
     with open(password_file, encoding="utf-8") as handle:
         inventory = vault_inventory(lab, os.path.join(work, "inventory"), handle.read().strip())
-    state_file = os.path.join(work, "clear-state.json")
-    env = {"IPSEC_SPI_STATE_FILE": state_file, "ANSIBLE_VAULT_PASSWORD_FILE": password_file, "TMPDIR": rulebook_tmp}
+    state_file = os.path.join(work, "store.sqlite3")
+    env = {"IPSEC_SPI_STORE": state_file, "ANSIBLE_VAULT_PASSWORD_FILE": password_file, "TMPDIR": rulebook_tmp}
     peer_map = eda_loop.write_peer_map(inventory, os.path.join(work, "peer_map.json"), env)
     port = eda_loop.free_port()
     # -i the directory: ansible-rulebook copies a directory whole (a file alone, without its group_vars)
@@ -169,9 +169,12 @@ def test_a_persistent_desync_is_cleared_on_the_pair_only(loop):
     assert eda_loop.clears(lab, "hub") == [HUB_TO_SPOKE]
     assert eda_loop.clears(lab, "spoke") == [] and eda_loop.clears(lab, "br") == []
     assert logins(lab, "br") == br_logins, "the remediation was not limited to the pair"
-    with open(loop["state_file"], encoding="utf-8") as handle:
-        state = json.load(handle)
-    assert list(state) == ["hub|198.51.100.2"]
+    conn = sqlite3.connect(loop["state_file"])
+    try:
+        cleared = conn.execute("SELECT host || '|' || peer, status FROM clears").fetchall()
+    finally:
+        conn.close()
+    assert cleared == [("hub|198.51.100.2", "cleared")]
     report = os.path.join(loop["work"], "reports")
     assert any(name.startswith("spoke-0x") for name in os.listdir(report))
 

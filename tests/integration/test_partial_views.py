@@ -59,7 +59,7 @@ def test_a_limited_run_clears_only_its_own_pair(lab_factory, run_playbook, tmp_p
     result = run_playbook("netops.ipsec_spi.remediate", lab.inventory,
                           extra_vars={"ipsec_spi_targets": "dmhub,spoke1", "ipsec_spi_report_dir": str(tmp_path),
                                       "ipsec_spi_verify_delay": 3, "ipsec_spi_serial": [100]},
-                          env={"IPSEC_SPI_STATE_FILE": str(tmp_path / "state.json")})
+                          env={"IPSEC_SPI_STORE": str(tmp_path / "store.sqlite3")})
     assert result.rc == 0, result
     clears = {(r, c) for r, n in marks.items() for c in lab.commands(r)[n:] if c.strip().lower().startswith("clear")}
     assert {r for r, _c in clears} == {"spoke1"}, clears

@@ -3,7 +3,7 @@
 Order matters: the dry run first (nothing may change), then the real run
 (every desync gone, only the expected commands sent), then a second run
 (nothing left to do). Two runs at once are in test_remediate_overlap.py and
-the state file's refusals in test_clear_state_playbooks.py: each file is one
+the store's refusals in test_store_playbooks.py: each file is one
 worker's unit in the parallel integration stage.
 """
 from __future__ import annotations

@@ -1,16 +1,17 @@
-"""Two remediate runs at once on a private lab: each clear sent once, both runs' cool-down entries kept.
+"""Two remediate runs at once on a private lab: each clear sent once, both runs' claims kept in the store.
 
 Its own file so that the parallel integration stage runs it beside the shared-lab sequence of
 test_remediate.py (each file is one worker's unit).
 """
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from conftest import ROOT  # noqa: E402  (tests/integration is on sys.path)
-from remediate_support import marks_of, run, sent_since  # noqa: E402
+from remediate_support import marks_of, run, sent_since, stored_clears  # noqa: E402
 
 
 def clears_sent(lab, marks):
@@ -21,15 +22,18 @@ def clears_sent(lab, marks):
     return out
 
 
-def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(lab_factory, tmp_path_factory, run_playbook):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(
+        lab_factory, tmp_path_factory, run_playbook, request, backend):
     """Issue 17 item 1: overlapping runs used to send every clear twice and lose one run's entries.
 
     Run A leaves out hub1 (so only B clears hub1's session), run B leaves out dynhub (so only A can
     prove br4's desync and clear it); both want the hub2 and spoke2 clears. Started together, on the
-    same inventory and state file.
+    same inventory and store (issue 27: an SQLite file, and a PostgreSQL server).
     """
     lab = lab_factory()
     work = tmp_path_factory.mktemp("overlap")
+    store = request.getfixturevalue("pg_url") if backend == "postgresql" else "state/store.sqlite3"
     truth = lab.ground_truth
     clears = {(a["host"], a["command"]) for a in truth["actions"] if a["action"] != "enable_knob"}
     only_a = {c for c in clears if c[0] == "br4"}
@@ -46,7 +50,7 @@ def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(lab_factory
     marks = marks_of(lab)
 
     def start(run_id):
-        return run((lab, work), run_playbook, name=run_id, forks=12,
+        return run((lab, work), run_playbook, name=run_id, forks=12, state=store,
                    extra_vars={"ipsec_spi_run_id": run_id, "ipsec_spi_targets": runs[run_id],
                                "ipsec_spi_peer_map": peer_map})
 
@@ -77,8 +81,6 @@ def test_two_runs_at_once_clear_each_peer_once_and_keep_both_entries(lab_factory
                     assert "another run" in action["message"] or "no longer needed" in action["message"], action
     assert set(done) == clears and {done[c] for c in only_a} == {"A"} and {done[c] for c in only_b} == {"B"}
 
-    # The state holds both runs' entries, each under the run that cleared it; no lock is left behind.
-    state = json.loads((work / "state" / "clear-state.json").read_text())
-    by_key = {"%s|%s" % (h, c.split()[-1]): run_id for (h, c), run_id in done.items()}
-    assert {k: v["run_id"] for k, v in state.items()} == by_key
-    assert not (work / "state" / "clear-state.json.lock").exists()
+    # The store holds both runs' claims, each marked cleared under the run that cleared it.
+    by_key = {"%s|%s" % (h, c.split()[-1]): (run_id, "cleared") for (h, c), run_id in done.items()}
+    assert stored_clears(store if "://" in store else str(work / store)) == by_key

@@ -194,7 +194,7 @@ def dry_run_job(awx_lab, audit_job, tmp_path_factory):  # pylint: disable=unused
     template = "IPsec SPI remediate (dry run)"
     mapping = load_yaml(os.path.join(AWX, "vars", "awx.yml"))["ipsec_spi_awx_network_credential_vars"]
     work = tmp_path_factory.mktemp("job102")
-    state_file = work / "state" / "clear-state.json"
+    state_file = work / "state" / "store.sqlite3"
     # The survey as the controller sends it: the multiple-choice answer is the string "false".
     answers = survey_answers(template, ipsec_spi_allow_clear="false")
     assert answers == {"ipsec_spi_targets": "all", "ipsec_spi_allow_clear": "false",
@@ -207,7 +207,7 @@ def dry_run_job(awx_lab, audit_job, tmp_path_factory):  # pylint: disable=unused
                                     "ANSIBLE_NET_PASSWORD": creds["ansible_password"],
                                     "ANSIBLE_NET_AUTHORIZE": "1",
                                     "ANSIBLE_NET_AUTH_PASS": creds["ansible_become_password"],
-                                    "IPSEC_SPI_STATE_FILE": str(state_file)})
+                                    "IPSEC_SPI_STORE": str(state_file)})
     marks = marks_of(awx_lab)
     job = launch(pdd, "playbooks/remediate.yml", 102, "--check --become --forks 20")
     return job, marks, state_file

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, ansible_env  # noqa: E402  (tests/integration is on sys.path)
+from remediate_support import stored_clears  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 from gen_fleet import generate  # noqa: E402  pylint: disable=wrong-import-position
@@ -155,7 +156,7 @@ def test_the_plan_artifact_is_the_fleet_plan(runs):
 
 
 def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, fleet, tmp_path):
-    """Each slice carries out its own hosts' part of the fleet plan; one state file and its lock for all."""
+    """Each slice carries out its own hosts' part of the fleet plan; one store for all, one budget."""
     lab, _work = fleet
     hosts = runs["hosts"]
     plan = runs["plan"]
@@ -164,8 +165,8 @@ def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, flee
     assert clears and len(clears) <= budget
     before = {h: len(lab.commands(h)) for h in hosts}
     lab.set_speed(60)  # the pairs need time to come back after a clear
-    state = str(tmp_path / "clear-state.json")
-    extra = {"ipsec_spi_plan": plan, "ipsec_spi_state_file": state, "ipsec_spi_max_clears": budget,
+    store = str(tmp_path / "store.sqlite3")
+    extra = {"ipsec_spi_plan": plan, "ipsec_spi_store": store, "ipsec_spi_max_clears": budget,
              "ipsec_spi_serial": ["100%"]}
     procs = [playbook("remediate_plan", lab.inventory, str(tmp_path / "cache"), limit=",".join(slice_of(hosts, i, SLICES)),
                       extra=extra, background=True) for i in range(SLICES)]
@@ -177,7 +178,6 @@ def test_sliced_remediation_fixes_every_desync_once_within_the_budget(runs, flee
     want = sorted((host, a["command"]) for host, a in clears)
     assert sorted((h, c.strip()) for h, cmds in sent.items() for c in cmds) == want
     assert lab.desyncs() == []
-    with open(state, encoding="utf-8") as handle:
-        recorded = json.load(handle)
+    recorded = stored_clears(store)
     assert len(recorded) == len(want)
-    assert all(entry.get("run_id") == "sliced-wf" for entry in recorded.values()), recorded
+    assert set(recorded.values()) == {("sliced-wf", "cleared")}, recorded
