@@ -10,6 +10,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".tmp", "collections"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # hypothesis_profiles, for test_config_properties' generator
 
 # pylint: disable=wrong-import-position
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, is_unsupported  # noqa: E402
