@@ -9,7 +9,9 @@
   --seconds (--rate 0: as fast as one sender process can), while the "real" router (127.0.0.2, a mapped
   address) logs its desync once a second. Prints the datagrams/s offered and handled, and whether the real
   desync's event was raised (and how long after its second message).
-* memory: tracemalloc of --flows worst-size flows against the documented bound (FLOW_BYTES per flow).
+* memory: tracemalloc of --flows worst-size flows against the documented bound (FLOW_BYTES per flow), and
+  100,000 of them within the default max_bytes; exit 1 when either is over (this was an integration test,
+  too slow for the test run; tests/unit/test_eda_security.py checks the same bound on 1,000 flows).
 """
 
 from __future__ import annotations
@@ -107,19 +109,34 @@ def flood(seconds: float, rate: float) -> None:
     asyncio.run(go())
 
 
-def main() -> None:
+def memory(count: int) -> int:
+    """The byte bound at full size (the unit test checks it on 1,000 flows): 0 when it holds, 1 when not."""
+    try:
+        used = security.worst_size_flows(count)
+    except AssertionError as exc:
+        print("memory: %d worst-size flows: OVER (the tracker's bytes_estimate is below what they take: %s)"
+              % (count, exc))
+        return 1
+    bound = count * security.flows.FLOW_BYTES
+    # The documented promise: 100,000 worst-size flows fit in the default max_bytes.
+    over = used > bound or 100000 * security.flows.FLOW_BYTES > security.flows.DEFAULT_MAX_BYTES
+    print("memory: %d worst-size flows take %.1f MiB (%.0f B/flow); bound %d B/flow, %.0f MiB for them; "
+          "default max_bytes %.0f MiB  %s"
+          % (count, used / 2 ** 20, used / count, security.flows.FLOW_BYTES, bound / 2 ** 20,
+             security.flows.DEFAULT_MAX_BYTES / 2 ** 20, "OVER" if over else "OK"))
+    return int(over)
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=10, help="flood duration (0: no flood)")
     parser.add_argument("--rate", type=float, default=0, help="forged datagrams/s offered (0: as fast as possible)")
-    parser.add_argument("--flows", type=int, default=100000)
+    parser.add_argument("--flows", type=int, default=100000, help="worst-size flows measured (0: none)")
     args = parser.parse_args()
-    flood(args.seconds, args.rate)
-    if args.flows:
-        used = security.worst_size_flows(args.flows)
-        print("memory: %d worst-size flows take %.1f MiB (%.0f B/flow); bound %d B/flow, %.0f MiB for them"
-              % (args.flows, used / 2 ** 20, used / args.flows, security.flows.FLOW_BYTES,
-                 args.flows * security.flows.FLOW_BYTES / 2 ** 20))
+    if args.seconds:
+        flood(args.seconds, args.rate)
+    return memory(args.flows) if args.flows else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

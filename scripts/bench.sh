@@ -7,7 +7,7 @@ if [ -f "$ROOT/requirements-bench.txt" ]; then
 fi
 cd "$ROOT" || exit 1
 status=0
-for bench in "${@:-syslog archive tables config fleet audit eda scale remediate store guards history}"; do
+for bench in "${@:-syslog archive tables config fleet audit eda eda_flood scale remediate store guards history}"; do
     for b in $bench; do
         echo "==> benchmarks/bench_$b.py"
         python "benchmarks/bench_$b.py" || status=1

@@ -35,13 +35,15 @@ _ipsec_spi_venv() {
         [ "$(cat "$VENV/.requirements.sha")" = "$(_ipsec_spi_stamp)" ]; then
         return 0
     fi
-    local reqs=() req
+    local reqs=() req started=$SECONDS
     for req in "${_ipsec_spi_reqs[@]}"; do reqs+=(-r "$req"); done
     echo "==> creating $VENV and installing the pinned tool chain (${_ipsec_spi_reqs[*]##*/})"
     "$PYTHON" -m venv "$VENV" &&
         "$VENV/bin/python" -m pip install -q --upgrade pip &&
         "$VENV/bin/python" -m pip install -q "${reqs[@]}" &&
-        _ipsec_spi_stamp > "$VENV/.requirements.sha"
+        _ipsec_spi_stamp > "$VENV/.requirements.sha" &&
+        # scripts/test.sh reports the build apart from the stages' times.
+        IPSEC_SPI_VENV_BUILD_SECONDS=$((SECONDS - started))
 }
 
 mkdir -p "$TMPROOT/home/.ansible/tmp" || return 1

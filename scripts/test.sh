@@ -5,7 +5,9 @@
 # Stages can be picked: scripts/test.sh units sanity lint integration external
 # HYPOTHESIS_PROFILE=deep (make test-deep) runs the property tests at their full counts.
 . "$(dirname "$0")/env.sh"
+setup_start=$SECONDS
 bash "$ROOT/scripts/system-deps.sh"
+setup_seconds=$((SECONDS - setup_start))
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(units sanity lint integration external)
 cd "$ROOT" || exit 1
@@ -45,4 +47,10 @@ for stage in "${stages[@]}"; do
 done
 echo "==> stage times (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%s\n' "${times[@]}"
+# Set up before the stages, not counted in them: the virtualenv (only when this run built it) and system packages.
+if [ -n "${IPSEC_SPI_VENV_BUILD_SECONDS:-}" ]; then
+    printf '%-12s %4ds  %s\n' "venv build" "$IPSEC_SPI_VENV_BUILD_SECONDS" "(before the stages: $VENV)"
+fi
+printf '%-12s %4ds  %s\n' "system deps" "$setup_seconds" "(before the stages: scripts/system-deps.sh)"
+printf '%-12s %4ds\n' "total" "$SECONDS"
 exit $status

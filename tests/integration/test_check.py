@@ -142,7 +142,7 @@ def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
 
 
 def test_faults_are_reported_not_compliant(lab_factory, run_playbook):
-    faulty = lab_factory()
+    faulty = lab_factory(speed=0)  # the faults are on the SSH side; the "slow" one waits in real seconds
     routers = sorted(faulty.ground_truth["routers"])
     kinds = {routers[0]: "unreachable", routers[1]: "auth", routers[2]: "reject", routers[3]: "slow", routers[4]: "drop"}
     expected = {"unreachable": "unreachable", "auth": "auth", "reject": "rejected", "slow": "timeout", "drop": None}

@@ -37,9 +37,11 @@ PLAY = """
 HOSTS = {"libssh": ["hub1", "br4", "vti2", "spoke1"], "paramiko": ["br1", "dmhub", "ezc1", "gre1"]}
 
 
+# Every lab here has its clock stopped (speed 0): at 60x SAs re-key and logs scroll between two reads, so
+# comparing SPIs or log lines would depend on how busy the machine is (issue 23).
 @pytest.fixture(scope="module")
 def cfg_lab(lab_factory):
-    return lab_factory()
+    return lab_factory(speed=0)
 
 
 @pytest.mark.parametrize("ssh_type", ["libssh", "paramiko"])
@@ -133,7 +135,7 @@ FAULT_PLAY = """
 
 
 def test_faults_give_real_router_errors(lab_factory, run_playbook):
-    lab = lab_factory()
+    lab = lab_factory(speed=0)
     lab.fault("br1", "unreachable")
     lab.fault("br2", "auth")
     lab.fault("gre1", "reject")
@@ -207,7 +209,7 @@ MODULES_PLAY = """
 
 def test_collection_modules_over_network_cli(lab_factory, run_playbook):
     """spi_facts, invalid_spi_recovery and sa_clear against the lab, in the worker and as AnsiballZ."""
-    lab = lab_factory()
+    lab = lab_factory(speed=0)
     truth = lab.ground_truth["routers"]
     hosts = ["hub1", "br4"]  # IOS XE and classic IOS, both without the knob
     assert not any(truth[h]["knob"]["present"] for h in hosts)

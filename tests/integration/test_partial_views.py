@@ -1,7 +1,8 @@
 """Partial views of the fleet on the lab (issue 22): act only on what this run read, on both ends.
 
 A router that is in the inventory but was not assessed (unreachable, outside --limit, a failed slice) is
-never "outside the inventory": its pairs get no clear, and the report says why. Each test has its own lab.
+never "outside the inventory": its pairs get no clear, and the report says why. Each test has its own lab,
+its clock stopped unless a remediation needs pairs to re-key.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def clears_of(report):
 
 def test_an_unreachable_sender_gets_no_receiver_side_clear(lab_factory, run_playbook, tmp_path):
     # labctl fault hub2 unreachable: the audit used to plan "clear crypto session remote" on vti2.
-    lab = lab_factory()
+    lab = lab_factory(speed=0)  # an audit only: the scenario's desyncs are persistent from the start
     lab.fault("hub2", "unreachable")
     result = run_playbook("netops.ipsec_spi.audit", lab.inventory,
                           extra_vars={"ipsec_spi_report_dir": str(tmp_path)})
@@ -84,7 +85,7 @@ def gather_assess(lab, cache, name, run_id, limit=None, extra=None):
 
 
 def test_a_failed_slice_and_a_failed_gather_are_never_assessed_from_earlier_facts(lab_factory, tmp_path):
-    lab = lab_factory()
+    lab = lab_factory(speed=0)  # gathers and assessments only: the two nights read the same routers
     cache = tmp_path / "cache"
     gather, assess = gather_assess(lab, cache, "night1", "night1")
     assert gather.returncode == 0 and assess.returncode == 0, gather.stdout[-3000:] + assess.stdout[-3000:]
@@ -110,7 +111,7 @@ HOSTILE = ["fe80::1%x\nclear crypto sa", "::%\rclear crypto session", "10.0.0.1\
 
 def test_hostile_peers_never_reach_a_router(lab_factory, run_playbook):
     # The security test's strings, through the real module over network_cli: refused before any clear.
-    lab = lab_factory()
+    lab = lab_factory(speed=0)
     marks = {r: len(lab.commands(r)) for r in lab.ground_truth["routers"]}
     play = """
 - hosts: hub1

@@ -9,7 +9,6 @@ output (even a cut-off prefix) is a leak.
 
 import json
 import random
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -324,12 +323,10 @@ def test_property_suite_covers_every_kind():
     # The generator must reach every kind, or the properties above test less than they claim.
     seen = set()
     rnd = random.Random(7)
-    start = time.process_time()
     for dummy in range(600):
         result = check("\n".join(build_config(rnd, ["ZQsecret"])))
         seen.update(t["kind"] for t in result["tunnels"])
     assert seen == set(KINDS)
-    assert time.process_time() - start < 10
 
 
 # Lines made of the words the reader and the model read, indented or not: the top-level rules of a

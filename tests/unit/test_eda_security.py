@@ -309,7 +309,7 @@ def worst_size_flows(count: int) -> int:
 
 
 def test_worst_size_flows_stay_under_the_per_flow_bound():
-    """The 100,000-flow run is tests/integration/test_eda_flood.py (tracemalloc makes it slow)."""
+    """The 100,000-flow run is `make bench` (benchmarks/bench_eda_flood.py): tracemalloc makes it take minutes."""
     used = worst_size_flows(1000)
     assert used <= 1000 * flows.FLOW_BYTES
     assert 100000 * flows.FLOW_BYTES <= flows.DEFAULT_MAX_BYTES

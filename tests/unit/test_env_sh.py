@@ -54,3 +54,24 @@ def test_a_script_gets_strict_mode_and_a_private_home(tmp_path):
     assert shown["rc"] == "0", proc.stderr
     assert "e" in shown["opts"] and "u" in shown["opts"] and "pipefail       \ton" in proc.stdout
     assert shown["home"] == str(tmp_path / "scratch" / "home")
+
+
+def test_a_build_reports_its_time_and_an_existing_virtualenv_none(tmp_path):
+    """scripts/test.sh prints the virtualenv's build apart from the stages (issue 23): env.sh says how long."""
+    fake = tmp_path / "fake-python"
+    # `python -m venv DIR` makes a virtualenv whose python accepts anything (pip installs nothing).
+    fake.write_text('#!/bin/sh\n[ "$1 $2" = "-m venv" ] || exit 1\nmkdir -p "$3/bin"\n'
+                    'printf "#!/bin/sh\\nexit 0\\n" > "$3/bin/python"\nchmod +x "$3/bin/python"\n'
+                    'echo "export VIRTUAL_ENV=$3" > "$3/bin/activate"\n')
+    fake.chmod(0o755)
+    show = 'echo "rc=$? built=${IPSEC_SPI_VENV_BUILD_SECONDS:-none}"\n'
+    fresh = tmp_path / "fresh"
+    script = "IPSEC_SPI_VENV=%s PYTHON=%s . %s\n%s" % (fresh, fake, ENV_SH, show)
+    (tmp_path / "first").mkdir()
+    proc, shown = run(tmp_path / "first", ["-s"], script)
+    assert shown["rc"] == "0" and shown["built"].isdigit(), (proc.stdout, proc.stderr)
+    assert (fresh / ".requirements.sha").is_file()
+    # Sourced again: the virtualenv is up to date, nothing is built, no build time.
+    (tmp_path / "again").mkdir()
+    proc, shown = run(tmp_path / "again", ["-s"], script)
+    assert shown == {"rc": "0", "built": "none"}, (proc.stdout, proc.stderr)

@@ -72,7 +72,7 @@ STAT_KEYS = ("messages", "inv_spi", "duplicates", "malformed", "refused", "flows
 
 # Worst size of one flow in bytes: tracemalloc measured 1,773 B per flow over flows whose every field is at
 # its longest (distinct IPv6 src and dst, a 63-character receiver, the longest interface kept, RECENT
-# messages with long sequence numbers and zone-offset stamps; tests/integration/test_eda_flood.py), rounded
+# messages with long sequence numbers and zone-offset stamps; benchmarks/bench_eda_flood.py), rounded
 # up. The table's byte bound is counted with it: 200 MiB holds 102,400 such flows.
 FLOW_BYTES = 2048
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
