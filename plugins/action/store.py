@@ -14,7 +14,10 @@ import time
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate, remediate_after
+import datetime
+from collections.abc import Mapping
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run, remediate, remediate_after
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import mask, open_store
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.store.lifecycle import describe_open_claims, open_for_run
@@ -23,7 +26,7 @@ NAME = "netops.ipsec_spi.store"
 
 SPEC = {
     "store": {"type": "str", "required": True, "no_log": False},
-    "step": {"type": "str", "required": True, "choices": ["open", "claim", "record", "run"]},
+    "step": {"type": "str", "required": True, "choices": ["open", "claim", "record", "run", "history"]},
     "run_id": {"type": "str", "default": ""},
     "cooldown": {"type": "float", "default": 3600.0},
     "max_clears": {"type": "int"},
@@ -35,7 +38,46 @@ SPEC = {
     "readings": {"type": "dict", "default": {}},
     "knobs": {"type": "dict", "default": {}},
     "clears": {"type": "dict", "default": {}},
+    "assessments": {"type": "dict", "default": {}},
+    "source": {"type": "str", "default": "audit", "choices": ["audit", "remediate", "eda", "capture", "fleet"]},
+    "settings": {"type": "dict", "default": {}},
+    "waivers": {"type": "list", "elements": "dict", "default": []},
+    "record_actions": {"type": "bool", "default": False},
+    "result_var": {"type": "str", "default": "_ipsec_spi_gathered"},
 }
+
+
+class _Facts(Mapping):
+    """Router -> this run's ipsec_spi facts, read from hostvars only for the routers asked for (the
+    recurring pairs' ends), never for the whole fleet."""
+
+    def __init__(self, hostvars, result_var):
+        self._hostvars, self._var = hostvars or {}, result_var
+
+    def __getitem__(self, host):
+        if host not in self._hostvars:
+            raise KeyError(host)
+        hv = self._hostvars[host]
+        result = hv.get(self._var) if hasattr(hv, "get") else None
+        facts = (result or {}).get("ansible_facts", {}).get("ipsec_spi") if isinstance(result, Mapping) else None
+        if facts is None and hasattr(hv, "get"):
+            facts = hv.get("ipsec_spi")  # the fact cache (fleet assessment on the controller)
+        if not isinstance(facts, Mapping):
+            raise KeyError(host)
+        return facts
+
+    def __contains__(self, host):
+        try:
+            self[host]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
 
 
 def _pending(todos):
@@ -59,6 +101,7 @@ class ActionModule(ActionBase):
         validation, args = self.validate_argument_spec(argument_spec=SPEC)
         del validation
         self._check = bool(self._task.check_mode)
+        self._task_vars = task_vars
         now = time.time()
         result.update(store=mask(args["store"]), now=now, changed=False)
         try:
@@ -133,6 +176,24 @@ class ActionModule(ActionBase):
                            "before": json.dumps(before, indent=2, sort_keys=True) + "\n",
                            "after": json.dumps(after, indent=2, sort_keys=True) + "\n"}
         return out
+
+    def _step_history(self, now, args):
+        hostvars = (self._task_vars or {}).get("hostvars")
+        assessments = args["assessments"]
+        with open_store(args["store"], wait=args["lock_timeout"], create=not self._check) as store:
+            if self._check and not store.readable():
+                return {"history": {}, "recorded": {"episodes": 0, "actions": 0}}
+            if not self._check:
+                store.prepare(now)
+            out = history_run.record_and_read(store, assessments, now, args["source"], args["run_id"] or "run",
+                                              _Facts(hostvars, args["result_var"]), args["settings"],
+                                              record_actions=args["record_actions"], record=not self._check)
+        changed = history_run.with_recurring(assessments, out["findings"], args["waivers"],
+                                             datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date())
+        recorded = out.pop("recorded")
+        return {"history": out, "recorded": recorded, "assessments": changed,
+                "summary": history_run.summary_with(assessments, changed) if changed else None,
+                "changed": bool(recorded["episodes"] or recorded["actions"])}
 
     def _step_run(self, now, args):
         del now

@@ -31,6 +31,11 @@ description:
     in one store transaction, the clears out of their cool-down and within O(max_clears); the others are skipped
     with the reason. O(step=record) turns the registered results into each action's outcome and marks the
     claims. O(step=run) lists what one run claimed and cleared.
+  - O(step=history) records this run's desync episodes (and, with O(record_actions), the remediation's actions
+    and their verified outcomes) from O(assessments), reads the window back and returns the recurring pairs
+    (C(RECURRING_DESYNC)), each pair's timeline, root-cause hints from this run's facts, the proposed capture and
+    the fleet trend (docs/recurrence.md), for the report role's C(ipsec_spi_report_history). Idempotent: the same
+    episode recorded twice is one episode. The result's size follows the recurring pairs, not the store.
 author:
   - netops.ipsec_spi maintainers (@netops)
 attributes:
@@ -58,7 +63,7 @@ options:
   step:
     description: What to do (see the description).
     type: str
-    choices: [open, claim, record, run]
+    choices: [open, claim, record, run, history]
     required: true
   run_id:
     description: This run's identifier, the same in every serial batch and job slice (the budget is the run's).
@@ -105,6 +110,35 @@ options:
     description: Router -> registered P(netops.ipsec_spi.sa_clear#module) result, plain or looped (O(step=record)).
     type: dict
     default: {}
+  assessments:
+    description: Router -> C(ipsec_spi_assessment) of this run (O(step=history)).
+    type: dict
+    default: {}
+  source:
+    description: What kind of run records the episodes (O(step=history)).
+    type: str
+    choices: [audit, remediate, eda, capture, fleet]
+    default: audit
+  settings:
+    description:
+      - Recurrence settings (O(step=history)) C(min_episodes) (default 3) black holes within C(window_days)
+        (default 30) make a pair recurring; C(trend_days) (default 30) days of fleet trend; C(debugs) (default
+        false) adds the opt-in conditional ISAKMP/IPsec debug applet to the proposed capture (docs/recurrence.md).
+    type: dict
+    default: {}
+  waivers:
+    description: The check role's waivers, applied to the C(RECURRING_DESYNC) findings (O(step=history)).
+    type: list
+    elements: dict
+    default: []
+  record_actions:
+    description: Record the remediation's performed actions too (O(step=history), after a remediation).
+    type: bool
+    default: false
+  result_var:
+    description: The variable each router's P(netops.ipsec_spi.spi_facts#module) result is registered in (hints read it).
+    type: str
+    default: _ipsec_spi_gathered
 requirements:
   - psycopg >= 3.1 on the controller, for a PostgreSQL store only.
 notes:
@@ -193,4 +227,23 @@ clears:
   returned: O(step=run)
   type: list
   elements: dict
+history:
+  description:
+    - C(findings) (the C(RECURRING_DESYNC) findings), C(timelines), C(hints) and C(debug_plans) (each keyed
+      C(receiver|sender_addr)), C(trend) (per day C(found), C(fixed), C(recurring), C(clears)) and C(settings)
+      (O(step=history)); the report role's C(ipsec_spi_report_history). Empty in check mode without a store.
+  returned: O(step=history)
+  type: dict
+recorded:
+  description: How many episode and action rows this step inserted or changed (O(step=history)).
+  returned: O(step=history)
+  type: dict
+assessments:
+  description: The receivers' assessments that a recurring pair adds its finding to, settled again (only those) (O(step=history)).
+  returned: O(step=history)
+  type: dict
+summary:
+  description: The fleet summary again when an assessment changed, else null (O(step=history)).
+  returned: O(step=history)
+  type: dict
 """

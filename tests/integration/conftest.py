@@ -119,6 +119,10 @@ def run_playbook_in(playbook: str, inventory: str, limit: Optional[str] = None,
     if check:
         cmd.append("--check")
     cmd += args or []
+    # Each lab keeps its own store (claims and history): labs share host names, and one test's episodes
+    # must never make another test's pair recurring.
+    env = dict(env or {})
+    env.setdefault("IPSEC_SPI_STORE", os.path.join(os.path.dirname(os.path.abspath(inventory)), "store.sqlite3"))
     try:
         proc = subprocess.run(cmd, env=ansible_env(env), capture_output=True, text=True, timeout=timeout,
                               cwd=ROOT, check=False)

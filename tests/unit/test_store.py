@@ -395,6 +395,20 @@ def test_actions_upsert_idempotently(location):
         assert store.prune(101) == 1 and store.actions(0) == []
 
 
+def test_a_knob_action_has_no_peer_and_is_recorded_once(location):
+    """The remediation's knob (enable_recovery) names no peer: a NULL in the unique key would record the
+    same run's knob again on every call; it is stored once and read back with peer None. Only the knob
+    may lack a peer."""
+    row = {"run_id": "r1", "receiver": "hub1", "peer": None, "action": "enable_recovery",
+           "command": "crypto isakmp invalid-spi-recovery", "epoch": 100.0, "outcome": "fixed"}
+    with open_store(location) as store:
+        store.prepare()
+        assert store.record_actions([row]) == 1 and store.record_actions([row]) == 0
+        assert [(a["action"], a["peer"]) for a in store.actions(0)] == [("enable_recovery", None)]
+        with pytest.raises(StoreError, match="action 0: peer must be a non-empty string"):
+            store.record_actions([dict(row, action="clear_sa")])
+
+
 def test_a_store_removed_or_replaced_mid_run_stops_further_clears(location):
     open_for_run(location, time.time(), 3600)
     if "://" in location:

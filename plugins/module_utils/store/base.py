@@ -96,8 +96,12 @@ def action_row(row: Any, index: int) -> Tuple[Any, ...]:
     where = "action %d" % index
     if not isinstance(row, Mapping):
         raise StoreError("%s is %s, expected a mapping" % (where, type(row).__name__))
-    return (_str(row, "run_id", where), _str(row, "receiver", where), _str(row, "peer", where),
-            _choice(row, "action", where, ACTION_NAMES), _str(row, "command", where, True), _num(row, "epoch", where),
+    action = _choice(row, "action", where, ACTION_NAMES)
+    # The knob has no peer. It is stored as "" (a NULL would make every copy distinct under the unique key,
+    # and the same run's knob would be recorded twice) and read back as None.
+    peer = _str(row, "peer", where, optional=action == "enable_recovery") or ""
+    return (_str(row, "run_id", where), _str(row, "receiver", where), peer,
+            action, _str(row, "command", where, True), _num(row, "epoch", where),
             _choice(row, "outcome", where, OUTCOMES))
 
 
@@ -380,7 +384,7 @@ class Store:
                 params.append(value)
         with self._errors("reading actions"):
             rows = self._rows(sql + " ORDER BY epoch, run_id, receiver, peer, action", params)
-        return [dict(zip(ACTION_FIELDS, r)) for r in rows]
+        return [dict(zip(ACTION_FIELDS, r), peer=r[ACTION_FIELDS.index("peer")] or None) for r in rows]
 
     def prune(self, before_epoch: float) -> int:
         """Retention: forget episodes, actions and clears last seen before ``before_epoch``."""

@@ -1,0 +1,84 @@
+"""history_run: one run's history step against a real SQLite store (record, read back, recurring pairs,
+their findings on the receivers' assessments), as the store action's step=history runs it."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import open_store
+
+DAY = 86400.0
+NOW = 1_780_000_000.0
+
+
+def night(n, spi, fixed=False):
+    """One night's assessments: hub receives a persistent INV_SPI flow from spoke1 (a new SPI each night)."""
+    at = NOW - (5 - n) * DAY
+    hub = {"host": "hub", "assessed": True, "compliant": False, "findings": [],
+           "flows": [{"src": "10.0.0.2", "dst": "10.0.0.1", "spi": spi, "status": "persistent", "verdict": "confirmed",
+                      "sender": "spoke1", "first_epoch": at - 600, "last_epoch": at - 60, "count": 5}],
+           "performed_actions": []}
+    spoke = {"host": "spoke1", "assessed": True, "compliant": True, "findings": [], "flows": [],
+             "performed_actions": [{"action": "clear_sa", "receiver": "hub", "sender_addr": "10.0.0.2", "spi": spi,
+                                    "result": "done", "verified": True, "command": "clear crypto sa peer 10.0.0.1"}]
+             if fixed else []}
+    return at, {"hub": hub, "spoke1": spoke}
+
+
+def test_three_nights_make_a_recurring_pair_and_the_same_night_twice_is_one_episode(tmp_path):
+    path = str(tmp_path / "store.sqlite3")
+    out = None
+    for n, spi in enumerate((0x1001, 0x1002, 0x1003)):
+        at, fleet = night(n, spi, fixed=True)
+        with open_store(path) as store:
+            store.prepare(at)
+            out = history_run.record_and_read(store, fleet, at, "remediate", "run-%d" % n, {}, record_actions=True)
+            # The EDA loop seeing the same episode again, and the same run recorded twice, add nothing.
+            history_run.record_and_read(store, fleet, at, "eda", "eda-%d" % n, {})
+            history_run.record_and_read(store, fleet, at, "remediate", "run-%d" % n, {}, record_actions=True)
+            assert (len(store.episodes(0.0)), len(store.actions(0.0))) == (n + 1, n + 1)
+        if n < 2:
+            assert out["findings"] == []
+    (found,) = out["findings"]
+    assert (found["receiver"], found["sender_addr"], found["episodes"], found["masked"]) == ("hub", "10.0.0.2", 3, 3)
+    key = "hub|10.0.0.2"
+    assert [e["kind"] for e in out["timelines"][key]] == ["episode", "action"] * 3
+    assert out["debug_plans"][key] and key in out["hints"]
+    assert sum(day["found"] for day in out["trend"]) == 3
+
+    changed = history_run.with_recurring(fleet, out["findings"], [], datetime.date(2026, 5, 28))
+    assert list(changed) == ["hub"]
+    assert changed["hub"]["compliant"] is False
+    assert [f["code"] for f in changed["hub"]["findings"]] == ["RECURRING_DESYNC"]
+    assert fleet["hub"]["findings"] == []  # the input is not changed
+    assert history_run.summary_with(fleet, changed)["findings_by_code"]["RECURRING_DESYNC"] == 1
+
+    # Waived, the finding is still there but the receiver is compliant again.
+    waived = history_run.with_recurring(fleet, out["findings"],
+                                        [{"code": "RECURRING_DESYNC", "host": "hub", "reason": "known carrier fault"}],
+                                        datetime.date(2026, 5, 28))
+    assert waived["hub"]["findings"][0]["waived"] is True
+
+
+def test_check_mode_records_nothing(tmp_path):
+    path = str(tmp_path / "store.sqlite3")
+    at, fleet = night(0, 0x2001)
+    with open_store(path) as store:
+        store.prepare(at)
+        out = history_run.record_and_read(store, fleet, at, "audit", "r", {}, record=False)
+        assert out["recorded"] == {"episodes": 0, "actions": 0}
+        assert store.episodes(0.0) == []
+
+
+@pytest.mark.parametrize("settings, match", [
+    ({"min_episodes": 0}, "min_episodes must be a whole number from 1 to 3650"),
+    ({"window_days": "30"}, "window_days must be a whole number"),
+    ({"debugs": "yes"}, "debugs must be true or false"),
+    ({"min_episode": 3}, "history setting 'min_episode' is unknown"),
+])
+def test_bad_settings_are_refused_by_name(settings, match):
+    with pytest.raises(ParseError, match=match):
+        history_run.settings_of(settings)
