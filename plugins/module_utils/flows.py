@@ -26,9 +26,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     normalize_addr,
     parse_spi,
+    spi_hex,
 )
-
-STATUSES = ("persistent", "transient", "foreign")
 
 _NEEDED = ("host", "src", "dst", "spi", "prot")
 
@@ -124,61 +123,14 @@ _FAST_TYPES = frozenset(
     (host, str, str, int, int, when, epoch, sequence)
     for host in (_NONE, str) for when in (_NONE, str) for epoch in (_NONE, float) for sequence in (_NONE, int)
 )
-# The same, per field, for a whole list at once (_column_keys).
-_COLUMN_TYPES = (
-    frozenset((_NONE, str)), frozenset((str,)), frozenset((str,)), frozenset((int,)), frozenset((int,)),
-    frozenset((_NONE, str)), frozenset((_NONE, float)), frozenset((_NONE, int)),
-)
+def _valid_events(events: Any, checked: bool = False) -> List[tuple]:
+    """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised.
 
-
-def _column_keys(items: List[Any]) -> Optional[List[tuple]]:
-    """The keys of a list of events as parse_events makes them, checked a field at a time; None otherwise.
-
-    Every check runs over a whole column in C (map, zip, set, min, max), so
-    a large list costs little more than reading its fields. Anything out of
-    the ordinary returns None and the events are checked one by one, which
-    gives the same keys or names the bad event.
+    An event as parse_events makes it (value types, ranges, an address already seen) is taken as it is;
+    any other goes through _event_key's checks, which give the same key or name what is wrong.
+    ``checked``: every event through _event_key (tests check that both read alike).
     """
-    if not items:
-        return []
-    if set(map(type, items)) != {dict}:
-        return None
-    try:
-        keys = list(map(_FIELDS, items))
-    except KeyError:
-        return None
-    columns = list(zip(*keys))
-    for column, allowed in zip(columns, _COLUMN_TYPES):
-        if not set(map(type, column)) <= allowed:
-            return None
-    spis, prots, epochs = columns[3], columns[4], columns[6]
-    if min(spis) < 0 or max(spis) > 0xFFFFFFFF or min(prots) < 0 or max(prots) > 255:
-        return None
-    total = sum(filter(None, epochs))
-    if math.isnan(total):  # a NaN epoch (or inf - inf): the one-by-one checks decide
-        return None
-    addrs = set(columns[1])
-    addrs.update(columns[2])
-    mapping = {}
-    for addr in addrs:
-        try:
-            canonical = normalize_addr(addr)
-        except ParseError:
-            return None
-        if canonical != addr:
-            mapping[addr] = canonical
-    if mapping:
-        get = mapping.get
-        keys = [(k[0], get(k[1], k[1]), get(k[2], k[2])) + k[3:] for k in keys]
-    return keys
-
-
-def _valid_events(events: Any) -> List[tuple]:
-    """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised."""
     items = _check_events(events)
-    keys = _column_keys(items)
-    if keys is not None:
-        return keys
     norm = _Normaliser()
     addrs_get = norm.addrs.get
     fast_types = _FAST_TYPES
@@ -186,7 +138,7 @@ def _valid_events(events: Any) -> List[tuple]:
     out: List[tuple] = []
     append = out.append
     for index, ev in enumerate(items, 1):
-        if ev.__class__ is dict:
+        if ev.__class__ is dict and not checked:
             try:
                 key = fields(ev)
             except KeyError:
@@ -200,7 +152,7 @@ def _valid_events(events: Any) -> List[tuple]:
                         key = (key[0], src, dst) + key[3:]
                     append(key)
                     continue
-        elif not isinstance(ev, Mapping):
+        elif ev.__class__ is not dict and not isinstance(ev, Mapping):
             raise ParseError("event %d is %s, not a dict" % (index, type(ev).__name__))
         append(_event_key(ev, index, norm))
     return out
@@ -350,47 +302,40 @@ def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int
             group.append(key)
 
     flows: List[Dict[str, Any]] = []
-    append = flows.append
     for (host, src, dst, spi), members in groups.items():
-        count = len(members)
-        if count == 1:
-            # most flows: one message (a rekey race)
-            key = members[0]
-            first_epoch = last_epoch = key[6]
-            if first_epoch is None:
-                first_seen = last_seen = span = None
-            else:
-                first_seen = last_seen = key[5]
-                span = 0.0
-        else:
-            calendar = [k for k in members if k[6] is not None and k[5] is not None]
-            timed = calendar or [k for k in members if k[6] is not None]
-            if len(timed) == 1:
-                first_seen = last_seen = timed[0][5]
-                first_epoch = last_epoch = timed[0][6]
-                span = 0.0
-            elif timed:
-                first = min(timed, key=_EPOCH)
-                last = max(timed, key=_EPOCH)
-                first_seen, last_seen = first[5], last[5]
-                first_epoch, last_epoch = first[6], last[6]
-                span = float(last_epoch - first_epoch)
-            else:
-                first_seen = last_seen = first_epoch = last_epoch = span = None
-        status = flow_status(src, count, span, peer_set, min_repeats, min_span)
-        append({
-            "host": host,
-            "src": src,
-            "dst": dst,
-            "prot": members[0][4],
-            "spi": spi,
-            "spi_hex": "0x%08X" % spi,
-            "count": count,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
-            "first_epoch": first_epoch,
-            "last_epoch": last_epoch,
-            "span_seconds": span,
-            "status": status,
-        })
+        calendar = [k for k in members if k[6] is not None and k[5] is not None]
+        uptimes = None if calendar else [k[6] for k in members if k[6] is not None]
+        cal = None
+        if calendar:
+            first, last = min(calendar, key=_EPOCH), max(calendar, key=_EPOCH)
+            cal = (first[6], first[5], last[6], last[5])
+        times = flow_times(cal, (min(uptimes), max(uptimes)) if uptimes else None)
+        status = flow_status(src, len(members), times[4], peer_set, min_repeats, min_span)
+        flows.append(flow_record(host, src, dst, members[0][4], spi, len(members), times, status))
     return flows
+
+
+def flow_times(cal: Optional[tuple], up: Optional[tuple]) -> tuple:
+    """The span rule: (first_seen, last_seen, first_epoch, last_epoch, span_seconds) of a flow.
+
+    ``cal``: (first epoch, its time, last epoch, its time) of the messages with a calendar stamp, or None;
+    ``up``: (lowest, highest) epoch of those with an uptime only, or None. A flow whose messages mix the
+    two (the clock was set after boot) measures its span on the calendar stamps only: the two scales
+    cannot be compared. No stamp at all: everything None.
+    """
+    if cal is not None:
+        return cal[1], cal[3], cal[0], cal[2], float(cal[2] - cal[0])
+    if up is not None:
+        return None, None, up[0], up[1], float(up[1] - up[0])
+    return None, None, None, None, None
+
+
+def flow_record(host: Any, src: str, dst: str, prot: int, spi: int, count: int, times: tuple,
+                status: str) -> Dict[str, Any]:
+    """A flow as build_flows returns it (and the EDA event source raises it); ``times`` from flow_times."""
+    first_seen, last_seen, first_epoch, last_epoch, span = times
+    return {
+        "host": host, "src": src, "dst": dst, "prot": prot, "spi": spi, "spi_hex": spi_hex(spi), "count": count,
+        "first_seen": first_seen, "last_seen": last_seen, "first_epoch": first_epoch, "last_epoch": last_epoch,
+        "span_seconds": span, "status": status,
+    }

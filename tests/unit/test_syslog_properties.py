@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import flows
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import new_scanner, parse_events
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.fast import scan
@@ -269,3 +270,26 @@ def test_fast_path_reads_wellformed_logs_as_the_thorough_path(batch):
     text = "\n".join(m[0] for m in batch)
     fast, thorough = both_paths(text, 2024)
     assert fast == thorough and fast[0]
+
+
+@settings(max_examples=examples(10000 // BATCH), **FAST)
+@given(st.integers(0, 2 ** 32))
+def test_flows_fast_path_reads_events_as_the_checked_path(seed):
+    # flows._valid_events takes events as parse_events makes them without the per-event checks; every event
+    # through _event_key's checks must give the same keys, or the same error.
+    rng = random.Random(seed)
+    for index in range(BATCH):
+        events = parse_events(mutate(rng), year=2024, now=1725300000.0)
+        mixed = event_list(rng)
+        if isinstance(mixed, list) and rng.randint(0, 1):
+            events = events + mixed
+            rng.shuffle(events)
+        elif not events:
+            events = mixed
+        got = []
+        for checked in (False, True):
+            try:
+                got.append(flows._valid_events(events, checked=checked))
+            except ParseError as exc:
+                got.append("ParseError: %s" % exc)
+        assert got[0] == got[1], (seed, index, events)
