@@ -23,7 +23,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import cache_loader
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet, no_cached_facts
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
@@ -114,9 +114,7 @@ class ActionModule(ActionBase):
             item = cached.get(args["facts_var"]) if isinstance(cached, Mapping) else None
             facts[host] = item if isinstance(item, Mapping) else None
             if facts[host] is None:
-                errors[host] = {"kind": "missing", "message": (
-                    "no cached %s facts for this router: never gathered, its gather failed, or the fact cache "
-                    "expired (fact_caching_timeout)" % args["facts_var"])}
+                errors[host] = no_cached_facts(args["facts_var"])
         view = None
         if args.get("inventory") is not None:
             # The routers this run does not assess: only their cached addresses are read, to tell whether

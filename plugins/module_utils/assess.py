@@ -14,7 +14,14 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    BUG_FF,
+    compile_waivers,
+    finding,
+    fleet_summary,
+    settle,
+    spi_top_byte_ff,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, inert, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
@@ -24,8 +31,6 @@ SCHEMA_VERSION = 1
 MAX_EVENTS = 500
 SCAN_SOURCES = 3
 READY_STATES = ("QM_IDLE", "READY")
-
-BUG_FF = "CSCvp16730"
 
 
 def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],
@@ -98,6 +103,12 @@ def _drops(facts: Mapping[str, Any]) -> Dict[str, Any]:
         "delta": rate.get("delta"),
         "available": qfp is not None or ipsec is not None,
     }
+
+
+def no_cached_facts(facts_var: str) -> Dict[str, str]:
+    """The error of a router the fact cache holds no facts for (spi_assess filter, fleet_assess action)."""
+    return {"kind": "missing", "message": "no cached %s facts for this router: never gathered, its gather failed, or "
+                                          "the fact cache expired (fact_caching_timeout)" % facts_var}
 
 
 def _unassessed(host: str, error: Any, now: str) -> Dict[str, Any]:
@@ -443,7 +454,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         flows_out.append(item)
         scan.setdefault(flow["spi"], set()).add(flow["src"])
         label = "%s from %s to %s" % (flow.get("spi_hex") or spi_hex(flow["spi"]), flow["src"], flow["dst"])
-        if (flow["spi"] >> 24) == 0xFF and flow["spi"] not in ff_reported:
+        if spi_top_byte_ff(flow["spi"]) and flow["spi"] not in ff_reported:
             ff_reported.add(flow["spi"])
             findings.append(finding(
                 "SPI_TOP_BYTE_FF", "SPI %s starts with 0xFF: matches the symptom of %s (ESP packets whose SPI starts "

@@ -15,6 +15,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
+# The release bug whose symptom is an ESP SPI with the top byte 0xFF dropped as invalid (docs/domain.md).
+BUG_FF = "CSCvp16730"
+
+
+def spi_top_byte_ff(spi: Any) -> bool:
+    """Whether an SPI shows the symptom of BUG_FF: its top byte is 0xFF. A symptom, never a diagnosis."""
+    return isinstance(spi, int) and not isinstance(spi, bool) and spi >> 24 == 0xFF
+
+
 SEVERITIES = ("error", "warning", "info")
 
 # The check families of junit.xml (one test case per router and family).
