@@ -29,15 +29,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import ( 
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.platform import parse_clock, parse_version
 
-# Re-exported for callers that imported them from here before the split (eem_applet,
-# capture_fetch, tests/integration, tests/unit/golden); new code imports them from their homes.
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files import read_capture_dir  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response  # noqa: F401 pylint: disable=unused-import
-
 FACTS_VERSION = 1
-
-# The gather catalogue, under the name callers have used since 0.1 (commands.GATHER is its home).
-COMMANDS = GATHER
 
 # `show version` and `show clock` feed the platform facts, not a table: the cli_parse
 # sub-plugin does not offer them, so they are not in commands.ROUTES.
@@ -82,7 +74,7 @@ def build_facts(
 ) -> Dict[str, Any]:
     """Parse every output; never raise for one bad output, record it instead.
 
-    ``outputs`` maps a COMMANDS key to the router's answer as text (None: not
+    ``outputs`` maps a commands.GATHER key to the router's answer as text (None: not
     collected), as device.run and read_capture_dir give it. Raises
     RejectedCommand only when an essential command was rejected: without it
     an assessment would be guesswork.
