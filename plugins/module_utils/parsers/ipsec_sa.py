@@ -14,8 +14,9 @@ captures are sometimes whitespace-stripped.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     MAX_LINE,
@@ -100,14 +101,20 @@ _PREAMBLE_RE = re.compile(r"^(?:Load for |Time source is |No time source|No SAs 
 _NOT_AVAILABLE = "[not available]"
 
 
-def _parse_ident(labels: str, values: str) -> Optional[Dict[str, Any]]:
-    """``(addr/mask/prot/port)`` + ``(10.0.0.0/255.0.0.0/0/0)`` -> dict.
+# The same few idents repeat on every block of a large output: reading each text once saved about 8% of
+# the time on a 200-peer output (benchmarks/bench_tables.py); lru_cache keeps that to one line.
+@functools.lru_cache(maxsize=4096)
+def _ident_items(line: str) -> Optional[Tuple[Tuple[str, Any], ...]]:
+    """``local ident (addr/mask/prot/port): (10.0.0.0/255.0.0.0/0/0)`` -> the ident's (key, value) pairs.
 
     Labels are used to map the values since IPv6 releases print
     ``addr/prefixlen/...``; None when the two do not line up.
     """
-    names = labels.lower().split("/")
-    parts = values.split("/")
+    match = _IDENT_RE.match(_collapsed(line))
+    if not match:
+        return None
+    names = match.group(2).lower().split("/")
+    parts = match.group(3).split("/")
     if len(names) != len(parts) or len(parts) != 4:
         return None
     out: Dict[str, Any] = {}
@@ -123,7 +130,11 @@ def _parse_ident(labels: str, values: str) -> Optional[Dict[str, Any]]:
             return None
     if set(out) != {"addr", "mask", "prot", "port"} or out["addr"] is None or out["mask"] is None:
         return None
-    return out
+    return tuple(out.items())
+
+
+# An SA section kind -> [direction, protocol].
+_SECTIONS = {kind: kind.split("/") for kind in _KEYWORDS.values() if "/" in kind}
 
 
 def _collapsed(text: str) -> str:
@@ -160,10 +171,6 @@ class _Reader(TableReader):
         self.blocks.append(self.block)
         return self.block
 
-    def current_block(self, lineno: int) -> Dict[str, Any]:
-        """The block a line belongs to; a block line before any heading starts one."""
-        return self.block if self.block is not None else self.start_block(lineno)
-
     def list_spi(self, block: Dict[str, Any], direction: str, spi: int) -> None:
         spis = block["inbound_spis" if direction == "inbound" else "outbound_spis"]
         seen = self.listed.get(id(spis))
@@ -176,8 +183,9 @@ class _Reader(TableReader):
 
 # -- handlers: (reader, line number, kind, keyword, rest of the line) -----------------------------------
 def _section(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
-    r.current_block(lineno)
-    r.section = kind.split("/")
+    if r.block is None:
+        r.start_block(lineno)
+    r.section = _SECTIONS[kind]
     r.sa = None
 
 
@@ -204,33 +212,39 @@ def _spi_line(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> No
         r.list_spi(r.block, direction, spi)
 
 
-def _sa_attribute(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
-    """transform, in use settings, sa timing and Status lines of the SA being read."""
+def _transform(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
+    if r.sa is not None:
+        r.sa["transform"] = rest.strip().rstrip(" ,") or None
+
+
+def _settings(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
+    if r.sa is not None:
+        r.sa["mode"] = rest.strip().strip("= {}").split(",", 1)[0].strip() or None
+
+
+def _status(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
+    status = rest.split("(", 1)[0].strip()
+    if r.sa is not None and status and status.isascii() and status.replace("_", "").replace("-", "").isalnum():
+        r.sa["status"] = status
+
+
+def _timing(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
     sa = r.sa
     if sa is None:
         return
-    if kind == "transform":
-        sa["transform"] = rest.strip().rstrip(" ,") or None
-    elif kind == "settings":
-        sa["mode"] = rest.strip().strip("= {}").split(",", 1)[0].strip() or None
-    elif kind == "status":
-        status = rest.split("(", 1)[0].strip()
-        if status and status.isascii() and status.replace("_", "").replace("-", "").isalnum():
-            sa["status"] = status
-    else:
-        parts = rest.split()
-        value = parts[-1].strip("()") if parts else ""
-        if len(parts) > 1 and parts[-2] == "(k/sec):" and "/" in value:
-            kbytes, _slash, seconds = value.partition("/")
-            if is_ascii_digits(kbytes) and is_ascii_digits(seconds):
-                sa["remaining_kb"] = int(kbytes)
-                sa["remaining_sec"] = int(seconds)
-        elif len(parts) > 1 and parts[-2] == "(sec):" and is_ascii_digits(value):
-            sa["remaining_sec"] = int(value)
+    parts = rest.split()
+    value = parts[-1].strip("()") if parts else ""
+    if len(parts) > 1 and parts[-2] == "(k/sec):" and "/" in value:
+        kbytes, _slash, seconds = value.partition("/")
+        if is_ascii_digits(kbytes) and is_ascii_digits(seconds):
+            sa["remaining_kb"] = int(kbytes)
+            sa["remaining_sec"] = int(seconds)
+    elif len(parts) > 1 and parts[-2] == "(sec):" and is_ascii_digits(value):
+        sa["remaining_sec"] = int(value)
 
 
 def _counter(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
-    block = r.current_block(lineno)
+    block = r.block or r.start_block(lineno)
     if kind == "no_sa":
         match = _NO_SA_RE.match(_collapsed(rest))
         if match:
@@ -289,12 +303,11 @@ def _ident_line(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> 
         r.section = r.sa = None
     elif block is None:
         block = r.start_block(lineno)
-    match = _IDENT_RE.match(_collapsed(keyword + rest))
-    ident = _parse_ident(match.group(2), match.group(3)) if match else None
-    if ident is None:
+    items = _ident_items(keyword + rest)
+    if items is None:
         r.problem(lineno, "unreadable %s" % kind.replace("_", " "), keyword + rest)
     else:
-        block[kind] = ident
+        block[kind] = dict(items)
 
 
 def _endpoints(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
@@ -332,7 +345,7 @@ def _remote_endpoint(r: _Reader, lineno: int, kind: str, keyword: str, rest: str
 
 
 def _peer(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
-    block = r.current_block(lineno)
+    block = r.block or r.start_block(lineno)
     parts = rest.split()
     peer = _cached_addr(parts[0]) if len(parts) == 3 and parts[1] == "port" and is_ascii_digits(parts[2]) else None
     if peer is None:
@@ -350,7 +363,7 @@ def _action(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None
 
 
 def _current_spi(r: _Reader, lineno: int, kind: str, keyword: str, rest: str) -> None:
-    block = r.current_block(lineno)
+    block = r.block or r.start_block(lineno)
     try:
         spi = parse_spi(rest)
     except ParseError as exc:
@@ -372,10 +385,12 @@ _HANDLERS: Dict[str, Callable[[_Reader, int, str, str, str], None]] = {
     "interface": _interface, "map_tag": _map_tag, "vrf": _vrf, "local_ident": _ident_line,
     "remote_ident": _ident_line, "endpoints": _endpoints, "remote_endpoint": _remote_endpoint, "peer": _peer,
     "action": _action, "encaps": _counter, "decaps": _counter, "no_sa": _counter, "current": _current_spi,
-    "pfs": _pfs, "spi": _spi_line, "transform": _sa_attribute, "settings": _sa_attribute,
-    "timing": _sa_attribute, "status": _sa_attribute,
+    "pfs": _pfs, "spi": _spi_line, "transform": _transform, "settings": _settings,
+    "timing": _timing, "status": _status,
 }
 _HANDLERS.update((kind, _section) for kind in _KEYWORDS.values() if "/" in kind)
+# Each keyword as _LINE_RE captures it -> (kind, handler): one lookup per line.
+_DISPATCH = {keyword: (kind, _HANDLERS[kind]) for keyword, kind in _KEYWORDS.items()}
 
 
 def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
@@ -409,13 +424,14 @@ def parse_ipsec_sas(data: TextInput, problems: Optional[list] = None) -> List[Di
             r.problem(lineno, "line of %d characters is too long for this output" % len(rest), keyword + rest)
             continue
         # The same keyword may come with unusual inner whitespace ("local  ident", "current\toutbound spi :").
-        kind = _KEYWORDS.get(keyword) or _KEYWORDS.get(_canonical(keyword))
-        if kind is None:
+        found = _DISPATCH.get(keyword) or _DISPATCH.get(_canonical(keyword))
+        if found is None:
             continue
+        kind, handler = found
         if r.pending_local is not None and kind != "remote_endpoint":
             r.problem(r.pending_local[1], "local crypto endpoint without its remote line", r.pending_local[2])
             r.pending_local = None
-        _HANDLERS[kind](r, lineno, kind, keyword, rest)
+        handler(r, lineno, kind, keyword, rest)
     if r.pending_local is not None:
         r.problem(r.pending_local[1], "local crypto endpoint without its remote line", r.pending_local[2])
     if not r.blocks and r.interface is None:
