@@ -142,7 +142,7 @@ def _subnet(r: _Reader, lineno: int, raw: str, line: str) -> bool:
 
 
 def _multiline(r: _Reader, lineno: int, raw: str, line: str) -> bool:
-    piece = line.startswith(("dst: ", "src: ", "state: "))
+    piece = line.startswith(_MULTI_STARTS)
     if r.multi is None and not piece:
         return False
     r.multi, row = _v1_multiline(r.multi, line, raw, lineno, r.af, r.problems)
@@ -238,8 +238,9 @@ def _detail(r: _Reader, lineno: int, raw: str, line: str) -> bool:
     return True
 
 
-# Tried in this order on every line; a line none takes goes to TableReader.other.
-_LINE_HANDLERS = (_subnet, _multiline, _af_header, _row, _detail)
+# Tried in this order on every line (after _subnet and _multiline); a line none takes goes to TableReader.other.
+_LINE_HANDLERS = (_af_header, _row, _detail)
+_MULTI_STARTS = ("dst: ", "src: ", "state: ")
 
 
 def parse_ike_sas(
@@ -277,6 +278,11 @@ def parse_ike_sas(
         local_set = {a for a in (maybe_addr(x) if isinstance(x, str) else None for x in local_addresses) if a}
     r = _Reader(problems, local_set)
     for lineno, raw, line in collapsed_lines(lines, problems):
+        # The two multi-line readers only when one is open or the line starts one (most lines do not).
+        if r.subnets is not None and _subnet(r, lineno, raw, line):
+            continue
+        if (r.multi is not None or line.startswith(_MULTI_STARTS)) and _multiline(r, lineno, raw, line):
+            continue
         for handler in _LINE_HANDLERS:
             if handler(r, lineno, raw, line):
                 break
