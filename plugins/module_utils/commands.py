@@ -15,7 +15,7 @@ Safety rules that live here on purpose (docs/domain.md):
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, plain_addr
 

@@ -11,7 +11,7 @@ commands.py; the transport's quirks are device.py; this file builds the facts.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Mapping, Optional, Set
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF, ESSENTIAL, GATHER, POLL_KEYS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (

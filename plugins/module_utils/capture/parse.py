@@ -16,7 +16,6 @@ import math
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import commands
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet import BEGIN, CMD_MARK, END
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
