@@ -46,7 +46,8 @@ def lab_facts(n: int) -> Dict[str, Any]:
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS, build_facts
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER as COMMANDS
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import build_facts
     from labsim.cli import Session
     from labsim.sim import Fleet
     fleet = Fleet(generate(n), speed=0.0)

@@ -18,7 +18,7 @@ DAY = 86400.0
 
 
 def _gather(fleet: Fleet) -> Dict[str, Dict[str, str]]:
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER as COMMANDS
     out: Dict[str, Dict[str, str]] = {}
     for name, router in sorted(fleet.routers.items()):
         session = Session(fleet, router)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet, no_cached_facts
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import call_filter
 
 
@@ -93,8 +93,7 @@ def spi_assess(hosts, hostvars, waivers=None, source="live", facts_var="ipsec_sp
         error = _gather_error(hv.get(result_var)) if result_var and isinstance(hv, Mapping) else None
         if gathered is None and error is None:
             if source == "cache":
-                error = {"kind": "missing", "message": "no cached %s facts for this router: never gathered, its gather "
-                                                       "failed, or the fact cache expired (fact_caching_timeout)" % facts_var}
+                error = no_cached_facts(facts_var)
             else:
                 error = {"kind": "unreachable", "message": "no facts were gathered for this host"}
         if error:

@@ -14,7 +14,14 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, compile_waivers, ff_symptom, finding, fleet_summary, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    BUG_FF,
+    compile_waivers,
+    finding,
+    fleet_summary,
+    settle,
+    spi_top_byte_ff,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, inert, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
@@ -24,7 +31,6 @@ SCHEMA_VERSION = 1
 MAX_EVENTS = 500
 SCAN_SOURCES = 3
 READY_STATES = ("QM_IDLE", "READY")
-
 
 
 def _tunnel_for(tunnels: List[Mapping[str, Any]], src: str, sas: List[Mapping[str, Any]],
@@ -97,6 +103,12 @@ def _drops(facts: Mapping[str, Any]) -> Dict[str, Any]:
         "delta": rate.get("delta"),
         "available": qfp is not None or ipsec is not None,
     }
+
+
+def no_cached_facts(facts_var: str) -> Dict[str, str]:
+    """The error of a router the fact cache holds no facts for (spi_assess filter, fleet_assess action)."""
+    return {"kind": "missing", "message": "no cached %s facts for this router: never gathered, its gather failed, or "
+                                          "the fact cache expired (fact_caching_timeout)" % facts_var}
 
 
 def _unassessed(host: str, error: Any, now: str) -> Dict[str, Any]:
@@ -379,17 +391,35 @@ def _flag_senders(assessments: Dict[str, Dict[str, Any]], verdicts: Sequence[Map
 def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
                  now: str, source: str, active_window: float = 300.0,
                  clear_unverified: bool = False) -> Tuple[Dict[str, Any], List[Tuple[str, Dict[str, Any]]]]:
+    """One router's assessment and the clears it plans, concern by concern (the findings keep this order)."""
     inventory = facts.get("inventory") or {}
-    tunnels_in = inventory.get("tunnels") or []
-    sas = facts.get("ipsec_sas") or []
-    ike_sas = facts.get("ike_sas") or []
-    dmvpn = facts.get("dmvpn") or []
     knob = _knob(inventory)
     dpd = inventory.get("dpd") or {"ikev1": False, "ikev2": False}
     findings: List[Dict[str, Any]] = []
     planned: List[Dict[str, Any]] = []
-    clears: List[Tuple[str, Dict[str, Any]]] = []
+    tunnels = _tunnel_findings(inventory.get("tunnels") or [], facts.get("ike_sas") or [], findings)
+    _config_findings(host, inventory.get("tunnels") or [], knob, dpd, findings, planned)
+    flows_out, stale, clears = _flow_findings(host, facts, by_flow, knob, active_window, clear_unverified, findings)
+    _note_other_senders(clears, facts.get("flows") or [])
+    drops = _drops(facts)
+    _device_findings(host, facts, drops, findings)
+    events = [{"epoch": e.get("epoch"), "time": e.get("time"), "src": e.get("src"), "dst": e.get("dst"), "spi": e.get("spi")}
+              for e in (facts.get("events") or [])[-MAX_EVENTS:]]
+    assessment = {
+        "schema_version": SCHEMA_VERSION, "host": host, "assessed": True, "error": None, "assessed_at": now,
+        "source": source, "platform": facts.get("platform"), "compliant": None, "knob": knob, "dpd": dpd,
+        "tunnels": tunnels, "flows": flows_out,
+        "desync": [dict(stale.get((v["sender_addr"], v["spi"]), v)) for v in by_flow.values() if v["receiver"] == host],
+        "events": events, "drops": drops, "findings": findings, "planned_actions": planned,
+        "performed_actions": [], "unsupported_commands": list(facts.get("unsupported_commands") or []),
+        "unparsed": facts.get("unparsed") or [],
+    }
+    return assessment, clears
 
+
+def _tunnel_findings(tunnels_in: List[Mapping[str, Any]], ike_sas: List[Mapping[str, Any]],
+                     findings: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The tunnels with the state of their IKE SAs; a kind the knob cannot help, an IKE SA not up."""
     tunnels = []
     for tunnel in tunnels_in:
         item = dict(tunnel)
@@ -409,7 +439,12 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
                 findings.append(finding(
                     "IKE_SA_NOT_READY", "IKE SA with %s on %s is %s" % (row["remote"], tunnel.get("name"), row["state"]),
                     row["remote"], tunnel=tunnel.get("name")))
+    return tunnels
 
+
+def _config_findings(host: str, tunnels_in: List[Any], knob: Mapping[str, Any],
+                     dpd: Mapping[str, Any], findings: List[Dict[str, Any]], planned: List[Dict[str, Any]]) -> None:
+    """The configuration: invalid-spi-recovery (missing: planned) and dead peer detection."""
     if knob["needed"]:
         supported = [t.get("name") for t in tunnels_in if t.get("ike_version") == "ikev1" and t.get("recovery") == "supported"]
         findings.append(finding(
@@ -421,17 +456,22 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         findings.append(finding(
             "KNOB_IRRELEVANT", "crypto isakmp invalid-spi-recovery is configured but no tunnel can use it "
             "(it only acts for IKEv1 peers of a static kind)", host))
-
-    versions = sorted({t.get("ike_version") for t in tunnels_in if t.get("ike_version")})
-    for version in versions:
+    for version in sorted({t.get("ike_version") for t in tunnels_in if t.get("ike_version")}):
         if not dpd.get(version):
             hint = "crypto isakmp keepalive" if version == "ikev1" else "dpd in the IKEv2 profile or crypto ikev2 dpd"
             findings.append(finding(
                 "DPD_MISSING", "%s tunnels have no dead peer detection (%s): a black hole lasts until the SA expires"
                 % (version.upper(), hint), version))
 
+
+def _flow_findings(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str, str, int], Mapping[str, Any]],
+                   knob: Mapping[str, Any], active_window: float, clear_unverified: bool,
+                   findings: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], Dict[Tuple[str, int], Dict[str, Any]],
+                                                            List[Tuple[str, Dict[str, Any]]]]:
+    """Each flow with its verdict and its finding; (flows, verdicts gone stale, planned clears)."""
     flows_out = []
     stale: Dict[Tuple[str, int], Dict[str, Any]] = {}
+    clears: List[Tuple[str, Dict[str, Any]]] = []
     scan: Dict[int, set] = {}
     ff_reported = set()
     for flow in facts.get("flows") or []:
@@ -442,7 +482,7 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         flows_out.append(item)
         scan.setdefault(flow["spi"], set()).add(flow["src"])
         label = "%s from %s to %s" % (flow.get("spi_hex") or spi_hex(flow["spi"]), flow["src"], flow["dst"])
-        if ff_symptom(flow["spi"]) and flow["spi"] not in ff_reported:
+        if spi_top_byte_ff(flow["spi"]) and flow["spi"] not in ff_reported:
             ff_reported.add(flow["spi"])
             findings.append(finding(
                 "SPI_TOP_BYTE_FF", "SPI %s starts with 0xFF: matches the symptom of %s (ESP packets whose SPI starts "
@@ -452,71 +492,90 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
             findings.append(finding(
                 "FOREIGN_SENDER", "INV_SPI %s: %s is no configured or known peer (a scan or a foreign sender); "
                 "reported only, never remediated" % (label, flow["src"]), flow["src"]))
-            continue
-        if status == "transient":
+        elif status == "transient":
             findings.append(finding(
                 "SPI_TRANSIENT", "one INV_SPI message for %s: most likely a rekey race" % label, flow["src"]))
-            continue
-        tunnel = _tunnel_for(tunnels_in, flow["src"], sas, dmvpn)
-        v = item["verdict"]
-        age = flow.get("age_seconds")
-        if v == UNVERIFIED and isinstance(age, (int, float)) and age > active_window:
-            # Only the log speaks for a sender we cannot read: a flow that
-            # stopped logging has stopped (cleared, expired or rekeyed).
-            item["verdict"] = v = RESOLVED
-            verdict = dict(verdict or {}, verdict=RESOLVED, evidence=list((verdict or {}).get("evidence") or []) + [
-                "no INV_SPI message for %s (the message repeats every minute while the desync lasts)" % _duration(age)])
-            stale[(flow["src"], flow["spi"])] = verdict
-        if v == RESOLVED:
-            findings.append(finding(
-                "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
-                % (label, "; ".join((verdict or {}).get("evidence") or [])), flow["src"]))
-            continue
-        code = "SPI_DESYNC_CONFIRMED" if v == CONFIRMED else "SPI_DESYNC_SUSPECTED"
-        why = "; ".join(verdict["evidence"]) if verdict else "no verdict"
-        action = _plan_clear(host, flow, verdict, tunnel, knob, clear_unverified)
-        sender_status = (verdict or {}).get("sender_status") if v == UNVERIFIED else None
-        where = ""
-        if action:
-            action["drops_at_plan"] = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
-            clears.append((action["host"], action))
-            where = "; remediation: %s on %s" % (action["command"], action["host"])
-            if action.get("opt_in"):
-                where += " (ipsec_spi_clear_unverified: the sender's side was not read)"
-        elif tunnel is not None and tunnel.get("recovery") == "supported" and not knob["present"]:
-            where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
-        elif sender_status in (NOT_ASSESSED, UNKNOWN):
-            where = ("; no clear: the pair was not read on both ends in this run (ipsec_spi_clear_unverified "
-                     "would clear it on the receiver)")
-        elif tunnel is not None and tunnel.get("recovery") == "supported":
-            where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
-        if v == CONFIRMED:
-            lead = "confirmed desync:"
-        elif sender_status in (NOT_ASSESSED, UNKNOWN):
-            lead = "persistent INV_SPI, sender not assessed in this run:"
         else:
-            lead = "persistent INV_SPI, sender not in the inventory:"
-        extra = {"sender_status": sender_status} if sender_status in (NOT_ASSESSED, UNKNOWN) else {}
-        findings.append(finding(
-            code, "%s %s black-holes traffic (%d messages over %s)%s: %s"
-            % (lead, label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
-            flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"], **extra))
+            verdict = _age_out(item, verdict, flow.get("age_seconds"), active_window, stale)
+            _persistent_finding(host, facts, flow, item["verdict"], verdict, label, knob, clear_unverified, findings,
+                                clears)
     for spi, sources in scan.items():
         if len(sources) >= SCAN_SOURCES:
             message = "SPI %s arrived from %d different sources (%s): a scan" % (
                 spi_hex(spi), len(sources), ", ".join(sorted(sources)))
             findings.append(finding("SPI_SCAN", message, spi_hex(spi)))
+    return flows_out, stale, clears
 
-    # Drop counters are per router: name the other senders that keep them
-    # rising, so a clear is not judged by drops it cannot stop.
+
+def _age_out(item: Dict[str, Any], verdict: Optional[Mapping[str, Any]], age: Any, active_window: float,
+             stale: Dict[Tuple[str, int], Dict[str, Any]]) -> Optional[Mapping[str, Any]]:
+    """Only the log speaks for a sender we cannot read: a flow that stopped logging has stopped (cleared,
+    expired or rekeyed). Such a verdict becomes RESOLVED (recorded in ``stale``)."""
+    if item["verdict"] == UNVERIFIED and isinstance(age, (int, float)) and age > active_window:
+        item["verdict"] = RESOLVED
+        verdict = dict(verdict or {}, verdict=RESOLVED, evidence=list((verdict or {}).get("evidence") or []) + [
+            "no INV_SPI message for %s (the message repeats every minute while the desync lasts)" % _duration(age)])
+        stale[(item["src"], item["spi"])] = verdict
+    return verdict
+
+
+def _persistent_finding(host: str, facts: Mapping[str, Any], flow: Mapping[str, Any], v: Optional[str],
+                        verdict: Optional[Mapping[str, Any]], label: str, knob: Mapping[str, Any],
+                        clear_unverified: bool, findings: List[Dict[str, Any]],
+                        clears: List[Tuple[str, Dict[str, Any]]]) -> None:
+    """The finding of a persistent flow, and its clear when one is planned."""
+    if v == RESOLVED:
+        findings.append(finding(
+            "SPI_DESYNC_RESOLVED", "persistent INV_SPI %s has since cleared: %s"
+            % (label, "; ".join((verdict or {}).get("evidence") or [])), flow["src"]))
+        return
+    tunnel = _tunnel_for((facts.get("inventory") or {}).get("tunnels") or [], flow["src"], facts.get("ipsec_sas") or [],
+                         facts.get("dmvpn") or [])
+    code = "SPI_DESYNC_CONFIRMED" if v == CONFIRMED else "SPI_DESYNC_SUSPECTED"
+    why = "; ".join(verdict["evidence"]) if verdict else "no verdict"
+    action = _plan_clear(host, flow, verdict, tunnel, knob, clear_unverified)
+    sender_status = (verdict or {}).get("sender_status") if v == UNVERIFIED else None
+    where = ""
+    if action:
+        action["drops_at_plan"] = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
+        clears.append((action["host"], action))
+        where = "; remediation: %s on %s" % (action["command"], action["host"])
+        if action.get("opt_in"):
+            where += " (ipsec_spi_clear_unverified: the sender's side was not read)"
+    elif tunnel is not None and tunnel.get("recovery") == "supported" and not knob["present"]:
+        where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
+    elif sender_status in (NOT_ASSESSED, UNKNOWN):
+        where = ("; no clear: the pair was not read on both ends in this run (ipsec_spi_clear_unverified "
+                 "would clear it on the receiver)")
+    elif tunnel is not None and tunnel.get("recovery") == "supported":
+        where = "; remediation: invalid-spi-recovery lets %s recover by itself" % tunnel.get("name")
+    if v == CONFIRMED:
+        lead = "confirmed desync:"
+    elif sender_status in (NOT_ASSESSED, UNKNOWN):
+        lead = "persistent INV_SPI, sender not assessed in this run:"
+    else:
+        lead = "persistent INV_SPI, sender not in the inventory:"
+    extra = {"sender_status": sender_status} if sender_status in (NOT_ASSESSED, UNKNOWN) else {}
+    findings.append(finding(
+        code, "%s %s black-holes traffic (%d messages over %s)%s: %s"
+        % (lead, label, flow.get("count") or 0, _duration(flow.get("span_seconds")), where, why),
+        flow["src"], tunnel=tunnel.get("name") if tunnel else None, spi=flow["spi"], **extra))
+
+
+def _note_other_senders(clears: List[Tuple[str, Dict[str, Any]]], flows: List[Mapping[str, Any]]) -> None:
+    """Drop counters are per router: name the other senders that keep them rising, so a clear is not
+    judged by drops it cannot stop."""
     for _runner, action in clears:
         action["receiver_other_flows"] = [
             "%s %s (%s)" % (fl["src"], fl.get("spi_hex") or spi_hex(fl["spi"]), fl.get("status"))
-            for fl in facts.get("flows") or []
+            for fl in flows
             if fl.get("status") != "transient" and (fl["src"], fl["spi"]) != (action["sender_addr"], action["spi"])
         ]
 
-    drops = _drops(facts)
+
+def _device_findings(host: str, facts: Mapping[str, Any], drops: Mapping[str, Any],
+                     findings: List[Dict[str, Any]]) -> None:
+    """What the device itself says: drops rising, commands it does not support, output not understood."""
     if drops["delta"]:
         findings.append(finding(
             "DROPS_RISING", "invalid-SPI drops rose by %s packets in %ss" % (drops["delta"], (facts.get("drop_rate") or {}).get("interval")),
@@ -528,19 +587,6 @@ def _assess_host(host: str, facts: Mapping[str, Any], by_flow: Mapping[Tuple[str
         findings.append(finding(
             "UNPARSED_OUTPUT", "%d line(s) of device output were not understood, e.g. %s line %s: %s"
             % (len(unparsed), unparsed[0].get("command"), unparsed[0].get("line"), unparsed[0].get("reason")), host))
-
-    events = [{"epoch": e.get("epoch"), "time": e.get("time"), "src": e.get("src"), "dst": e.get("dst"), "spi": e.get("spi")}
-              for e in (facts.get("events") or [])[-MAX_EVENTS:]]
-    assessment = {
-        "schema_version": SCHEMA_VERSION, "host": host, "assessed": True, "error": None, "assessed_at": now,
-        "source": source, "platform": facts.get("platform"), "compliant": None, "knob": knob, "dpd": dpd,
-        "tunnels": tunnels, "flows": flows_out,
-        "desync": [dict(stale.get((v["sender_addr"], v["spi"]), v)) for v in by_flow.values() if v["receiver"] == host],
-        "events": events, "drops": drops, "findings": findings, "planned_actions": planned,
-        "performed_actions": [], "unsupported_commands": list(facts.get("unsupported_commands") or []),
-        "unparsed": unparsed,
-    }
-    return assessment, clears
 
 
 def _plan_clear(host: str, flow: Mapping[str, Any], verdict: Optional[Mapping[str, Any]],

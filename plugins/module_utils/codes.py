@@ -15,6 +15,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
+# The release bug whose symptom is an ESP SPI with the top byte 0xFF dropped as invalid (docs/domain.md).
+BUG_FF = "CSCvp16730"
+
+
+def spi_top_byte_ff(spi: Any) -> bool:
+    """Whether an SPI shows the symptom of BUG_FF: its top byte is 0xFF. A symptom, never a diagnosis."""
+    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
+
+
 SEVERITIES = ("error", "warning", "info")
 
 # The check families of junit.xml (one test case per router and family).
@@ -55,17 +64,6 @@ STATUS_NON_COMPLIANT = "non_compliant"
 STATUS_NOT_ASSESSED = "not_assessed"
 
 SUMMARY_SCHEMA_VERSION = 1
-
-# The field note's known bug whose symptom is an ESP SPI starting with 0xFF.
-BUG_FF = "CSCvp16730"
-
-
-def ff_symptom(spi: object) -> bool:
-    """The 0xFF symptom (BUG_FF): an ESP SPI whose top byte is 0xFF.
-
-    The one rule for it: the assessment, the captured evidence and the recurrence hints all ask here."""
-    return isinstance(spi, int) and not isinstance(spi, bool) and 0 <= spi <= 0xFFFFFFFF and spi >> 24 == 0xFF
-
 
 def family_of(code: str) -> str:
     entry = CODES.get(code)

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: netops.ipsec_spi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every command the collection sends to a router, and which parser reads its answer.
+"""Every command the collection sends to a router.
 
 One home: the gather (facts), the cli_parse sub-plugin, the EEM capture applet and the
-remediation all take their command strings and their command -> parser routing from here,
-so a command changes in one place. Nothing here talks to a device.
+remediation all take their command strings from here, so a command changes in one place
+(which parser reads each answer is routes.py). Nothing here talks to a device.
 
 Safety rules that live here on purpose (docs/domain.md):
 - the QFP ``... clear`` variants are never sent: they destroy the evidence;
@@ -14,9 +14,8 @@ Safety rules that live here on purpose (docs/domain.md):
 
 from __future__ import annotations
 
-import importlib
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, plain_addr
 
@@ -112,66 +111,6 @@ def more_flash_file(name: str) -> str:
 def delete_flash_file(name: str) -> str:
     """Deletes one named file; there is no builder for a wildcard or a directory."""
     return "delete /force flash:%s" % _plain(name, "file name")
-
-
-# --------------------------------------------------------------------------------------------------
-# Command -> parser. Keyword words as IOS spells them in full; a user may abbreviate each
-# (IOS accepts any unambiguous prefix), `| include ...` and the like are ignored.
-# --------------------------------------------------------------------------------------------------
-
-_MU = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
-ROUTES: List[Tuple[Tuple[str, ...], str, str]] = [
-    (("show", "platform", "hardware", "qfp", "active", "statistics", "drop"), "parsers.qfp", "parse_qfp_drops"),
-    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "datapath", "drops"),
-     "parsers.qfp", "parse_qfp_ipsec_drops"),
-    # IOS XE accepts "data drop" for "datapath drops".
-    (("show", "platform", "hardware", "qfp", "active", "feature", "ipsec", "data", "drop"),
-     "parsers.qfp", "parse_qfp_ipsec_drops"),
-    (("show", "crypto", "ipsec", "sa"), "parsers.ipsec_sa", "parse_ipsec_sas"),
-    (("show", "crypto", "isakmp", "sa"), "parsers.ike", "parse_ike_sas"),
-    (("show", "crypto", "ikev2", "sa"), "parsers.ike", "parse_ike_sas"),
-    (("show", "crypto", "session"), "parsers.session", "parse_crypto_sessions"),
-    (("show", "dmvpn"), "parsers.dmvpn", "parse_dmvpn"),
-    (("show", "logging"), "parsers.syslog", "parse_events"),
-    (("show", "running-config"), "parsers.running_config", "parse_crypto_inventory"),
-]
-
-
-def command_words(command: Any) -> List[str]:
-    """Lower-case words of the command, without any ``| include ...`` style suffix."""
-    if not isinstance(command, str):
-        return []
-    return command.split("|", 1)[0].lower().split()
-
-
-def route(command: Any) -> Tuple[str, str]:
-    """(module under module_utils, function) that parses this command's output; ValueError says why not."""
-    words = command_words(command)
-    if not words:
-        raise ValueError("a command is required to choose the parser")
-    found = []
-    for canon, module, func in ROUTES:
-        if len(words) < len(canon):
-            continue
-        if all(w == c for w, c in zip(words, canon)):
-            return module, func
-        # IOS accepts any unambiguous prefix of each keyword; "datapath" vs "data" is the only clash here.
-        if all(c.startswith(w) for w, c in zip(words, canon)):
-            found.append((canon, module, func))
-    targets = {(m, f) for _c, m, f in found}
-    if len(targets) == 1:
-        return found[0][1], found[0][2]
-    if len(targets) > 1:
-        raise ValueError("command %r is ambiguous here: %s"
-                         % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in found)))))
-    raise ValueError("no netops.ipsec_spi parser for command %r; supported: %s"
-                     % (command, ", ".join(sorted(set(" ".join(c) for c, _m, _f in ROUTES)))))
-
-
-def parser_for(command: str) -> Callable[..., Any]:
-    """The parser function for a command (imported on first use: a module pays only for what it reads)."""
-    module, func = route(command)
-    return getattr(importlib.import_module(_MU + module), func)
 
 
 # --------------------------------------------------------------------------------------------------

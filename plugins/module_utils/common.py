@@ -212,7 +212,57 @@ def is_unsupported(text: str) -> bool:
     return bool(_UNSUPPORTED_RE.search(text or ""))
 
 
-def collapsed_lines(lines: Iterable[str], problems: Optional[list], max_line: int = 4096) -> Iterator[Tuple[int, str, str]]:
+# -- the table parsers' toolkit --------------------------------------------------------------------------
+# No IOS table line comes near this; a longer line is reported, never given to an expression.
+MAX_LINE = 4096
+
+# A CLI prompt, alone or with the command typed after it (``hub#show crypto ipsec sa``).
+_PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
+
+
+def check_supported(head: str, command: str) -> None:
+    """UnsupportedCommand when the device rejected ``command`` itself (``head``: the output's first lines)."""
+    if is_unsupported(head):
+        raise UnsupportedCommand("device does not support this command (%s)" % command)
+
+
+def not_this_output(command: str, lineno: int, line: str) -> ParseError:
+    """The refusal of a text that is another command's output (names the first line not ours)."""
+    return ParseError("input is not '%s' output: line %d is not part of it: %r" % (command, lineno, line[:80]))
+
+
+class TableReader(object):
+    """What every table parser tracks besides its rows: the problems, and whether the text is ours.
+
+    A parser hands each line none of its handlers took to ``other``; ``finish`` then refuses a text
+    in which no line was ours (``header_re`` lines and rows count as ours; prompts and ``noise_re``
+    lines are neutral), naming its first foreign line.
+    """
+
+    def __init__(self, command: str, problems: Optional[list], header_re: Any = None, noise_re: Any = None) -> None:
+        self.command = command
+        self.problems = problems
+        self.header_re = header_re
+        self.noise_re = noise_re
+        self.recognised = False
+        self.first_unknown: Optional[Tuple[int, str]] = None
+
+    def problem(self, lineno: int, reason: str, text: str) -> None:
+        problem(self.problems, lineno, reason, text)
+
+    def other(self, lineno: int, line: str) -> None:
+        if self.header_re is not None and self.header_re.match(line):
+            self.recognised = True
+        elif self.first_unknown is None and not _PROMPT_RE.match(line) and not (
+                self.noise_re is not None and self.noise_re.match(line)):
+            self.first_unknown = (lineno, line)
+
+    def finish(self) -> None:
+        if not self.recognised and self.first_unknown is not None:
+            raise not_this_output(self.command, self.first_unknown[0], self.first_unknown[1])
+
+
+def collapsed_lines(lines: Iterable[str], problems: Optional[list], max_line: int = MAX_LINE) -> Iterator[Tuple[int, str, str]]:
     """(line number, raw line, line with its whitespace collapsed) of every non-blank table line.
 
     The table parsers never depend on indentation or on how many blanks separate columns;

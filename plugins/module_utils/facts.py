@@ -11,9 +11,9 @@ commands.py; the transport's quirks are device.py; this file builds the facts.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Mapping, Optional, Set
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF, ESSENTIAL, GATHER, POLL_KEYS, parser_for
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF, ESSENTIAL, GATHER, POLL_KEYS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     UnsupportedCommand,
@@ -22,32 +22,19 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import RejectedCommand
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
-# Imported by name as well as routed by commands.parser_for: AnsiballZ (import_modules off)
-# ships only the module_utils it sees imported.
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers import (  # noqa: F401 pylint: disable=unused-import
-    dmvpn, ike, ipsec_sa, qfp, running_config, session, syslog,
-)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.platform import parse_clock, parse_version
-
-# Re-exported for callers that imported them from here before the split (eem_applet,
-# capture_fetch, tests/integration, tests/unit/golden); new code imports them from their homes.
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files import read_capture_dir  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.routes import Route, route
 
 FACTS_VERSION = 1
 
-# The gather catalogue, under the name callers have used since 0.1 (commands.GATHER is its home).
-COMMANDS = GATHER
-
 # `show version` and `show clock` feed the platform facts, not a table: the cli_parse
-# sub-plugin does not offer them, so they are not in commands.ROUTES.
-_PLATFORM_PARSERS: Dict[str, Callable[..., Any]] = {"version": parse_version, "clock": parse_clock}
+# sub-plugin does not offer them, so they are not in routes.ROUTES.
+_PLATFORM_ROUTES = {"version": Route(("show", "version"), parse_version),
+                    "clock": Route(("show", "clock"), parse_clock)}
 
 
-def _parsers() -> Dict[str, Callable[..., Any]]:
-    parsers = {key: parser_for(command) for key, command in GATHER if key not in _PLATFORM_PARSERS}
-    parsers.update(_PLATFORM_PARSERS)
-    return parsers
+def _routes() -> Dict[str, Route]:
+    return {key: _PLATFORM_ROUTES.get(key) or route(command) for key, command in GATHER}
 
 
 def known_peers(inventory: Mapping[str, Any], sas: List[Mapping[str, Any]], ike_sas: List[Mapping[str, Any]],
@@ -82,12 +69,12 @@ def build_facts(
 ) -> Dict[str, Any]:
     """Parse every output; never raise for one bad output, record it instead.
 
-    ``outputs`` maps a COMMANDS key to the router's answer as text (None: not
+    ``outputs`` maps a commands.GATHER key to the router's answer as text (None: not
     collected), as device.run and read_capture_dir give it. Raises
     RejectedCommand only when an essential command was rejected: without it
     an assessment would be guesswork.
     """
-    parsers = _parsers()
+    routes = _routes()
     facts: Dict[str, Any] = {
         "facts_version": FACTS_VERSION,
         "host": host,
@@ -108,14 +95,11 @@ def build_facts(
             facts["unsupported_commands"].append(COMMAND_OF[key])
             continue
         problems: List[Dict[str, Any]] = []
+        context: Dict[str, Any] = {"host": host, "year": year}
+        if "local_addresses" in routes[key].context:
+            context["local_addresses"] = _own_addresses(parsed)
         try:
-            if key == "logging":
-                parsed[key] = parsers[key](text, host=host, year=year, problems=problems)
-            elif key in ("isakmp_sa", "ikev2_sa"):
-                # IKEv1 rows print dst/src only; our own addresses tell which end is remote.
-                parsed[key] = parsers[key](text, problems=problems, local_addresses=_own_addresses(parsed))
-            else:
-                parsed[key] = parsers[key](text, problems=problems)
+            parsed[key] = routes[key].parse(text, problems=problems, **{k: context[k] for k in routes[key].context})
         except UnsupportedCommand:
             facts["unsupported_commands"].append(COMMAND_OF[key])
         except ParseError as exc:
@@ -163,7 +147,7 @@ def build_facts(
         }
     )
     if second_poll and poll_interval > 0:
-        facts["drop_rate"] = _drop_rate(facts, second_poll, poll_interval, parsers)
+        facts["drop_rate"] = _drop_rate(facts, second_poll, poll_interval, routes)
     return facts
 
 
@@ -187,7 +171,7 @@ def invalid_spi_packets(qfp_drops: Optional[Mapping[str, Any]], ipsec_drops: Opt
 
 
 def _drop_rate(facts: Dict[str, Any], second: Mapping[str, Optional[str]], interval: float,
-               parsers: Mapping[str, Callable[..., Any]]) -> Optional[Dict[str, Any]]:
+               routes: Mapping[str, Route]) -> Optional[Dict[str, Any]]:
     before = invalid_spi_packets(facts.get("qfp_drops"), facts.get("qfp_ipsec_drops"))
     after_parsed: Dict[str, Any] = {}
     for key in POLL_KEYS:
@@ -195,7 +179,7 @@ def _drop_rate(facts: Dict[str, Any], second: Mapping[str, Optional[str]], inter
         if text is None or is_unsupported(text):
             continue
         try:
-            after_parsed[key] = parsers[key](text)
+            after_parsed[key] = routes[key].parse(text)
         except ParseError:
             continue
     after = invalid_spi_packets(after_parsed.get("qfp_drops"), after_parsed.get("qfp_ipsec_drops"))

@@ -26,9 +26,8 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
     normalize_addr,
     parse_spi,
+    spi_hex,
 )
-
-STATUSES = ("persistent", "transient", "foreign")
 
 _NEEDED = ("host", "src", "dst", "spi", "prot")
 
@@ -173,10 +172,16 @@ def _column_keys(items: List[Any]) -> Optional[List[tuple]]:
     return keys
 
 
-def _valid_events(events: Any) -> List[tuple]:
-    """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised."""
+def _valid_events(events: Any, checked: bool = False) -> List[tuple]:
+    """(host, src, dst, spi, prot, time, epoch, sequence) per event, validated and normalised.
+
+    A list of events as parse_events makes them is checked a column at a time (_column_keys); else an
+    event of parse_events' value types, in range, with addresses already seen is taken as it is; any
+    other goes through _event_key's checks, which give the same key or name what is wrong.
+    ``checked``: every event through _event_key (tests check that all three read alike).
+    """
     items = _check_events(events)
-    keys = _column_keys(items)
+    keys = None if checked else _column_keys(items)
     if keys is not None:
         return keys
     norm = _Normaliser()
@@ -186,7 +191,7 @@ def _valid_events(events: Any) -> List[tuple]:
     out: List[tuple] = []
     append = out.append
     for index, ev in enumerate(items, 1):
-        if ev.__class__ is dict:
+        if ev.__class__ is dict and not checked:
             try:
                 key = fields(ev)
             except KeyError:
@@ -200,7 +205,7 @@ def _valid_events(events: Any) -> List[tuple]:
                         key = (key[0], src, dst) + key[3:]
                     append(key)
                     continue
-        elif not isinstance(ev, Mapping):
+        elif ev.__class__ is not dict and not isinstance(ev, Mapping):
             raise ParseError("event %d is %s, not a dict" % (index, type(ev).__name__))
         append(_event_key(ev, index, norm))
     return out
@@ -350,47 +355,48 @@ def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int
             group.append(key)
 
     flows: List[Dict[str, Any]] = []
-    append = flows.append
     for (host, src, dst, spi), members in groups.items():
-        count = len(members)
-        if count == 1:
+        if len(members) == 1:
             # most flows: one message (a rekey race)
-            key = members[0]
-            first_epoch = last_epoch = key[6]
-            if first_epoch is None:
-                first_seen = last_seen = span = None
-            else:
-                first_seen = last_seen = key[5]
-                span = 0.0
+            epoch, when = members[0][6], members[0][5]
+            cal = None if epoch is None or when is None else (epoch, when, epoch, when)
+            up = (epoch, epoch) if cal is None and epoch is not None else None
         else:
             calendar = [k for k in members if k[6] is not None and k[5] is not None]
-            timed = calendar or [k for k in members if k[6] is not None]
-            if len(timed) == 1:
-                first_seen = last_seen = timed[0][5]
-                first_epoch = last_epoch = timed[0][6]
-                span = 0.0
-            elif timed:
-                first = min(timed, key=_EPOCH)
-                last = max(timed, key=_EPOCH)
-                first_seen, last_seen = first[5], last[5]
-                first_epoch, last_epoch = first[6], last[6]
-                span = float(last_epoch - first_epoch)
-            else:
-                first_seen = last_seen = first_epoch = last_epoch = span = None
-        status = flow_status(src, count, span, peer_set, min_repeats, min_span)
-        append({
-            "host": host,
-            "src": src,
-            "dst": dst,
-            "prot": members[0][4],
-            "spi": spi,
-            "spi_hex": "0x%08X" % spi,
-            "count": count,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
-            "first_epoch": first_epoch,
-            "last_epoch": last_epoch,
-            "span_seconds": span,
-            "status": status,
-        })
+            uptimes = None if calendar else [k[6] for k in members if k[6] is not None]
+            cal = up = None
+            if calendar:
+                first, last = min(calendar, key=_EPOCH), max(calendar, key=_EPOCH)
+                cal = (first[6], first[5], last[6], last[5])
+            elif uptimes:
+                up = (min(uptimes), max(uptimes))
+        times = flow_times(cal, up)
+        status = flow_status(src, len(members), times[4], peer_set, min_repeats, min_span)
+        flows.append(flow_record(host, src, dst, members[0][4], spi, len(members), times, status))
     return flows
+
+
+def flow_times(cal: Optional[tuple], up: Optional[tuple]) -> tuple:
+    """The span rule: (first_seen, last_seen, first_epoch, last_epoch, span_seconds) of a flow.
+
+    ``cal``: (first epoch, its time, last epoch, its time) of the messages with a calendar stamp, or None;
+    ``up``: (lowest, highest) epoch of those with an uptime only, or None. A flow whose messages mix the
+    two (the clock was set after boot) measures its span on the calendar stamps only: the two scales
+    cannot be compared. No stamp at all: everything None.
+    """
+    if cal is not None:
+        return cal[1], cal[3], cal[0], cal[2], float(cal[2] - cal[0])
+    if up is not None:
+        return None, None, up[0], up[1], float(up[1] - up[0])
+    return None, None, None, None, None
+
+
+def flow_record(host: Any, src: str, dst: str, prot: int, spi: int, count: int, times: tuple,
+                status: str) -> Dict[str, Any]:
+    """A flow as build_flows returns it (and the EDA event source raises it); ``times`` from flow_times."""
+    first_seen, last_seen, first_epoch, last_epoch, span = times
+    return {
+        "host": host, "src": src, "dst": dst, "prot": prot, "spi": spi, "spi_hex": spi_hex(spi), "count": count,
+        "first_seen": first_seen, "last_seen": last_seen, "first_epoch": first_epoch, "last_epoch": last_epoch,
+        "span_seconds": span, "status": status,
+    }

@@ -15,7 +15,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import READY_STATES
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, ff_symptom
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, spi_top_byte_ff
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import COMMAND_OF
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.history import CALENDAR_EPOCH, check_episode, duration_text
@@ -212,7 +212,7 @@ def pair_hints(episode: Any, receiver_facts: Any = None, sender_facts: Any = Non
         found.append(_hint("lifetime_mismatch", "both", "the IPsec SA lifetimes differ: %d s on the receiver, %d s on "
                            "the sender; the two ends re-key at different times" % (ours, theirs),
                            receiver_sec=ours, sender_sec=theirs))
-    if ff_symptom(ep["spi"]):
+    if spi_top_byte_ff(ep["spi"]):
         found.append(_hint("spi_top_byte_ff", "sender", "SPI %s starts with 0xFF: matches the symptom of %s (ESP "
                            "packets whose SPI starts with 0xFF dropped as invalid SPI); not a diagnosis"
                            % (spi_hex(ep["spi"]), BUG_FF), spi=ep["spi"], bug=BUG_FF))

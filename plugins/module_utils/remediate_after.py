@@ -5,8 +5,8 @@
 
 A clear is matched to its action by (scope, peer), never by the command text: the text depends on
 options (``vrf``/``fvrf``) and on the module's version. The sa_clear module returns one result per
-peer (``results: [{peer, command, ok|changed, ...}]``); a result without per-peer entries (an older
-module) counts for every peer it was asked to clear: done when the task succeeded, failed otherwise.
+peer (``results: [{peer, command, ok|changed, ...}]``); a peer it was asked to clear but gave no entry
+for was not cleared.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CLEAR_SCOPE_OF_ACTION
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import maybe_addr
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import outbound_towards, sa_spis
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.remediate import CLEAR_ACTIONS, state_key
 
@@ -72,13 +72,9 @@ def _answers(clears: List[Any]) -> Tuple[Dict[Tuple[Optional[str], Optional[str]
             answered = {maybe_addr(str(i.get("peer"))) for i in per_peer}
             for peer in asked:
                 addr = maybe_addr(peer)
-                if addr in answered:
-                    continue
-                if per_peer or task.get("failed"):
+                if addr not in answered:
+                    # No answer for this peer is no evidence it was cleared, whatever the task's status.
                     answers[(scope, addr)] = (False, msg or "not attempted")
-                else:
-                    # An older module without per-peer results: it fails the task when any peer fails.
-                    answers[(scope, addr)] = (True, "cleared")
     return answers, failure
 
 
@@ -90,6 +86,11 @@ def outcomes(actions: List[Mapping[str, Any]], knob: Optional[Mapping[str, Any]]
     Nothing half-done is called done: a clear is ``done`` only when the router answered it without
     an error.
     """
+    if isinstance(actions, (str, bytes, Mapping)):
+        actions = [actions]
+    for index, action in enumerate(actions, 1):
+        if not isinstance(action, Mapping):
+            raise ParseError("action %d is %s, not a dict" % (index, type(action).__name__))
     answers, failure = _answers(list(clears or []))
     out = []
     for action in actions:

@@ -132,7 +132,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import (
     more_flash_file,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, is_unsupported
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response
 
 NAME = "netops.ipsec_spi.capture_fetch"
 # Spaces and tabs only: `\s` under MULTILINE would cross blank lines (quadratic on a file of newlines).

@@ -186,7 +186,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet im
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.grammar import check_applet
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.policy import capture_policy_problems
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CAPTURE_LOG, applet_section, is_plain_name
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import normalize_response
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.device import normalize_response
 
 NAME = "netops.ipsec_spi.eem_applet"
 

@@ -131,6 +131,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.captured_files im
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER, POLL_KEYS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import build_facts
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import check_options
 
 ALWAYS = ("version", "clock")
 
@@ -167,10 +168,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["min_repeats"] < 1:
-        module.fail_json(msg="netops.ipsec_spi.spi_facts: min_repeats must be at least 1, got %d" % params["min_repeats"])
-    if params["min_span"] < 0 or params["poll_interval"] < 0:
-        module.fail_json(msg="netops.ipsec_spi.spi_facts: min_span and poll_interval cannot be negative")
+    try:
+        check_options(None, params["min_repeats"], params["min_span"])
+    except ParseError as exc:
+        module.fail_json(msg="netops.ipsec_spi.spi_facts: %s" % exc)
+    if params["poll_interval"] < 0:
+        module.fail_json(msg="netops.ipsec_spi.spi_facts: poll_interval cannot be negative")
     wanted = set(params["gather"]) | set(ALWAYS)
     host = params["host"]
     second = None

@@ -34,7 +34,7 @@ description:
   - O(step=history) records this run's desync episodes (and, with O(record_actions), the remediation's actions
     and their verified outcomes) from O(assessments), reads the window back and returns the recurring pairs
     (C(RECURRING_DESYNC)), each pair's timeline, root-cause hints from this run's facts, the proposed capture and
-    the fleet trend (docs/recurrence.md), for the report role's C(ipsec_spi_report_history). Idempotent: the same
+    the fleet trend (docs/recurrence.md), for the report role's C(ipsec_spi_report_history). Idempotent, so the same
     episode recorded twice is one episode. The result's size follows the recurring pairs, not the store.
 author:
   - netops.ipsec_spi maintainers (@netops)

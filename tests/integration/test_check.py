@@ -117,7 +117,7 @@ def test_secrets_never_reach_the_assessment(audited, lab):
 
 
 def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER as COMMANDS
 
     speed = lab.clock()["speed"]
     lab.set_speed(0)

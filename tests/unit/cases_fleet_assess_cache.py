@@ -74,12 +74,32 @@ def test_a_corrupt_file_is_the_plugins_error(cache, tmp_path):
         _reader(cache)("r4")
 
 
-def test_another_layout_is_read_by_the_plugin(tmp_path):
+def test_another_layout_is_read_by_the_plugin_and_said(tmp_path, monkeypatch):
+    from ansible_collections.netops.ipsec_spi.plugins.action import fleet_assess
+
     class Plain:
         def get(self, key):
             return {"ipsec_spi": {"host": key}}
 
+    warnings = []
+    monkeypatch.setattr(fleet_assess.display, "warning", warnings.append)
     assert _reader(Plain())("r5") == {"ipsec_spi": {"host": "r5"}}
+    assert len(warnings) == 1 and "Plain is not wrapped" in warnings[0]
+
+
+@pytest.mark.parametrize("version", ["2.21.0", "3.0.0", "devel"])
+def test_an_unknown_ansible_core_reads_through_the_public_get_and_says_so(cache, tmp_path, monkeypatch, version):
+    # The wrapper is private to ansible-core: a release not known to lay it out the same never takes the
+    # fast path, and the run says why it is slower.
+    from ansible_collections.netops.ipsec_spi.plugins.action import fleet_assess
+
+    warnings = []
+    monkeypatch.setattr(fleet_assess.display, "warning", warnings.append)
+    cache.set("r6", FACTS)
+    read = _reader(cache, core_version=version)
+    assert read == cache.get and read("r6") == FACTS
+    assert len(warnings) == 1 and ("ansible-core %s is not a release" % version) in warnings[0]
+    assert _reader(cache) != cache.get and len(warnings) == 1  # this release: the fast path, no warning
 
 
 def test_a_corrupt_or_missing_entry_is_that_routers_reason(cache, tmp_path, monkeypatch):

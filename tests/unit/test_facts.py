@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import captured_files, commands, device
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import (
     RejectedCommand,
     build_facts,
@@ -22,16 +21,6 @@ LOG = ("000412: Nov 29 17:58:00.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: re
        "000413: Nov 29 17:59:10.123 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for "
        "destaddr=10.10.1.2, prot=50, spi=0x1DB73BBB(498547643), srcaddr=10.1.1.1, input interface=GigabitEthernet1\n")
 CONFIG = "hostname r\ncrypto map CMAP 10 ipsec-isakmp\n set peer 10.1.1.1\n"
-
-
-def test_the_pre_split_import_paths_still_work():
-    # eem_applet, capture_fetch, tests/integration and the golden pipeline import these from facts.
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import facts
-
-    assert facts.COMMANDS is commands.GATHER and facts.POLL_KEYS is commands.POLL_KEYS
-    assert facts.read_capture_dir is captured_files.read_capture_dir
-    assert facts.normalize_response is device.normalize_response
-    assert facts.RejectedCommand is device.RejectedCommand
 
 
 def test_rejected_essential_command_is_not_an_unsupported_one():

@@ -1,3 +1,5 @@
+import pytest
+
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import remediate_after as after
 
@@ -206,12 +208,15 @@ def test_outcomes_with_the_per_peer_changed_shape():
     assert [o["result"] for o in out] == ["done", "failed"] and out[1]["message"] == "% Invalid input"
 
 
-def test_outcomes_fall_back_to_the_old_module_keys():
+def test_outcomes_never_call_a_clear_done_without_its_peer_result():
+    # sa_clear answers per peer; a result without a peer's entry (no such module was ever published) is not
+    # evidence that the peer was cleared, whatever the task's status.
     acts = [dict(clear(), decision="run"), dict(clear(action="clear_session", peer="203.0.113.9"), decision="run")]
     ok = {"changed": True, "commands": ["clear crypto sa peer 10.0.0.1"], "invocation": {"module_args": {"peers": ["10.0.0.1"], "scope": "sa"}}}
     bad = {"failed": True, "msg": "no answer", "item": {"scope": "session", "peers": ["203.0.113.9"]}}
     out = after.outcomes(acts, None, [ok, bad], False)
-    assert [o["result"] for o in out] == ["done", "failed"] and out[1]["message"] == "no answer"
+    assert [o["result"] for o in out] == ["failed", "failed"]
+    assert [o["message"] for o in out] == ["not attempted", "no answer"]
 
 
 def test_outcomes_keep_scopes_apart():
@@ -252,3 +257,19 @@ def test_claim_counts_the_budget_again_under_the_lock():
     out = remediate.claim(todos, {"spoke": reading(fresh)}, other_slice, now=1010, cooldown=3600, run_id="job", max_clears=2)
     assert out["spoke"]["clear_sa"] == ["10.0.0.1"]
     assert "limit of 2" in out["spoke"]["actions"][1]["skip_reason"]
+
+
+def test_spi_outcomes_filter_wraps_the_core_and_names_itself():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.netops.ipsec_spi.plugins.filter.spi_outcomes import FilterModule, spi_outcomes
+
+    assert FilterModule().filters() == {"spi_outcomes": spi_outcomes}
+    acts = [dict(clear(), decision="run"), dict(clear(peer="10.0.0.9"), decision="skip", skip_reason="cool-down")]
+    out = spi_outcomes(acts, check_mode=True)
+    assert [(o["result"], o["message"]) for o in out] == [("would_run", "check mode: not sent"), ("skipped", "cool-down")]
+    result = {"changed": True, "results": [{"peer": "10.0.0.1", "ok": True, "response": ""}]}
+    assert spi_outcomes(acts[:1], clears=[result])[0]["result"] == "done"
+    # Bad input is named as such, never reported as a bug of the collection.
+    for bad in ([1], ["x"], "actions"):
+        with pytest.raises(AnsibleFilterError, match=r"^netops.ipsec_spi.spi_outcomes: action 1 is (int|str), not a dict$"):
+            spi_outcomes(bad)

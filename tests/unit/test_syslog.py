@@ -486,3 +486,12 @@ def test_ansible_doc(name):
     assert result.returncode == 0, result.stderr
     assert name in result.stdout and "RETURN VALUES" in result.stdout.upper()
     assert "[WARNING]" not in result.stderr
+
+
+def test_interface_after_other_text_is_read_on_both_paths():
+    # Found by test_fast_path_reads_as_the_thorough_path: the fast loop stopped at the ',' after srcaddr and
+    # gave no interface, where the thorough path reads the "input interface=" field behind the stray text.
+    line = ("000412: *Sep  2 13:27:57.707 UTC: %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid "
+            "spi for destaddr=10.10.1.2, prot=50, spi=0xB761863E(3076621886), srcaddr=10.1.1.1,7:04 input interface=Gi1")
+    events = parse_events(line + "\n" + line, year=2024)
+    assert [e["interface"] for e in events] == ["Gi1", "Gi1"]

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from hypothesis_profiles import examples
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import flows
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import build_flows
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import new_scanner, parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.fast import scan
 
 FAST = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -32,7 +34,7 @@ TOKENS = [
     "%CRYPTO-4-", "RECVD_PKT_INV_SPI", "RECV_PKT_INV_SPI", "RECV_D_PKT_INV_SPI", "PKT_INV_SPI", ": ", "destaddr=",
     "srcaddr=", "prot=", "spi=", ", ", "input interface=", "Sep  2 ", "13:27:57", ".707", " UTC", "*", "000413: ",
     "hub-1: ", "<189>", "\n", "\r\n", "2y10w", "7:04", "00:01:23", "0x", "(", ")", "10.0.0.1", "2001:db8::1", "::",
-    "2024 ", "Feb 29 ", "99", "999999999999", "\u00e9", "\u0663", "\x00", "1:" * 300, "destaddr=" * 50,
+    "2024 ", "Feb 29 ", "99", " extra", ", input interface=Tu0 x", "999999999999", "\u00e9", "\u0663", "\x00", "1:" * 300, "destaddr=" * 50,
 ]
 # Each Hypothesis example checks a batch of inputs mutated by a seeded
 # generator: 1,000 examples x 10 = 10,000 inputs per parser in a few seconds
@@ -236,3 +238,58 @@ def test_round_trip(batch):
         alone = parse_events(message, host="arg", year=2024)
         assert [{k: v for k, v in e.items() if k != "line"} for e in alone] == [
             {k: v for k, v in event.items() if k != "line"}]
+
+
+def both_paths(text, year):
+    """(events, problems) of the fast loop as parse_events runs it, and of every line forced down the thorough path."""
+    out = []
+    for thorough in (False, True):
+        problems = []
+        scanner = new_scanner("arg", year, problems, 1725300000.0)
+        scanner.thorough = thorough
+        scan(scanner, text, len(text), 1)
+        out.append((scanner.events, problems))
+    return out
+
+
+@settings(max_examples=examples(10000 // BATCH), **FAST)
+@given(st.integers(0, 2 ** 32), st.sampled_from([None, 2024]))
+def test_fast_path_reads_as_the_thorough_path(seed, year):
+    # The fast loop (shape plans, body cache) is only a shortcut: forcing every line through
+    # Scanner.slow must give the same events and the same problems.
+    rng = random.Random(seed)
+    for index in range(BATCH):
+        text = mutate(rng)
+        fast, thorough = both_paths(text, year)
+        assert fast == thorough, (seed, index, text)
+
+
+@settings(max_examples=examples(400), **FAST)
+@given(st.lists(messages(), min_size=1, max_size=4))
+def test_fast_path_reads_wellformed_logs_as_the_thorough_path(batch):
+    text = "\n".join(m[0] for m in batch)
+    fast, thorough = both_paths(text, 2024)
+    assert fast == thorough and fast[0]
+
+
+@settings(max_examples=examples(10000 // BATCH), **FAST)
+@given(st.integers(0, 2 ** 32))
+def test_flows_fast_path_reads_events_as_the_checked_path(seed):
+    # flows._valid_events takes events as parse_events makes them without the per-event checks; every event
+    # through _event_key's checks must give the same keys, or the same error.
+    rng = random.Random(seed)
+    for index in range(BATCH):
+        events = parse_events(mutate(rng), year=2024, now=1725300000.0)
+        mixed = event_list(rng)
+        if isinstance(mixed, list) and rng.randint(0, 1):
+            events = events + mixed
+            rng.shuffle(events)
+        elif not events:
+            events = mixed
+        got = []
+        for checked in (False, True):
+            try:
+                got.append(flows._valid_events(events, checked=checked))
+            except ParseError as exc:
+                got.append("ParseError: %s" % exc)
+        assert got[0] == got[1], (seed, index, events)

@@ -41,7 +41,12 @@ from sys import intern
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import flow_status
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.flows import (
+    check_options,
+    flow_record,
+    flow_status,
+    flow_times,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
 from ansible_collections.netops.ipsec_spi.extensions.eda.plugin_utils.invalid_spi_framing import (
     FrameError,
@@ -208,11 +213,7 @@ class _Flow(object):
         self.tier = 0
 
     def span(self) -> Optional[float]:
-        if self.cal is not None:
-            return float(self.cal[2] - self.cal[0])
-        if self.up is not None:
-            return float(self.up[1] - self.up[0])
-        return None
+        return flow_times(tuple(self.cal) if self.cal else None, tuple(self.up) if self.up else None)[4]
 
     def rank(self) -> int:
         """Eviction tier, lowest evicted first: untrusted before trusted, one message before two."""
@@ -493,30 +494,18 @@ class FlowTracker(object):
     def _event(self, key: tuple, flow: _Flow, host: Any, via: str, renotified: bool) -> Dict[str, Any]:
         receiver, src, dst, spi = key
         sender = self.hostmap.sender(src)
-        cal = flow.cal
-        first_epoch = cal[0] if cal else (flow.up[0] if flow.up else None)
-        last_epoch = cal[2] if cal else (flow.up[1] if flow.up else None)
+        times = flow_times(tuple(flow.cal) if flow.cal else None, tuple(flow.up) if flow.up else None)
         # The pair, as ansible-rulebook's limit (meta.hosts) and as the playbooks' ipsec_spi_targets:
         # inventory names only (HostMap), so a rulebook may pass them on as extra vars.
         targets = ",".join([receiver] + ([sender] if sender and sender != receiver else []))
-        data: Dict[str, Any] = {
-            "kind": "persistent_flow",
-            "host": host if inventory_name(host) or plain_address(host) else None,
+        data: Dict[str, Any] = {"kind": "persistent_flow"}
+        data.update(flow_record(host if inventory_name(host) or plain_address(host) else None, src, dst, flow.prot,
+                                spi, flow.count, times, "persistent"))
+        data.update({
             "receiver": receiver,
             "sender": sender,
-            "src": src,
-            "dst": dst,
-            "prot": flow.prot,
-            "spi": spi,
-            "spi_hex": "0x%08X" % spi,
-            "count": flow.count,
-            "first_seen": cal[1] if cal else None,
-            "last_seen": cal[3] if cal else None,
-            "first_epoch": first_epoch,
-            "last_epoch": last_epoch,
-            "span_seconds": None if flow.span() is None else round(flow.span(), 3),
+            "span_seconds": None if times[4] is None else round(times[4], 3),
             "arrival_span_seconds": round(flow.seen - flow.arrived, 3),
-            "status": "persistent",
             "clock_authoritative": flow.authoritative,
             "interface": flow.interface,
             "mnemonic": flow.mnemonic,
@@ -524,7 +513,7 @@ class FlowTracker(object):
             "trusted": flow.trusted,
             "via": via,
             "targets": targets,
-        }
+        })
         return {"ipsec_spi": data, "meta": {"hosts": targets}}
 
     # -- housekeeping -------------------------------------------------------------------------------
@@ -601,9 +590,15 @@ class PendingEvents(object):
 
 
 def check_settings(min_repeats: Any, min_span: Any, flow_ttl: Any, max_flows: Any, renotify_after: Any) -> Tuple:
-    """Validated (min_repeats, min_span, flow_ttl, max_flows, renotify_after); ValueError names the bad one."""
-    return (check_number(min_repeats, "min_repeats", 1, True), check_number(min_span, "min_span", 0, False),
-            check_number(flow_ttl, "flow_ttl", 1, False), check_number(max_flows, "max_flows", 1, True),
+    """Validated (min_repeats, min_span, flow_ttl, max_flows, renotify_after); ValueError names the bad one.
+
+    min_repeats and min_span are checked by the flows module (flows.check_options), as for build_flows.
+    """
+    try:
+        _peers, min_repeats, min_span = check_options(None, min_repeats, min_span)
+    except ParseError as exc:
+        raise ValueError("invalid_spi: %s" % exc) from None
+    return (min_repeats, float(min_span), check_number(flow_ttl, "flow_ttl", 1, False), check_number(max_flows, "max_flows", 1, True),
             check_number(renotify_after, "renotify_after", 0, False))
 
 

@@ -18,7 +18,13 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import desync
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.parse import check_capture_set, read_captures
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import BUG_FF, compile_waivers, ff_symptom, finding, settle
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
+    BUG_FF,
+    compile_waivers,
+    finding,
+    settle,
+    spi_top_byte_ff,
+)
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, maybe_addr, spi_hex
 
 BUG_NEW_SPI = "CSCvn31824"
@@ -155,7 +161,7 @@ def _group_findings(receiver: str, group: List[Dict[str, Any]], existing: List[M
             "CAPTURED_DESYNC", "warning",
             "INV_SPI %s from %s captured at %s (%d capture(s)): %s lacked the SPI; the sender's side was not "
             "captured, so the desync is not confirmed" % (label, src, hit["time"], len(group), receiver), src, **common))
-    if ff_symptom(spi) and not any(
+    if spi_top_byte_ff(spi) and not any(
             f.get("code") == "SPI_TOP_BYTE_FF" and label in str(f.get("message")) for f in existing):
         findings.append(_finding(
             "SPI_TOP_BYTE_FF", "warning",

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Capture files into snapshots, and ``dir flash:`` into a file table.
 
-Each command output of a capture block is read by the parser commands.py routes it
+Each command output of a capture block is read by the parser routes.py routes it
 to, so a capture is read exactly like a live gather. The capture_fetch module calls
 ``read_captures`` where the files arrive (in the worker, on the controller): what
 travels on to the evidence judge is parsed snapshots, not raw text.
@@ -16,7 +16,6 @@ import math
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ansible_collections.netops.ipsec_spi.plugins.module_utils import commands
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet import BEGIN, CMD_MARK, END
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     ParseError,
@@ -31,6 +30,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike impor
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.qfp import parse_qfp_ipsec_drops
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog import parse_events
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.routes import route
 
 KINDS = ("receiver", "twin")
 # A capture's own time stamp ($_event_pub_sec): seconds since 1970, at most the end of year 9999
@@ -42,12 +42,12 @@ _DIR_ROW_RE = re.compile(r"^[ \t]*[0-9]{1,12}[ \t]+([-drwx]{4,10})[ \t]+([0-9]{1
 _DIR_FREE_RE = re.compile(r"^[ \t]*([0-9]{1,20})[ \t]+bytes[ \t]+total[ \t]+\(([0-9]{1,20})[ \t]+bytes[ \t]+free\)")
 _FORMAT_RE = re.compile(r"^[0-9]{1,9}$")
 
-# Which snapshot key each routed parser fills (commands.route: command -> parser).
+# Which snapshot key each routed parser fills (routes.route: command -> parser).
 _SECTIONS = {
-    ("parsers.ipsec_sa", "parse_ipsec_sas"): "ipsec_sas",
-    ("parsers.ike", "parse_ike_sas"): "ike_sas",
-    ("parsers.qfp", "parse_qfp_ipsec_drops"): "qfp_ipsec_drops",
-    ("parsers.syslog", "parse_events"): "log_events",
+    parse_ipsec_sas: "ipsec_sas",
+    parse_ike_sas: "ike_sas",
+    parse_qfp_ipsec_drops: "qfp_ipsec_drops",
+    parse_events: "log_events",
 }
 LOG_LINES_KEPT = 200
 
@@ -226,7 +226,7 @@ def _header(snap: Dict[str, Any], key: str, value: str, lineno: int, problems: O
 
 def _section_of(command: str) -> Optional[str]:
     try:
-        return _SECTIONS.get(commands.route(command))
+        return _SECTIONS.get(route(command).parse)
     except ValueError:
         return None     # `show clock`, or a command no parser reads: kept in `commands` only
 

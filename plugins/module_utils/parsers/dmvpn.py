@@ -19,17 +19,13 @@ import re
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
-    collapsed_lines,
-    ParseError,
+    TableReader,
     TextInput,
-    UnsupportedCommand,
     as_lines,
-    is_unsupported,
+    check_supported,
+    collapsed_lines,
     cached_addr as maybe_addr,
-    problem,
 )
-
-MAX_LINE = 4096
 
 # Applied to whitespace-collapsed lines; ASCII digit classes ("\d" takes Arabic-Indic or fullwidth digits).
 _INTERFACE_RE = re.compile(r"^Interface: (\S+?),? (IPv4|IPv6) NHRP Details$")
@@ -42,7 +38,6 @@ _UNKNOWN_NBMA = "UNKNOWN"
 _NBMA_ALONE = "DMVPN NBMA address without its tunnel address line"
 # Nothing read yet for the current NBMA peer (None is a known-unknown NBMA: "UNKNOWN").
 _NO_NBMA = object()
-_PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
     r"^(?:Legend:|[A-Z][A-Z0-9]? - |# Ent|NHS Status:|UpDn Time|=+$|-+[ -]*$|Load for |Time source is |"
     r"No time source|T1 - |N - |C - )"
@@ -65,6 +60,114 @@ def _attributes(text: str) -> Optional[List[str]]:
     return out
 
 
+class _Reader(TableReader):
+    """Where the parse is: the interface and the NBMA peer whose rows are being read."""
+
+    def __init__(self, problems: Optional[list]) -> None:
+        super(_Reader, self).__init__("show dmvpn", problems, _PREAMBLE_RE)
+        self.peers: List[Dict[str, Any]] = []
+        self.interface: Optional[str] = None
+        self.af: Optional[str] = None
+        self.kind: Optional[str] = None
+        self.nbma: Any = _NO_NBMA
+        self.entries: Optional[int] = None
+        # A long NBMA address printed alone, its tunnel address still to come: (line number, text).
+        self.pending: Optional[tuple] = None
+
+    def flush(self) -> None:
+        """An NBMA address alone whose tunnel address line never came is reported."""
+        if self.pending:
+            self.problem(self.pending[0], _NBMA_ALONE, self.pending[1])
+        self.pending = None
+
+    def add(self, lineno: int, raw: str, tunnel: str, state: str, uptime: str, attrb: str) -> None:
+        tunnel_addr = maybe_addr(tunnel)
+        attributes = _attributes(attrb)
+        if tunnel_addr is None or attributes is None or not _UPTIME_RE.match(uptime):
+            self.problem(lineno, "DMVPN peer row not understood", raw)
+            return
+        self.peers.append({
+            "interface": self.interface, "af": self.af, "type": self.kind, "entries": self.entries,
+            "nbma": self.nbma, "tunnel_addr": tunnel_addr, "state": state, "uptime": uptime, "attrb": attrb,
+            "attributes": attributes, "static": "S" in attributes, "dynamic": "D" in attributes, "line": lineno,
+        })
+
+
+# -- line handlers: (reader, line number, raw line, collapsed line), True when the line was theirs ---------
+def _interface(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    match = _INTERFACE_RE.match(line)
+    if not match:
+        return False
+    r.flush()
+    r.interface, r.af = match.group(1), match.group(2)
+    r.kind, r.nbma, r.entries = None, _NO_NBMA, None
+    r.recognised = True
+    return True
+
+
+def _type(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    if not line.startswith("Type:"):
+        return False
+    match = _TYPE_RE.match(line)
+    if match:
+        r.kind = match.group(1)
+    else:
+        r.problem(lineno, "unreadable Type line", raw)
+    return True
+
+
+def _row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    """``# Ent NBMA tunnel state uptime attrb``, or a long NBMA address alone (``# Ent NBMA``)."""
+    if not (line[0].isdecimal() and line[0].isascii()) or r.interface is None:
+        return False
+    match = _ROW_RE.match(line)
+    if match:
+        r.flush()
+        r.entries = int(match.group(1))
+        r.nbma = None if match.group(2) == _UNKNOWN_NBMA else maybe_addr(match.group(2))
+        if r.nbma is None and match.group(2) != _UNKNOWN_NBMA:
+            r.nbma = _NO_NBMA
+            r.problem(lineno, "DMVPN peer NBMA address not understood", raw)
+        else:
+            r.add(lineno, raw, match.group(3), match.group(4), match.group(5), match.group(6))
+        return True
+    match = _NBMA_ONLY_RE.match(line)
+    if match and maybe_addr(match.group(2)) is not None:
+        r.flush()
+        r.nbma = maybe_addr(match.group(2))
+        r.entries = int(match.group(1))
+        r.pending = (lineno, raw)
+        return True
+    return False
+
+
+def _continuation(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    """``tunnel state uptime attrb``: another tunnel address of the NBMA peer above."""
+    match = _CONT_RE.match(line)
+    if not (match and r.interface is not None and maybe_addr(match.group(1)) is not None):
+        return False
+    if r.nbma is _NO_NBMA:
+        r.problem(lineno, "DMVPN peer row without an NBMA address", raw)
+        return True
+    r.add(lineno, raw, match.group(1), match.group(2), match.group(3), match.group(4))
+    r.pending = None
+    return True
+
+
+def _damaged(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    # Any Unicode digit makes a line row-like (so damage is reported); only ASCII ones are read.
+    if not (r.pending or (r.interface is not None and line[0].isdecimal())):
+        return False
+    r.problem(lineno, "DMVPN peer row not understood", raw)
+    r.pending = None
+    return True
+
+
+# Tried in this order on every line; a line none takes goes to TableReader.other (inside an
+# interface every other line is a legend or a header: "recognised" is already set there).
+_LINE_HANDLERS = (_interface, _type, _row, _continuation, _damaged)
+
+
 def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
     """Parse ``show dmvpn``; one dict per interface and peer tunnel address.
 
@@ -76,95 +179,14 @@ def parse_dmvpn(data: TextInput, problems: Optional[list] = None) -> List[Dict[s
     ``["D", "T2"]``), ``static`` / ``dynamic`` (bools from S / D), ``line``.
     """
     lines = as_lines(data, "dmvpn input")
-    if is_unsupported("\n".join(lines[:20])):
-        raise UnsupportedCommand("device does not support this command (show dmvpn)")
-    peers: List[Dict[str, Any]] = []
-    interface: Optional[str] = None
-    af: Optional[str] = None
-    kind: Optional[str] = None
-    nbma: Any = _NO_NBMA
-    entries: Optional[int] = None
-    # A long NBMA address printed alone, its tunnel address still to come: (line number, text).
-    pending: Optional[tuple] = None
-    recognised = False
-    first_unknown = None
-
-    def add(lineno: int, raw: str, tunnel: str, state: str, uptime: str, attrb: str) -> None:
-        tunnel_addr = maybe_addr(tunnel)
-        attributes = _attributes(attrb)
-        if tunnel_addr is None or attributes is None or not _UPTIME_RE.match(uptime):
-            problem(problems, lineno, "DMVPN peer row not understood", raw)
-            return
-        peers.append({
-            "interface": interface, "af": af, "type": kind, "entries": entries, "nbma": nbma,
-            "tunnel_addr": tunnel_addr, "state": state, "uptime": uptime, "attrb": attrb,
-            "attributes": attributes, "static": "S" in attributes, "dynamic": "D" in attributes,
-            "line": lineno,
-        })
-
-    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
-        match = _INTERFACE_RE.match(line)
-        if match:
-            if pending:
-                problem(problems, pending[0], _NBMA_ALONE, pending[1])
-            interface, af = match.group(1), match.group(2)
-            kind, nbma, entries, pending = None, _NO_NBMA, None, None
-            recognised = True
-            continue
-        if line.startswith("Type:"):
-            match = _TYPE_RE.match(line)
-            if match:
-                kind = match.group(1)
-            else:
-                problem(problems, lineno, "unreadable Type line", raw)
-            continue
-        # Any Unicode digit makes a line row-like (so damage is reported); only ASCII ones are read.
-        row_like = line[0].isdecimal()
-        if row_like and line[0].isascii():
-            match = _ROW_RE.match(line)
-            if match and interface is not None:
-                if pending:
-                    problem(problems, pending[0], _NBMA_ALONE, pending[1])
-                nbma = None if match.group(2) == _UNKNOWN_NBMA else maybe_addr(match.group(2))
-                entries = int(match.group(1))
-                pending = None
-                if nbma is None and match.group(2) != _UNKNOWN_NBMA:
-                    nbma = _NO_NBMA
-                    problem(problems, lineno, "DMVPN peer NBMA address not understood", raw)
-                    continue
-                add(lineno, raw, match.group(3), match.group(4), match.group(5), match.group(6))
-                continue
-            match = _NBMA_ONLY_RE.match(line)
-            if match and interface is not None and maybe_addr(match.group(2)) is not None:
-                if pending:
-                    problem(problems, pending[0], _NBMA_ALONE, pending[1])
-                nbma = maybe_addr(match.group(2))
-                entries = int(match.group(1))
-                pending = (lineno, raw)
-                continue
-        match = _CONT_RE.match(line)
-        if match and interface is not None and maybe_addr(match.group(1)) is not None:
-            if nbma is _NO_NBMA:
-                problem(problems, lineno, "DMVPN peer row without an NBMA address", raw)
-                continue
-            add(lineno, raw, match.group(1), match.group(2), match.group(3), match.group(4))
-            pending = None
-            continue
-        if pending or (interface is not None and row_like):
-            problem(problems, lineno, "DMVPN peer row not understood", raw)
-            pending = None
-            continue
-        if _PREAMBLE_RE.match(line):
-            recognised = True
-            continue
-        if interface is not None or _PROMPT_RE.match(line):
-            continue
-        if first_unknown is None:
-            first_unknown = (lineno, line)
-    if pending:
-        problem(problems, pending[0], _NBMA_ALONE, pending[1])
-    if not recognised and first_unknown is not None:
-        raise ParseError(
-            "input is not 'show dmvpn' output: line %d: %r" % (first_unknown[0], first_unknown[1][:80])
-        )
-    return peers
+    check_supported("\n".join(lines[:20]), "show dmvpn")
+    r = _Reader(problems)
+    for lineno, raw, line in collapsed_lines(lines, problems):
+        for handler in _LINE_HANDLERS:
+            if handler(r, lineno, raw, line):
+                break
+        else:
+            r.other(lineno, line)
+    r.flush()
+    r.finish()
+    return r.peers

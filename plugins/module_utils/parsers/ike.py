@@ -24,22 +24,19 @@ with ESP SPIs.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
-    ParseError,
+    TableReader,
     TextInput,
-    UnsupportedCommand,
     as_lines,
+    check_supported,
     collapsed_lines,
     is_ascii_digits,
-    is_unsupported,
     problem,
     cached_addr as maybe_addr,
     cached_subnet_prefix as subnet_prefix,
 )
-
-MAX_LINE = 4096
 
 # Applied to whitespace-collapsed lines; ASCII digit classes ("\\d" takes Arabic-Indic or fullwidth digits).
 _AF_RE = re.compile(r"^(IPv4|IPv6) Crypto (ISAKMP|IKEv2) SA$", re.IGNORECASE)
@@ -60,6 +57,7 @@ _V1_MULTI_STATE_RE = re.compile(r"^state: ([A-Z][A-Z0-9_]*) conn-id: ([0-9]+) st
 _V2_END_RE = re.compile(r"^(Local|Remote) ([^ /]+)/([0-9]+)$")
 _V2_SPI_RE = re.compile(r"^Local spi: ([0-9A-Fa-f]{1,16}) Remote spi: ([0-9A-Fa-f]{1,16})$")
 _DPD_RE = re.compile(r"^DPD configured for ([0-9]+) seconds, retry ([0-9]+)")
+_DPD_OFF_RE = re.compile(r"^DPD (?:disabled|not configured)")
 _LIFE_RE = re.compile(r"^Life/Active Time: ([0-9]+)/([0-9]+) sec")
 _SESSION_RE = re.compile(r"^CE id: ([0-9]+), Session-id: ([0-9]+)")
 _ENCR_RE = re.compile(r"^Encr: ([^,]+), keysize: ([0-9]+), PRF: ([^,]+), Hash: ([^,]+), DH Grp:([0-9]+)")
@@ -67,7 +65,6 @@ _ID_RE = re.compile(r"^(Local|Remote) id: (.+)$")
 _STATUS_DESC_RE = re.compile(r"^Status Description: (.+)$")
 _INITIATOR_RE = re.compile(r"^Initiator of SA : (Yes|No)$")
 _NAT_RE = re.compile(r"^NAT-T is (not )?detected")
-_PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _HEADER_RE = re.compile(
     r"^(?:dst src state conn-id (?:slot )?status|C-id Local Remote|Tunnel-id (?:Local|fvrf/ivrf)|Codes:|"
     r"Load for |Time source is |No time source|[A-Za-z]+ - |There are no |No IKE)",
@@ -75,22 +72,14 @@ _HEADER_RE = re.compile(
 )
 
 
-def _ikev2_row(tunnel_id: str, af: Optional[str], lineno: int) -> Dict[str, Any]:
-    return {
-        "version": "ikev2",
-        "af": af,
-        "tunnel_id": int(tunnel_id),
-        "local": None,
-        "local_port": None,
-        "remote": None,
-        "remote_port": None,
-        "fvrf": None,
-        "ivrf": None,
-        "state": None,
-        "status": None,
-        "dpd": None,
-        "line": lineno,
+def _ikev2(tunnel_id: str, af: Optional[str], lineno: int, **fields: Any) -> Dict[str, Any]:
+    row = {
+        "version": "ikev2", "af": af, "tunnel_id": int(tunnel_id), "local": None, "local_port": None,
+        "remote": None, "remote_port": None, "fvrf": None, "ivrf": None, "state": None, "status": None,
+        "dpd": None, "line": lineno,
     }
+    row.update(fields)
+    return row
 
 
 def _vrf(value: str) -> Optional[str]:
@@ -112,6 +101,146 @@ def _resolve_ends(row: Dict[str, Any], local_set: Optional[set]) -> None:
         row["local"], row["remote"] = row["dst"], row["src"]
     elif src_local and not dst_local:
         row["local"], row["remote"] = row["src"], row["dst"]
+
+
+class _Reader(TableReader):
+    """Where the parse is: the section's address family, the SA whose detail lines follow, and the
+    IPv6 ISAKMP SA or the remote subnets list being read over several lines."""
+
+    def __init__(self, problems: Optional[list], local_set: Optional[set]) -> None:
+        super(_Reader, self).__init__("show crypto isakmp sa' or 'show crypto ikev2 sa", problems, _HEADER_RE)
+        self.local_set = local_set
+        self.rows: List[Dict[str, Any]] = []
+        self.af: Optional[str] = None
+        self.current: Optional[Dict[str, Any]] = None
+        # An IPv6 ISAKMP SA being read over its dst/src/state lines: {"dst", "src", "line", "text", "bad"}.
+        self.multi: Optional[Dict[str, Any]] = None
+        # Inside "Remote subnets:" of an IKEv2 SA (detail): that SA.
+        self.subnets: Optional[Dict[str, Any]] = None
+
+    def add(self, row: Optional[Dict[str, Any]]) -> bool:
+        self.current = row
+        if row is not None:
+            self.rows.append(row)
+            self.recognised = True
+        return True
+
+
+# -- line handlers: each takes (reader, line number, raw line, collapsed line), True when the line was its --
+def _subnet(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    if r.subnets is None:
+        return False
+    prefix = subnet_prefix(line)
+    if prefix is not None:
+        r.subnets.setdefault("remote_subnets", []).append(prefix)
+        return True
+    if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
+        r.problem(lineno, "unreadable remote subnet", raw)
+        return True
+    r.subnets = None
+    return False
+
+
+def _multiline(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    piece = line.startswith(_MULTI_STARTS)
+    if r.multi is None and not piece:
+        return False
+    r.multi, row = _v1_multiline(r.multi, line, raw, lineno, r.af, r.problems)
+    if row is not None:
+        _resolve_ends(row, r.local_set)
+        return r.add(row)
+    return r.multi is not None or piece
+
+
+def _af_header(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    match = _AF_RE.match(line)
+    if not match:
+        return False
+    r.af = "IPv4" if match.group(1).lower() == "ipv4" else "IPv6"
+    r.current = None
+    r.recognised = True
+    return True
+
+
+def _ikev2_row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    match = _V2_ROW_RE.match(line)
+    if match:
+        local, remote = maybe_addr(match.group(2)), maybe_addr(match.group(4))
+        if local is None or remote is None:
+            r.problem(lineno, "IKEv2 row with an unreadable address", raw)
+            return r.add(None)
+        return r.add(_ikev2(match.group(1), r.af, lineno, local=local, local_port=int(match.group(3)), remote=remote,
+                            remote_port=int(match.group(5)), fvrf=_vrf(match.group(6)), ivrf=_vrf(match.group(7)),
+                            state=match.group(8), status=match.group(8)))
+    match = _V2_SHORT_ROW_RE.match(line)
+    if match and maybe_addr(match.group(2)) is None:
+        return r.add(_ikev2(match.group(1), r.af, lineno, fvrf=_vrf(match.group(2)), ivrf=_vrf(match.group(3)),
+                            state=match.group(4), status=match.group(4)))
+    return False
+
+
+def _ikev1_row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    match = _V1_ROW_RE.match(line)
+    if match:
+        dst, src = maybe_addr(match.group(1)), maybe_addr(match.group(2))
+        if dst is None or src is None:
+            r.problem(lineno, "ISAKMP SA row with an unreadable address", raw)
+            return r.add(None)
+        row = {
+            "version": "ikev1", "af": r.af, "dst": dst, "src": src, "local": None, "remote": None,
+            "state": match.group(3), "conn_id": int(match.group(4)), "status": match.group(5),
+            "deleted": bool(match.group(6)), "dpd": None, "line": lineno,
+        }
+        _resolve_ends(row, r.local_set)
+        return r.add(row)
+    if not line[0].isdecimal():
+        return False
+    match = _V1_DETAIL_ROW_RE.match(line)
+    detail = _v1_detail(match, r.af, lineno) if match else None
+    if detail is None:
+        r.problem(lineno, "ISAKMP SA detail row not understood" if match else "IKE SA row not understood", raw)
+    return r.add(detail)
+
+
+def _row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    """A table row: it starts with a number (IKEv1 C-id, IKEv2 tunnel id) or an address (IKEv1 dst)."""
+    first = line[0]
+    if not (first.isdecimal() or (first in "abcdefABCDEF:" and ":" in line[:40])):
+        return False
+    return _ikev2_row(r, lineno, raw, line) or _ikev1_row(r, lineno, raw, line)
+
+
+def _detail(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    """An attribute line of the SA read last."""
+    current = r.current
+    if current is None:
+        return False
+    if current["version"] == "ikev1":
+        match = _ENGINE_RE.match(line)
+        if match:
+            current["engine_conn_id"] = None if "?" in match.group(1) else match.group(1)
+        return bool(match)
+    if line == "Remote subnets:":
+        r.subnets = current
+        return True
+    if _ikev2_detail(current, line):
+        return True
+    match = _V2_END_RE.match(line)
+    if not match:
+        return False
+    addr = maybe_addr(match.group(2))
+    if addr is None:
+        r.problem(lineno, "IKEv2 %s address not understood" % match.group(1).lower(), raw)
+        return True
+    side = match.group(1).lower()
+    current[side] = addr
+    current[side + "_port"] = int(match.group(3))
+    return True
+
+
+# Tried in this order on every line (after _subnet and _multiline); a line none takes goes to TableReader.other.
+_LINE_HANDLERS = (_af_header, _row, _detail)
+_MULTI_STARTS = ("dst: ", "src: ", "state: ")
 
 
 def parse_ike_sas(
@@ -141,143 +270,29 @@ def parse_ike_sas(
     ``hash``, ``dh_group``.
     """
     lines = as_lines(data, "ike_sas input")
-    if is_unsupported("\n".join(lines[:20])):
-        raise UnsupportedCommand("device does not support this command (show crypto isakmp/ikev2 sa)")
+    check_supported("\n".join(lines[:20]), "show crypto isakmp/ikev2 sa")
     local_set = None
     if local_addresses is not None:
         if isinstance(local_addresses, str):
             local_addresses = [local_addresses]
         local_set = {a for a in (maybe_addr(x) if isinstance(x, str) else None for x in local_addresses) if a}
-    rows: List[Dict[str, Any]] = []
-    af: Optional[str] = None
-    current: Optional[Dict[str, Any]] = None
-    recognised = False
-    first_unknown = None
-    # An IPv6 ISAKMP SA being read over its dst/src/state lines: {"dst", "src", "line", "text"}.
-    multi: Optional[Dict[str, Any]] = None
-    # Inside "Remote subnets:" of an IKEv2 SA (detail): that SA.
-    subnets: Optional[Dict[str, Any]] = None
-    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
-        if subnets is not None:
-            prefix = subnet_prefix(line)
-            if prefix is not None:
-                subnets.setdefault("remote_subnets", []).append(prefix)
-                continue
-            if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
-                problem(problems, lineno, "unreadable remote subnet", raw)
-                continue
-            subnets = None
-        if multi is not None or line.startswith(("dst: ", "src: ", "state: ")):
-            multi, row = _v1_multiline(multi, line, raw, lineno, af, problems)
-            if row is not None:
-                _resolve_ends(row, local_set)
-                rows.append(row)
-                current = row
-                recognised = True
-            if row is not None or multi is not None or line.startswith(("dst: ", "src: ", "state: ")):
-                continue
-        match = _AF_RE.match(line)
-        if match:
-            af = "IPv4" if match.group(1).lower() == "ipv4" else "IPv6"
-            current = None
-            recognised = True
+    r = _Reader(problems, local_set)
+    for lineno, raw, line in collapsed_lines(lines, problems):
+        # The two multi-line readers only when one is open or the line starts one (most lines do not).
+        if r.subnets is not None and _subnet(r, lineno, raw, line):
             continue
-        first = line[0]
-        if first.isdecimal() or (first in "abcdefABCDEF:" and ":" in line[:40]):
-            match = _V2_ROW_RE.match(line)
-            if match:
-                local, remote = maybe_addr(match.group(2)), maybe_addr(match.group(4))
-                if local is None or remote is None:
-                    problem(problems, lineno, "IKEv2 row with an unreadable address", raw)
-                    current = None
-                    continue
-                current = _ikev2_row(match.group(1), af, lineno)
-                current.update(
-                    local=local, local_port=int(match.group(3)), remote=remote, remote_port=int(match.group(5)),
-                    fvrf=_vrf(match.group(6)), ivrf=_vrf(match.group(7)),
-                    state=match.group(8), status=match.group(8),
-                )
-                rows.append(current)
-                recognised = True
-                continue
-            match = _V2_SHORT_ROW_RE.match(line)
-            if match and maybe_addr(match.group(2)) is None:
-                current = _ikev2_row(match.group(1), af, lineno)
-                current.update(fvrf=_vrf(match.group(2)), ivrf=_vrf(match.group(3)),
-                               state=match.group(4), status=match.group(4))
-                rows.append(current)
-                recognised = True
-                continue
-            match = _V1_ROW_RE.match(line)
-            if match:
-                dst, src = maybe_addr(match.group(1)), maybe_addr(match.group(2))
-                if dst is None or src is None:
-                    problem(problems, lineno, "ISAKMP SA row with an unreadable address", raw)
-                    current = None
-                    continue
-                current = {
-                    "version": "ikev1", "af": af, "dst": dst, "src": src, "local": None, "remote": None,
-                    "state": match.group(3), "conn_id": int(match.group(4)), "status": match.group(5),
-                    "deleted": bool(match.group(6)), "dpd": None, "line": lineno,
-                }
-                _resolve_ends(current, local_set)
-                rows.append(current)
-                recognised = True
-                continue
-            match = _V1_DETAIL_ROW_RE.match(line)
-            if match and first.isdecimal():
-                row = _v1_detail(match, af, lineno)
-                if row is None:
-                    problem(problems, lineno, "ISAKMP SA detail row not understood", raw)
-                    current = None
-                else:
-                    current = row
-                    rows.append(row)
-                    recognised = True
-                continue
-            if first.isdecimal():
-                problem(problems, lineno, "IKE SA row not understood", raw)
-                current = None
-                continue
-        if current is not None and current["version"] == "ikev2":
-            if line == "Remote subnets:":
-                subnets = current
-                continue
-            if _ikev2_detail(current, line):
-                continue
-            match = _V2_END_RE.match(line)
-            if match:
-                addr = maybe_addr(match.group(2))
-                if addr is None:
-                    problem(problems, lineno, "IKEv2 %s address not understood" % match.group(1).lower(), raw)
-                    continue
-                side = match.group(1).lower()
-                current[side] = addr
-                current[side + "_port"] = int(match.group(3))
-                continue
-        if current is not None and current["version"] == "ikev1":
-            match = _ENGINE_RE.match(line)
-            if match:
-                current["engine_conn_id"] = None if "?" in match.group(1) else match.group(1)
-                continue
-        if _HEADER_RE.match(line):
-            recognised = True
+        if (r.multi is not None or line.startswith(_MULTI_STARTS)) and _multiline(r, lineno, raw, line):
             continue
-        if current is not None or recognised:
-            # Other detail lines (fragmentation, SGT, remote subnets...) carry nothing we use.
-            continue
-        if _PROMPT_RE.match(line):
-            continue
-        if first_unknown is None:
-            first_unknown = (lineno, line)
-    if multi is not None:
-        problem(problems, multi["line"], "ISAKMP SA without its src and state lines", multi["text"])
-    if not recognised and first_unknown is not None:
-        raise ParseError(
-            "input is not 'show crypto isakmp sa' or 'show crypto ikev2 sa' output: line %d: %r"
-            % (first_unknown[0], first_unknown[1][:80])
-        )
-    return rows
+        for handler in _LINE_HANDLERS:
+            if handler(r, lineno, raw, line):
+                break
+        else:
+            # Other detail lines (fragmentation, SGT...) carry nothing we use.
+            r.other(lineno, line)
+    if r.multi is not None:
+        r.problem(r.multi["line"], "ISAKMP SA without its src and state lines", r.multi["text"])
+    r.finish()
+    return r.rows
 
 
 def _v1_detail(match: "re.Match[str]", af: Optional[str], lineno: int) -> Optional[Dict[str, Any]]:
@@ -357,53 +372,37 @@ def _v1_multiline(multi: Optional[Dict[str, Any]], line: str, raw: str, lineno: 
     }
 
 
+def _dpd(row: Dict[str, Any], match: "re.Match[str]") -> None:
+    row["dpd_interval"] = int(match.group(1))
+    row["dpd_retry"] = int(match.group(2))
+    # "DPD configured for 0 seconds" is how IOS prints DPD switched off.
+    row["dpd"] = row["dpd_interval"] > 0
+
+
+def _encr(row: Dict[str, Any], match: "re.Match[str]") -> None:
+    row.update(encr=match.group(1), keysize=int(match.group(2)), prf=match.group(3), hash=match.group(4),
+               dh_group=int(match.group(5)))
+
+
+# IKEv2 detail lines: pattern -> what the line sets on its SA.
+_IKEV2_DETAIL: Tuple[Tuple["re.Pattern[str]", Callable[[Dict[str, Any], "re.Match[str]"], None]], ...] = (
+    (_V2_SPI_RE, lambda row, m: row.update(ike_spi_local=m.group(1).upper(), ike_spi_remote=m.group(2).upper())),
+    (_DPD_RE, _dpd),
+    (_DPD_OFF_RE, lambda row, m: row.update(dpd=False)),
+    (_LIFE_RE, lambda row, m: row.update(lifetime=int(m.group(1)), active_time=int(m.group(2)))),
+    (_SESSION_RE, lambda row, m: row.update(session_id=int(m.group(2)))),
+    (_ENCR_RE, _encr),
+    (_ID_RE, lambda row, m: row.update({m.group(1).lower() + "_id": m.group(2)})),
+    (_STATUS_DESC_RE, lambda row, m: row.update(status_description=m.group(1))),
+    (_INITIATOR_RE, lambda row, m: row.update(initiator=m.group(1) == "Yes")),
+    (_NAT_RE, lambda row, m: row.update(nat_t=m.group(1) is None)),
+)
+
+
 def _ikev2_detail(row: Dict[str, Any], line: str) -> bool:
-    match = _V2_SPI_RE.match(line)
-    if match:
-        row["ike_spi_local"] = match.group(1).upper()
-        row["ike_spi_remote"] = match.group(2).upper()
-        return True
-    match = _DPD_RE.match(line)
-    if match:
-        row["dpd_interval"] = int(match.group(1))
-        row["dpd_retry"] = int(match.group(2))
-        # "DPD configured for 0 seconds" is how IOS prints DPD switched off.
-        row["dpd"] = row["dpd_interval"] > 0
-        return True
-    if line.startswith("DPD disabled") or line.startswith("DPD not configured"):
-        row["dpd"] = False
-        return True
-    match = _LIFE_RE.match(line)
-    if match:
-        row["lifetime"] = int(match.group(1))
-        row["active_time"] = int(match.group(2))
-        return True
-    match = _SESSION_RE.match(line)
-    if match:
-        row["session_id"] = int(match.group(2))
-        return True
-    match = _ENCR_RE.match(line)
-    if match:
-        row["encr"] = match.group(1)
-        row["keysize"] = int(match.group(2))
-        row["prf"] = match.group(3)
-        row["hash"] = match.group(4)
-        row["dh_group"] = int(match.group(5))
-        return True
-    match = _ID_RE.match(line)
-    if match:
-        row[match.group(1).lower() + "_id"] = match.group(2)
-        return True
-    match = _STATUS_DESC_RE.match(line)
-    if match:
-        row["status_description"] = match.group(1)
-        return True
-    match = _INITIATOR_RE.match(line)
-    if match:
-        row["initiator"] = match.group(1) == "Yes"
-        return True
-    match = _NAT_RE.match(line)
-    if match:
-        row["nat_t"] = match.group(1) is None
-        return True
+    for pattern, apply in _IKEV2_DETAIL:
+        match = pattern.match(line)
+        if match:
+            apply(row, match)
+            return True
     return False

@@ -23,17 +23,14 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
-    ParseError,
+    MAX_LINE,
     TextInput,
     UnsupportedCommand,
     as_lines,
     is_unsupported,
+    not_this_output,
     problem,
 )
-
-# No IOS table line comes near this; longer lines are refused before any
-# regular expression sees them, which bounds the work per line.
-MAX_LINE = 4096
 
 # Lines that may precede or follow a table: the prompt with the command,
 # the CPU-load and clock preambles some capture tools add.
@@ -62,13 +59,6 @@ def _unsupported(text_lines: List[str], command: str) -> None:
         raise UnsupportedCommand(
             "device does not support this command (%s): %s" % (command, first[:120])
         )
-
-
-def _not_this_output(lineno: int, line: str, command: str) -> ParseError:
-    return ParseError(
-        "input is not '%s' output: line %d is neither a table row nor a header: %r"
-        % (command, lineno, line.strip()[:80])
-    )
 
 
 def _parse_table(data: TextInput, what: str, command: str, problems: Optional[list], row_re: Any, header_re: Any,
@@ -105,7 +95,7 @@ def _parse_table(data: TextInput, what: str, command: str, problems: Optional[li
         if first_unknown is None:
             first_unknown = (lineno, line)
     if not recognised and first_unknown is not None:
-        raise _not_this_output(first_unknown[0], first_unknown[1], command)
+        raise not_this_output(command, first_unknown[0], first_unknown[1].strip())
     return result
 
 

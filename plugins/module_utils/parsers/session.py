@@ -10,21 +10,17 @@ Used to know a router's peers (domain notes, section 4 rule 3): a session's
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
-    collapsed_lines,
-    ParseError,
+    TableReader,
     TextInput,
-    UnsupportedCommand,
     as_lines,
-    is_unsupported,
+    check_supported,
+    collapsed_lines,
     cached_addr as maybe_addr,
-    problem,
     cached_subnet_prefix as subnet_prefix,
 )
-
-MAX_LINE = 4096
 
 _INTERFACE_RE = re.compile(r"^Interface: (\S+)$")
 # Applied to whitespace-collapsed lines. ASCII digit classes: "\d" takes Arabic-Indic or fullwidth digits.
@@ -48,7 +44,6 @@ _SIMPLE_KEYS = {
     "Desc": "description",
     "Session ID": "session_id",
 }
-_PROMPT_RE = re.compile(r"^[A-Za-z0-9._()-]+[#>] ?(?:(?:sh|show)\b|$)", re.IGNORECASE)
 _PREAMBLE_RE = re.compile(
     r"^(?:Crypto session current status|Code: |[A-Z] - |Load for |Time source is |No time source)"
 )
@@ -66,6 +61,149 @@ def _ike_sa(version: str, local: str, local_port: str, remote: str, remote_port:
     }
 
 
+class _Reader(TableReader):
+    """Where the parse is: the session being read, an IKE SA line waiting for its wrapped remote end,
+    the IKE SA whose remote subnets follow."""
+
+    def __init__(self, problems: Optional[list]) -> None:
+        super(_Reader, self).__init__("show crypto session", problems, _PREAMBLE_RE)
+        self.sessions: List[Dict[str, Any]] = []
+        self.current: Dict[str, Any] = {}
+        # An IKE SA line whose remote end wrapped onto the next line: (line number, text, version, local, port).
+        self.wrapped: Optional[tuple] = None
+        # Inside "Remote subnets:": the IKE SA the value lines belong to (or {} when there is none).
+        self.subnets: Optional[Dict[str, Any]] = None
+
+
+# -- handlers of the lines inside a session: (reader, line number, raw line, collapsed line, keyword) --------
+def _simple(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    if line.startswith(key + ": ") and key != "Session ID":
+        r.current[_SIMPLE_KEYS[key]] = _none(line[len(key) + 2:].strip())
+
+
+def _status(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _STATUS_RE.match(line)
+    if match:
+        r.current["status"] = match.group(1)
+    else:
+        r.problem(lineno, "unreadable session status", raw)
+
+
+def _peer(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _PEER_RE.match(line)
+    addr = maybe_addr(match.group(1)) if match else None
+    if match is None or addr is None:
+        r.problem(lineno, "unreadable peer line", raw)
+        return
+    r.current.update(peer=addr, peer_port=int(match.group(2)), fvrf=_none(match.group(3) or ""),
+                     ivrf=_none(match.group(4) or ""))
+
+
+def _ike_sa_line(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _IKE_SA_RE.match(line)
+    local = maybe_addr(match.group(2)) if match else None
+    remote = maybe_addr(match.group(4)) if match else None
+    if match is not None and local is not None and remote is not None:
+        r.current["ike_sas"].append(_ike_sa(match.group(1), local, match.group(3), remote, match.group(5),
+                                            match.group(6)))
+        return
+    match = _IKE_SA_LOCAL_RE.match(line)
+    local = maybe_addr(match.group(2)) if match else None
+    if match is not None and local is not None:
+        r.wrapped = (lineno, raw, match.group(1), local, match.group(3))
+    else:
+        r.problem(lineno, "unreadable IKE SA line", raw)
+
+
+def _remote_subnets(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    if line == "Remote subnets:":
+        r.subnets = r.current["ike_sas"][-1] if r.current["ike_sas"] else {}
+
+
+def _capabilities(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _CAPS_RE.match(line)
+    if match and r.current["ike_sas"]:
+        r.current["ike_sas"][-1].update(capabilities=_none(match.group(1)), lifetime=match.group(3),
+                                        conn_id=int(match.group(2)) if match.group(2) else None)
+    else:
+        r.problem(lineno, "unreadable IKE SA capabilities line", raw)
+
+
+def _flow(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _FLOW_RE.match(line)
+    r.current["flows"].append({
+        "flow": match.group(1).strip() if match else "", "active_sas": None, "origin": None,
+        "pkts_decrypted": None, "drops_in": None, "pkts_encrypted": None, "drops_out": None,
+    })
+
+
+def _active(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    match = _ACTIVE_RE.match(line)
+    if match and r.current["flows"]:
+        flow = r.current["flows"][-1]
+        flow["active_sas"] = int(match.group(1))
+        flow["origin"] = match.group(2).strip()
+        r.current["active_sas"] += flow["active_sas"]
+    else:
+        r.problem(lineno, "unreadable Active SAs line", raw)
+
+
+def _counters(r: _Reader, lineno: int, raw: str, line: str, key: str) -> None:
+    inbound = key == "Inbound"
+    match = (_INBOUND_RE if inbound else _OUTBOUND_RE).match(line)
+    if match and r.current["flows"]:
+        flow = r.current["flows"][-1]
+        if inbound:
+            flow["pkts_decrypted"], flow["drops_in"] = int(match.group(1)), int(match.group(2))
+        else:
+            flow["pkts_encrypted"], flow["drops_out"] = int(match.group(1)), int(match.group(2))
+    else:
+        r.problem(lineno, "unreadable %s counters" % ("inbound" if inbound else "outbound"), raw)
+
+
+# The text before a line's first ':' -> its handler. Other lines inside a session (e.g. "Desc" variants,
+# IPv6 headers) carry nothing we use.
+_HANDLERS: Dict[str, Callable[[_Reader, int, str, str, str], None]] = dict(
+    {key: _simple for key in _SIMPLE_KEYS},
+    **{"Session status": _status, "Peer": _peer, "IKEv1 SA": _ike_sa_line, "IKEv2 SA": _ike_sa_line,
+       "IKE SA": _ike_sa_line, "Remote subnets": _remote_subnets, "Capabilities": _capabilities,
+       "IPSEC FLOW": _flow, "Active SAs": _active, "Inbound": _counters, "Outbound": _counters})
+
+
+def _continued(r: _Reader, lineno: int, raw: str, line: str) -> bool:
+    """Lines that continue the one before: an IKE SA's wrapped remote end, a remote subnet."""
+    if r.wrapped is not None:
+        wrapped, r.wrapped = r.wrapped, None
+        match = _IKE_SA_REMOTE_RE.match(line)
+        remote = maybe_addr(match.group(1)) if match else None
+        if match is not None and remote is not None and r.current:
+            r.current["ike_sas"].append(_ike_sa(wrapped[2], wrapped[3], wrapped[4], remote, match.group(2),
+                                                match.group(3)))
+            return True
+        r.problem(wrapped[0], "IKE SA without its remote line", wrapped[1])
+    if r.subnets is not None:
+        prefix = subnet_prefix(line)
+        if prefix is not None:
+            r.subnets.setdefault("remote_subnets", []).append(prefix)
+            return True
+        if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
+            r.problem(lineno, "unreadable remote subnet", raw)
+            return True
+        r.subnets = None
+    return False
+
+
+def _session_line(r: _Reader, lineno: int, raw: str, line: str) -> None:
+    key, colon, _rest = line.partition(":")
+    handler = _HANDLERS.get(key) if colon else None
+    if handler is not None and (handler is not _ike_sa_line or " SA: local " in line[:16]):
+        handler(r, lineno, raw, line, key)
+    elif " SA: local " in line[:16]:
+        _ike_sa_line(r, lineno, raw, line, key)
+    elif line.startswith("remote ") and _IKE_SA_REMOTE_RE.match(line):
+        r.problem(lineno, "IKE SA remote line without its local line", raw)
+
+
 def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> List[Dict[str, Any]]:
     """Parse ``show crypto session [detail]``.
 
@@ -80,144 +218,25 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
     over the flows), ``line``.
     """
     lines = as_lines(data, "crypto_sessions input")
-    if is_unsupported("\n".join(lines[:20])):
-        raise UnsupportedCommand("device does not support this command (show crypto session)")
-    sessions: List[Dict[str, Any]] = []
-    current: Optional[Dict[str, Any]] = None
-    first_unknown = None
-    recognised = False
-    # An IKE SA line whose remote end wrapped onto the next line: (line number, text, version, local, port).
-    wrapped: Optional[tuple] = None
-    # Inside "Remote subnets:": the IKE SA the value lines belong to (or {} when there is none).
-    subnets: Optional[Dict[str, Any]] = None
-    for lineno, raw, line in collapsed_lines(lines, problems, MAX_LINE):
-        if wrapped is not None:
-            match = _IKE_SA_REMOTE_RE.match(line)
-            remote = maybe_addr(match.group(1)) if match else None
-            if match is not None and remote is not None and current is not None:
-                current["ike_sas"].append(_ike_sa(wrapped[2], wrapped[3], wrapped[4], remote, match.group(2),
-                                                  match.group(3)))
-                wrapped = None
-                continue
-            problem(problems, wrapped[0], "IKE SA without its remote line", wrapped[1])
-            wrapped = None
-        if subnets is not None:
-            prefix = subnet_prefix(line)
-            if prefix is not None:
-                subnets.setdefault("remote_subnets", []).append(prefix)
-                continue
-            first = line.split(" ", 1)[0]
-            if maybe_addr(first.split("/", 1)[0]) is not None:
-                problem(problems, lineno, "unreadable remote subnet", raw)
-                continue
-            subnets = None
+    check_supported("\n".join(lines[:20]), "show crypto session")
+    r = _Reader(problems)
+    for lineno, raw, line in collapsed_lines(lines, problems):
+        if _continued(r, lineno, raw, line):
+            continue
         match = _INTERFACE_RE.match(line)
         if match:
-            current = {
+            r.current = {
                 "interface": match.group(1), "profile": None, "uptime": None, "status": None,
                 "peer": None, "peer_port": None, "fvrf": None, "ivrf": None, "phase1_id": None,
                 "description": None, "ike_sas": [], "flows": [], "active_sas": 0, "line": lineno,
             }
-            sessions.append(current)
-            recognised = True
-            continue
-        if current is None:
-            if _PREAMBLE_RE.match(line):
-                recognised = True
-            elif not _PROMPT_RE.match(line) and first_unknown is None:
-                first_unknown = (lineno, line)
-            continue
-        key, sep, value = line.partition(": ")
-        if sep and key in _SIMPLE_KEYS:
-            field = _SIMPLE_KEYS[key]
-            value = value.strip()
-            if field == "session_id":
-                continue
-            current[field] = _none(value)
-            continue
-        if line.startswith("Session status:"):
-            match = _STATUS_RE.match(line)
-            if match:
-                current["status"] = match.group(1)
-            else:
-                problem(problems, lineno, "unreadable session status", raw)
-            continue
-        if line.startswith("Peer:"):
-            match = _PEER_RE.match(line)
-            addr = maybe_addr(match.group(1)) if match else None
-            if match is None or addr is None:
-                problem(problems, lineno, "unreadable peer line", raw)
-                continue
-            current["peer"] = addr
-            current["peer_port"] = int(match.group(2))
-            current["fvrf"] = _none(match.group(3) or "")
-            current["ivrf"] = _none(match.group(4) or "")
-            continue
-        if " SA: local " in line[:16]:
-            match = _IKE_SA_RE.match(line)
-            local = maybe_addr(match.group(2)) if match else None
-            remote = maybe_addr(match.group(4)) if match else None
-            if match is not None and local is not None and remote is not None:
-                current["ike_sas"].append(_ike_sa(match.group(1), local, match.group(3), remote, match.group(5),
-                                                  match.group(6)))
-                continue
-            match = _IKE_SA_LOCAL_RE.match(line)
-            local = maybe_addr(match.group(2)) if match else None
-            if match is not None and local is not None:
-                wrapped = (lineno, raw, match.group(1), local, match.group(3))
-            else:
-                problem(problems, lineno, "unreadable IKE SA line", raw)
-            continue
-        if line.startswith("remote ") and _IKE_SA_REMOTE_RE.match(line):
-            problem(problems, lineno, "IKE SA remote line without its local line", raw)
-            continue
-        if line == "Remote subnets:":
-            subnets = current["ike_sas"][-1] if current["ike_sas"] else {}
-            continue
-        if line.startswith("Capabilities:"):
-            match = _CAPS_RE.match(line)
-            if match and current["ike_sas"]:
-                sa = current["ike_sas"][-1]
-                sa["capabilities"] = _none(match.group(1))
-                sa["conn_id"] = int(match.group(2)) if match.group(2) else None
-                sa["lifetime"] = match.group(3)
-            else:
-                problem(problems, lineno, "unreadable IKE SA capabilities line", raw)
-            continue
-        if line.startswith("IPSEC FLOW:"):
-            match = _FLOW_RE.match(line)
-            current["flows"].append({
-                "flow": match.group(1).strip() if match else "", "active_sas": None, "origin": None,
-                "pkts_decrypted": None, "drops_in": None, "pkts_encrypted": None, "drops_out": None,
-            })
-            continue
-        if line.startswith("Active SAs:"):
-            match = _ACTIVE_RE.match(line)
-            if match and current["flows"]:
-                flow = current["flows"][-1]
-                flow["active_sas"] = int(match.group(1))
-                flow["origin"] = match.group(2).strip()
-                current["active_sas"] += flow["active_sas"]
-            else:
-                problem(problems, lineno, "unreadable Active SAs line", raw)
-            continue
-        if line.startswith("Inbound:") or line.startswith("Outbound:"):
-            inbound = line.startswith("Inbound:")
-            match = (_INBOUND_RE if inbound else _OUTBOUND_RE).match(line)
-            if match and current["flows"]:
-                flow = current["flows"][-1]
-                if inbound:
-                    flow["pkts_decrypted"], flow["drops_in"] = int(match.group(1)), int(match.group(2))
-                else:
-                    flow["pkts_encrypted"], flow["drops_out"] = int(match.group(1)), int(match.group(2))
-            else:
-                problem(problems, lineno, "unreadable %s counters" % ("inbound" if inbound else "outbound"), raw)
-            continue
-        # Anything else inside a session (e.g. "Desc" variants, IPv6 headers) is not used.
-    if wrapped is not None:
-        problem(problems, wrapped[0], "IKE SA without its remote line", wrapped[1])
-    if not recognised and first_unknown is not None:
-        raise ParseError(
-            "input is not 'show crypto session' output: line %d: %r" % (first_unknown[0], first_unknown[1][:80])
-        )
-    return sessions
+            r.sessions.append(r.current)
+            r.recognised = True
+        elif r.current:
+            _session_line(r, lineno, raw, line)
+        else:
+            r.other(lineno, line)
+    if r.wrapped is not None:
+        r.problem(r.wrapped[0], "IKE SA without its remote line", r.wrapped[1])
+    r.finish()
+    return r.sessions

@@ -46,7 +46,7 @@ EXAMPLES = r"""
 from ansible.module_utils._text import to_native
 
 from ansible_collections.ansible.utils.plugins.plugin_utils.base.cli_parser import CliParserBase
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import parser_for
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.routes import parser_for
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, UnsupportedCommand
 from ansible_collections.netops.ipsec_spi.plugins.plugin_utils.wrap import warn_unparsed
 
@@ -54,7 +54,7 @@ NAME = "netops.ipsec_spi.ipsec_spi"
 
 
 class CliParser(CliParserBase):
-    """The netops.ipsec_spi core parsers, chosen by commands.parser_for (the collection's one routing table)."""
+    """The netops.ipsec_spi core parsers, chosen by routes.parser_for (the collection's one routing table)."""
 
     DEFAULT_TEMPLATE_EXTENSION = None
     PROVIDE_TEMPLATE_CONTENTS = False

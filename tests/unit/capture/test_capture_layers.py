@@ -11,7 +11,7 @@ PACKAGE = os.path.join(ROOT, "plugins", "module_utils", "capture")
 PREFIX = "ansible_collections.netops.ipsec_spi.plugins.module_utils."
 # Each module may import only those before it (and the shared core).
 LAYERS = ["applet", "syntax", "grammar", "policy", "parse", "evidence", "debugs"]
-CORE = {"common", "commands", "codes", "desync", "parsers.ike", "parsers.ipsec_sa", "parsers.qfp", "parsers.syslog"}
+CORE = {"common", "commands", "routes", "codes", "desync", "parsers.ike", "parsers.ipsec_sa", "parsers.qfp", "parsers.syslog"}
 
 
 def imports_of(name):

@@ -41,7 +41,7 @@ def _lab():
 
 def outputs() -> Dict[str, Dict[str, str]]:
     """Every router's answer to every command spi_facts sends."""
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import COMMANDS
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import GATHER as COMMANDS
     load_scenario, Session, Fleet = _lab()
     fleet = Fleet(load_scenario(os.path.join(LAB, "scenarios", "default.yml")), speed=0.0)
     fleet.clock.advance(ADVANCE)

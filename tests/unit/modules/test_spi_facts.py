@@ -79,4 +79,4 @@ def test_captured_files(run_module, tmp_path):
 
 def test_options_are_checked(run_module):
     result = run_module(spi_facts, {"min_repeats": 0}, FakeCliconf())
-    assert result["failed"] and result["msg"] == "netops.ipsec_spi.spi_facts: min_repeats must be at least 1, got 0"
+    assert result["failed"] and result["msg"] == "netops.ipsec_spi.spi_facts: min_repeats must be at least 1, not 0"

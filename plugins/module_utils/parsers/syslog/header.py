@@ -86,14 +86,6 @@ ANCHOR_RE = re.compile(r"%?[A-Z][A-Z0-9_]{0,31}-[0-9]-([A-Z_]{0,16})PKT_INV_SPI\
 _MESSAGE_RE = re.compile(r"%[A-Z][A-Z0-9_]{0,31}(?:-[A-Z][A-Z0-9_]{0,31}){0,2}-[0-9]-[A-Z0-9_]{1,64}:")
 _BARE_MESSAGE_RE = re.compile(r"(?<![A-Za-z0-9_])" + _MESSAGE_RE.pattern[1:])
 
-# "HH:MM" and "H:MM" -> seconds since midnight: one lookup reads and checks both numbers.
-CLOCK_MINUTES = {}
-for _hour in range(24):
-    for _minute in range(60):
-        CLOCK_MINUTES["%02d:%02d" % (_hour, _minute)] = _hour * 3600 + _minute * 60
-        if _hour < 10:
-            CLOCK_MINUTES["%d:%02d" % (_hour, _minute)] = _hour * 3600 + _minute * 60
-
 # Plan kinds: which timestamp form the header carries.
 K_NONE, K_CAL, K_UP3, K_UP2F, K_RISO = range(5)
 
@@ -122,7 +114,7 @@ class Plan(object):
     """
 
     __slots__ = ("kind", "mnemonic", "host", "from_relay", "seq", "auth", "month", "units", "spans",
-                 "key", "clock", "hour_len", "tz", "tz_varies", "days", "fast", "uptime")
+                 "key", "clock", "hour_len", "tz", "tz_varies", "days")
 
     def __init__(self, match: Any) -> None:
         def span(name: str) -> Optional[Tuple[int, int]]:
@@ -178,22 +170,6 @@ class Plan(object):
         else:
             self.kind = K_NONE
             self.spans = ()
-        # Everything the fast loop needs for the common case (a calendar
-        # stamp), packed for one attribute fetch.
-        self.fast: Optional[tuple] = None
-        if self.kind == K_CAL and self.key is not None and self.clock is not None:
-            host, seq = self.host or (-1, -1), self.seq or (-1, -1)
-            tz = self.tz if self.tz_varies and self.tz is not None else (-1, -1)
-            c0 = self.clock[0]
-            self.fast = (self.key[0], self.key[1], tz[0], tz[1], self.days, c0, self.clock[1],
-                         c0 + self.hour_len + 3, "0" if self.hour_len == 1 else "",
-                         host[0], host[1], seq[0], seq[1], self.auth, self.mnemonic)
-        # The same for a two-number uptime (1d02h, 3w2d, 2y10w), the next most common stamp.
-        self.uptime: Optional[tuple] = None
-        if self.kind == K_UP2F and self.units is not None:
-            host, seq = self.host or (-1, -1), self.seq or (-1, -1)
-            (f0, f1), (n0, n1) = self.spans
-            self.uptime = (f0, f1, n0, n1) + self.units + (host[0], host[1], seq[0], seq[1], self.mnemonic)
 
 
 class Salvaged(object):

@@ -20,6 +20,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     normalize_addr,
     parse_spi,
     problem,
+    spi_hex,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import (
     K_CAL,
@@ -75,6 +76,8 @@ class Scanner(object):
         self.bodies: Dict[str, tuple] = {}
         # Distinct bodies remembered (one per flow, SPI spelling and interface); cleared when full.
         self.max_bodies = 100000
+        # True: every line takes the thorough path (tests check that both paths read alike).
+        self.thorough = False
 
     # -- value helpers -------------------------------------------------
     def addr(self, raw: str, what: str) -> str:
@@ -99,7 +102,7 @@ class Scanner(object):
             if not raw.isascii():
                 # common.parse_spi's decimal part (and int()) read other scripts' digits too
                 raise Bad("spi: not an SPI: %r (digits must be ASCII)" % raw[:80])
-            value = (number, "0x%08X" % number)
+            value = (number, spi_hex(number))
             self._spi[raw] = value
         return value
 
