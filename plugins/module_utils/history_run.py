@@ -79,7 +79,7 @@ def with_recurring(assessments: Mapping[str, Any], found: List[Mapping[str, Any]
     compiled = compile_waivers(waivers)
     changed: Dict[str, Dict[str, Any]] = {}
     for item in found:
-        host = item.get("receiver")
+        host = str(item.get("receiver"))
         base = changed.get(host) or assessments.get(host)
         if not isinstance(base, Mapping) or not base.get("assessed"):
             continue
