@@ -73,7 +73,7 @@ def replay(scenario: Dict[str, Any], nights: Optional[int] = None) -> Dict[str, 
         fleet.sync()
         link = fleet.find_link(recurring["sender"], recurring["receiver"])
         if link.desync is None:
-            fleet._establish(link, fleet.clock.now())  # pylint: disable=protected-access  (the lab's own rekey)
+            fleet._establish(link, fleet.clock.now())  # pylint: disable=protected-access
         if night == reload.get("night"):
             router = fleet.routers[reload["router"]]
             router.boot = fleet.clock.now()

@@ -193,7 +193,9 @@ class ActionModule(ActionBase):
         recorded = out.pop("recorded")
         return {"history": out, "recorded": recorded, "assessments": changed,
                 "summary": history_run.summary_with(assessments, changed) if changed else None,
-                "changed": bool(recorded["episodes"] or recorded["actions"])}
+                # Like the report's files: a record of what the run saw, not a change it made (a second run
+                # over the same fleet must read as changing nothing); "recorded" says what was written.
+                "changed": False}
 
     def _step_run(self, now, args):
         del now

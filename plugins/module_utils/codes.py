@@ -65,6 +65,7 @@ STATUS_NOT_ASSESSED = "not_assessed"
 
 SUMMARY_SCHEMA_VERSION = 1
 
+
 def family_of(code: str) -> str:
     entry = CODES.get(code)
     return entry[1] if entry else FAMILY_OTHER

@@ -137,8 +137,10 @@ def _rekey(host: Optional[str], facts: Optional[Mapping[str, Any]], episode: Map
     return None, None
 
 
-def _no_ike_sa(facts: Optional[Mapping[str, Any]], sender_addr: str) -> Tuple[Optional[Dict[str, Any]],
-                                                                                Optional[Dict[str, Any]]]:
+Found = Tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]
+
+
+def _no_ike_sa(facts: Optional[Mapping[str, Any]], sender_addr: str) -> Found:
     name = "no_ike_sa"
     commands = facts.get("commands") if isinstance(facts, Mapping) else None
     if facts is None or not isinstance(commands, list) or not any(c in commands for c in _IKE_COMMANDS) \

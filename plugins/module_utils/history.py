@@ -157,7 +157,8 @@ def _fast_episode(row: Any) -> Optional[Dict[str, Any]]:
     spi, first, last, fixed, messages = get("spi"), get("first_epoch"), get("last_epoch"), get("fixed_epoch"), get("messages")
     sender, receiver_addr, tunnel = get("sender"), get("receiver_addr"), get("tunnel")
     sender_addr, verdict, run_id = get("sender_addr"), get("verdict"), get("run_id")
-    if not (type(spi) is int and 0 <= spi <= 0xFFFFFFFF and type(messages) is int and messages >= 1  # noqa: E721
+    # type() on purpose: a bool is an int subclass and is not a valid SPI or count.
+    if not (type(spi) is int and 0 <= spi <= 0xFFFFFFFF and type(messages) is int and messages >= 1  # noqa: E721 pylint: disable=unidiomatic-typecheck
             and _number_ok(first) and _number_ok(last) and last >= first
             and (fixed is None or (_number_ok(fixed) and fixed >= first))
             and get("source") in SOURCES and is_host_name(get("receiver"))

@@ -13,9 +13,9 @@ GATHER = T0 + 3600.0  # the facts were read an hour later
 
 def facts(uptime="3 weeks, 2 days, 4 hours, 5 minutes", clock=GATHER, sas=(), ike=(), dpd=True, lifetime=None,
           tunnels=None, ike_read=True):
+    default_tunnels = [{"name": "Tunnel1", "ike_version": "ikev1", "peers": ["10.0.0.2", "10.0.0.1"]}]
     inventory = {"dpd": {"ikev1": dpd, "ikev2": dpd}, "ipsec_lifetime_sec": lifetime,
-                 "tunnels": tunnels if tunnels is not None else [{"name": "Tunnel1", "ike_version": "ikev1",
-                                                                   "peers": ["10.0.0.2", "10.0.0.1"]}]}
+                 "tunnels": tunnels if tunnels is not None else default_tunnels}
     return {"platform": {"uptime": uptime}, "device_epoch": clock, "inventory": inventory,
             "ipsec_sas": [{"peer": "10.0.0.1", "sas": list(sas)}], "ike_sas": list(ike),
             "commands": [COMMAND_OF["ipsec_sa"]] + ([COMMAND_OF["isakmp_sa"]] if ike_read else [])}
@@ -38,8 +38,8 @@ def names(result):
 
 
 def test_healthy_pair_gets_no_hint_and_no_gap():
-    out = hints.pair_hints(episode(), facts(ike=ready()), facts(sas=[{"direction": "outbound", "spi": 0x1000,
-                                                                       "remaining_sec": 100}]))
+    sender = facts(sas=[{"direction": "outbound", "spi": 0x1000, "remaining_sec": 100}])
+    out = hints.pair_hints(episode(), facts(ike=ready()), sender)
     assert out == {"hints": [], "unavailable": []}
 
 

@@ -172,7 +172,7 @@ def test_pair_with_n_episodes_is_recurring_and_says_how_often_it_was_masked_and_
 def test_fewer_than_n_or_outside_the_window_or_transient_is_not_recurring():
     eps, acts = nightly(2)
     assert history.recurring(eps, acts, min_episodes=3, now=NOW) == []
-    old, _ = nightly(5, spacing=10 * DAY)  # 10, 20, 30, 40, 50 days ago: two in the last 30 days... three with 30
+    old = nightly(5, spacing=10 * DAY)[0]  # 10, 20, 30, 40, 50 days ago: two in the last 30 days... three with 30
     assert history.recurring(old, [], min_episodes=3, window_days=25, now=NOW) == []
     assert len(history.recurring(old, [], min_episodes=3, window_days=31, now=NOW)) == 1
     transient = [episode(spi=i, first=NOW - i * DAY, verdict="transient") for i in range(1, 6)]
@@ -180,7 +180,7 @@ def test_fewer_than_n_or_outside_the_window_or_transient_is_not_recurring():
 
 
 def test_unfixed_black_holes_say_how_they_ended():
-    eps, _ = nightly(3, fixed=False)
+    eps = nightly(3, fixed=False)[0]
     eps.append(episode(spi=9, first=NOW - 3600, last=NOW - 60))
     (item,) = history.recurring(eps, [], now=NOW)
     assert item["mttr_seconds"] is None and "no fix was verified" in item["message"]

@@ -55,7 +55,9 @@ def test_masks_and_mttr_match_the_rows(fleet, found):
 
 
 def test_report_timeline_matches_the_store(fleet, found):
-    key = lambda f: "%s|%s" % (f["receiver"], f["sender_addr"])  # noqa: E731
+    def key(item):
+        return "%s|%s" % (item["receiver"], item["sender_addr"])
+
     data = {"findings": found,
             "timelines": {key(f): history.timeline(f, fleet["episodes"], fleet["actions"]) for f in found},
             "hints": hints.recurring_hints(found, fleet["facts"]),
@@ -63,8 +65,8 @@ def test_report_timeline_matches_the_store(fleet, found):
             "trend": history.trend(fleet["episodes"], fleet["actions"], 31, fleet["now"])}
     report = build_report({}, history=data)
     for pair in report["recurring"]["pairs"]:
-        rows = [e for e in fleet["episodes"] if (e["receiver"], e["sender_addr"]) == (pair["receiver"],
-                                                                                     pair["sender_addr"])]
+        wanted = (pair["receiver"], pair["sender_addr"])
+        rows = [e for e in fleet["episodes"] if (e["receiver"], e["sender_addr"]) == wanted]
         assert [i["epoch"] for i in pair["timeline"] if i["kind"] == "episode"] == sorted(e["first_epoch"] for e in rows)
     trend = report["recurring"]["trend"]
     assert sum(r["found"] for r in trend) == sum(c for p, c in fleet["counts"].items())

@@ -237,7 +237,7 @@ def svg_trend(rows: Sequence[Mapping[str, Any]]) -> str:
     left, right, top, plot_h = 44, 10, 10, 160
     width = 980
     slot = (width - left - right) / float(len(rows))
-    bar = max(1.0, slot / 4.0)
+    bar_w = max(1.0, slot / 4.0)
     height = top + plot_h + 34
     base = top + plot_h
     label = "Desyncs found, fixed and on recurring pairs per day"
@@ -249,15 +249,15 @@ def svg_trend(rows: Sequence[Mapping[str, Any]]) -> str:
         parts.append('<text class="tick" x="%d" y="%.1f" text-anchor="end">%d</text>' % (left - 4, y + 4, tick))
     every = max(1, int(math.ceil(len(rows) / 10.0)))
     for index, row in enumerate(rows):
-        x0 = left + index * slot + (slot - 3 * bar) / 2.0
+        x0 = left + index * slot + (slot - 3 * bar_w) / 2.0
         day = str(row.get("day"))
         for offset, (key, text) in enumerate(TREND_SERIES):
             value = int_or_none(row.get(key)) or 0
             if value:
                 bh = value / float(peak) * plot_h
                 parts.append('<rect class="tr-%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-value="%d">'
-                             '<title>%s: %d %s</title></rect>' % (key, x0 + offset * bar, base - bh, bar, bh, value,
-                                                                 h(day), value, h(text)))
+                             '<title>%s: %d %s</title></rect>'
+                             % (key, x0 + offset * bar_w, base - bh, bar_w, bh, value, h(day), value, h(text)))
         if index % every == 0:
             parts.append('<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>'
                          % (left + index * slot + slot / 2.0, base + 16, h(day[5:])))
