@@ -43,7 +43,7 @@ _ipsec_spi_venv() {
         "$VENV/bin/python" -m pip install -q "${reqs[@]}" &&
         _ipsec_spi_stamp > "$VENV/.requirements.sha" &&
         # scripts/test.sh reports the build apart from the stages' times.
-        IPSEC_SPI_VENV_BUILD_SECONDS=$((SECONDS - started))
+        export IPSEC_SPI_VENV_BUILD_SECONDS=$((SECONDS - started))
 }
 
 mkdir -p "$TMPROOT/home/.ansible/tmp" || return 1

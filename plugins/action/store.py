@@ -182,7 +182,7 @@ class ActionModule(ActionBase):
         assessments = args["assessments"]
         with open_store(args["store"], wait=args["lock_timeout"], create=not self._check) as store:
             if self._check and not store.readable():
-                return {"history": {}, "recorded": {"episodes": 0, "actions": 0}}
+                return {"history": {}, "history_rows": {"episodes": 0, "actions": 0}}
             if not self._check:
                 store.prepare(now)
             out = history_run.record_and_read(store, assessments, now, args["source"], args["run_id"] or "run",
@@ -191,10 +191,10 @@ class ActionModule(ActionBase):
         changed = history_run.with_recurring(assessments, out["findings"], args["waivers"],
                                              datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date())
         recorded = out.pop("recorded")
-        return {"history": out, "recorded": recorded, "assessments": changed,
+        return {"history": out, "history_rows": recorded, "assessments": changed,
                 "summary": history_run.summary_with(assessments, changed) if changed else None,
                 # Like the report's files: a record of what the run saw, not a change it made (a second run
-                # over the same fleet must read as changing nothing); "recorded" says what was written.
+                # over the same fleet must read as changing nothing); "history_rows" says what was written.
                 "changed": False}
 
     def _step_run(self, now, args):

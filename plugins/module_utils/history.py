@@ -259,8 +259,7 @@ def _assessment_list(assessments: Any) -> List[Tuple[str, Mapping[str, Any]]]:
 
 def _run(run_epoch: Any, run_id: Any) -> Tuple[float, str]:
     epoch = _epoch(run_epoch, "run_epoch")
-    assert epoch is not None
-    if epoch < CALENDAR_EPOCH:
+    if epoch is None or epoch < CALENDAR_EPOCH:
         raise ParseError("run_epoch must be a calendar time (seconds since 1970, after 2000), not %r" % (run_epoch,))
     return epoch, str(_text(run_id, _RUN_ID_RE, "run_id"))
 
@@ -407,7 +406,8 @@ def action_rows(assessments: Any, run_epoch: Any, run_id: Any) -> List[Dict[str,
 
 def _now(now: Any) -> float:
     value = _epoch(now, "now")
-    assert value is not None
+    if value is None:
+        raise ParseError("now must be seconds since the epoch, not %r" % (now,))
     return value
 
 

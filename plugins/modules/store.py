@@ -234,7 +234,7 @@ history:
       (O(step=history)); the report role's C(ipsec_spi_report_history). Empty in check mode without a store.
   returned: O(step=history)
   type: dict
-recorded:
+history_rows:
   description: How many episode and action rows this step inserted or changed (O(step=history)).
   returned: O(step=history)
   type: dict
