@@ -86,6 +86,8 @@ def measure(label, scenario, collections, args, work):
                   "ipsec_spi_max_clears": 1000, "ipsec_spi_show_summary": False}
         env_state = os.path.join(work, "store-%s.sqlite3" % label)
         os.environ["IPSEC_SPI_STORE"] = env_state
+        # A --baseline from before the store kept its cool-downs in a JSON file: give it its own too.
+        os.environ["IPSEC_SPI_STATE_FILE"] = env_state + ".json"
         actions = len(lab.ground_truth["actions"])
         out = {"actions": actions}
         for step, playbook, check in (("audit", "netops.ipsec_spi.audit", False),
