@@ -195,6 +195,22 @@ cached_addr = functools.lru_cache(maxsize=8192)(maybe_addr)
 cached_subnet_prefix = functools.lru_cache(maxsize=4096)(subnet_prefix)
 
 
+def remote_subnet_line(reader: Any, lineno: int, raw: str, line: str) -> bool:
+    """One line of an IKEv2 SA's "Remote subnets:" list (show crypto ikev2 sa detail, show crypto session
+    detail), added to ``reader.subnets``; the list ends at the first line that is no address."""
+    if reader.subnets is None:
+        return False
+    prefix = cached_subnet_prefix(line)
+    if prefix is not None:
+        reader.subnets.setdefault("remote_subnets", []).append(prefix)
+        return True
+    if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
+        reader.problem(lineno, "unreadable remote subnet", raw)
+        return True
+    reader.subnets = None
+    return False
+
+
 class UnsupportedCommand(ParseError):
     """The device answered that it does not know the command (e.g. QFP commands on classic IOS)."""
 

@@ -35,7 +35,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     is_ascii_digits,
     problem,
     cached_addr as maybe_addr,
-    cached_subnet_prefix as subnet_prefix,
+    remote_subnet_line,
 )
 
 # Applied to whitespace-collapsed lines; ASCII digit classes ("\\d" takes Arabic-Indic or fullwidth digits).
@@ -127,20 +127,6 @@ class _Reader(TableReader):
 
 
 # -- line handlers: each takes (reader, line number, raw line, collapsed line), True when the line was its --
-def _subnet(r: _Reader, lineno: int, raw: str, line: str) -> bool:
-    if r.subnets is None:
-        return False
-    prefix = subnet_prefix(line)
-    if prefix is not None:
-        r.subnets.setdefault("remote_subnets", []).append(prefix)
-        return True
-    if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
-        r.problem(lineno, "unreadable remote subnet", raw)
-        return True
-    r.subnets = None
-    return False
-
-
 def _multiline(r: _Reader, lineno: int, raw: str, line: str) -> bool:
     piece = line.startswith(_MULTI_STARTS)
     if r.multi is None and not piece:
@@ -279,7 +265,7 @@ def parse_ike_sas(
     r = _Reader(problems, local_set)
     for lineno, raw, line in collapsed_lines(lines, problems):
         # The two multi-line readers only when one is open or the line starts one (most lines do not).
-        if r.subnets is not None and _subnet(r, lineno, raw, line):
+        if r.subnets is not None and remote_subnet_line(r, lineno, raw, line):
             continue
         if (r.multi is not None or line.startswith(_MULTI_STARTS)) and _multiline(r, lineno, raw, line):
             continue

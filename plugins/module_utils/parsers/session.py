@@ -19,7 +19,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     check_supported,
     collapsed_lines,
     cached_addr as maybe_addr,
-    cached_subnet_prefix as subnet_prefix,
+    remote_subnet_line,
 )
 
 _INTERFACE_RE = re.compile(r"^Interface: (\S+)$")
@@ -181,16 +181,7 @@ def _continued(r: _Reader, lineno: int, raw: str, line: str) -> bool:
                                                 match.group(3)))
             return True
         r.problem(wrapped[0], "IKE SA without its remote line", wrapped[1])
-    if r.subnets is not None:
-        prefix = subnet_prefix(line)
-        if prefix is not None:
-            r.subnets.setdefault("remote_subnets", []).append(prefix)
-            return True
-        if maybe_addr(line.split(" ", 1)[0].split("/", 1)[0]) is not None:
-            r.problem(lineno, "unreadable remote subnet", raw)
-            return True
-        r.subnets = None
-    return False
+    return remote_subnet_line(r, lineno, raw, line)
 
 
 def _session_line(r: _Reader, lineno: int, raw: str, line: str) -> None:
