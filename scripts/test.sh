@@ -4,6 +4,10 @@
 # the tests that run external tools (a browser, ansible-builder, ansible-rulebook).
 # Stages can be picked: scripts/test.sh units sanity lint integration external
 # HYPOTHESIS_PROFILE=deep (make test-deep) runs the property tests at their full counts.
+#
+# sanity and lint run on one core each, and the lab integration tests leave a core idle while routers answer
+# and pairs re-key: when they are asked for with other stages, they run beside them (TEST_OVERLAP=0 runs every
+# stage in turn). Their output is printed in full when they end, each stage's time is its own.
 . "$(dirname "$0")/env.sh"
 setup_start=$SECONDS
 bash "$ROOT/scripts/system-deps.sh"
@@ -18,13 +22,10 @@ pytest_run() {
     python -m pytest -p no:cacheprovider -o tmp_path_retention_policy=failed -o tmp_path_retention_count=1 \
         -n "$workers" "$@"
 }
-times=()
-status=0
-for stage in "${stages[@]}"; do
-    echo "==> $stage"
-    start=$SECONDS
-    rc=0
-    case "$stage" in
+
+run_stage() {
+    local rc=0
+    case "$1" in
         units)
             # The core is typed: mypy over plugins/module_utils (as the package Ansible imports).
             (cd "$COLLECTIONS" && python -m mypy --config-file "$ROOT/tests/mypy.ini" \
@@ -39,14 +40,68 @@ for stage in "${stages[@]}"; do
         external)
             pytest_run -v --dist loadfile -m external tests/unit || rc=$?
             pytest_run -v --dist loadfile -m external tests/integration || rc=$? ;;
+        *) echo "unknown stage: $1" >&2; return 2 ;;
+    esac
+    return $rc
+}
+
+# One line per stage: name, seconds, result; written to a file so a stage run beside the others reports too.
+results="$TMPROOT/test-stages"
+rm -rf "$results" && mkdir -p "$results"
+timed_stage() {
+    local start=$SECONDS rc=0
+    run_stage "$1" || rc=$?
+    printf '%-12s %4ds  %s\n' "$1" $((SECONDS - start)) "$([ $rc -eq 0 ] && echo ok || echo "FAILED ($rc)")" \
+        > "$results/$1"
+    return $rc
+}
+
+beside=()
+inline=()
+for stage in "${stages[@]}"; do
+    case "$stage" in
+        units|sanity|lint|integration|external) ;;
         *) echo "unknown stage: $stage" >&2; exit 2 ;;
     esac
-    times+=("$(printf '%-12s %4ds  %s' "$stage" $((SECONDS - start)) "$([ $rc -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
-    # A failed stage fails the run; the stages after it still run, so one run shows every failure.
-    [ $rc -eq 0 ] || status=1
+    if [ "${TEST_OVERLAP:-1}" != 0 ] && [ ${#stages[@]} -gt 1 ] && { [ "$stage" = sanity ] || [ "$stage" = lint ]; }; then
+        beside+=("$stage")
+    else
+        inline+=("$stage")
+    fi
 done
+[ ${#inline[@]} -eq 0 ] && { inline=("${beside[@]}"); beside=(); }
+
+pid=""
+if [ ${#beside[@]} -gt 0 ]; then
+    echo "==> ${beside[*]} (beside the other stages; output at the end: $results/*.log)"
+    (for stage in "${beside[@]}"; do timed_stage "$stage" > "$results/$stage.log" 2>&1; done) &
+    pid=$!
+fi
+for stage in "${inline[@]}"; do
+    echo "==> $stage"
+    # A failed stage fails the run; the stages after it still run, so one run shows every failure.
+    timed_stage "$stage"
+done
+if [ -n "$pid" ]; then
+    wait "$pid"
+    for stage in "${beside[@]}"; do
+        echo "==> $stage (ran beside the others)"
+        cat "$results/$stage.log"
+    done
+fi
+
+status=0
 echo "==> stage times (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%s\n' "${times[@]}"
+for stage in "${stages[@]}"; do
+    if [ -f "$results/$stage" ]; then
+        cat "$results/$stage"
+        grep -q ' ok$' "$results/$stage" || status=1
+    else
+        printf '%-12s %5s  %s\n' "$stage" "-" "FAILED (did not finish)"
+        status=1
+    fi
+done
+[ ${#beside[@]} -gt 0 ] && echo "(${beside[*]} ran beside ${inline[*]}: the total is less than the sum)"
 # Set up before the stages, not counted in them: the virtualenv (only when this run built it) and system packages.
 if [ -n "${IPSEC_SPI_VENV_BUILD_SECONDS:-}" ]; then
     printf '%-12s %4ds  %s\n' "venv build" "$IPSEC_SPI_VENV_BUILD_SECONDS" "(before the stages: $VENV)"

@@ -11,6 +11,7 @@ import os
 import subprocess
 
 from conftest import ROOT, ansible_env  # noqa: E402  (tests/integration is on sys.path)
+from remediate_support import stored_clears  # noqa: E402
 
 
 def report_of(folder):
@@ -50,9 +51,10 @@ def test_an_unreachable_sender_gets_no_receiver_side_clear(lab_factory, run_play
     assert any(h == "spoke2" for h, _c in clears_of(report)), clears_of(report)
 
 
-def test_a_limited_run_clears_only_its_own_pair(lab_factory, run_playbook, tmp_path):
+def test_a_limited_run_clears_only_its_own_pair(lab_factory, run_playbook, tmp_path, pg_url):
     # Two desyncs towards one hub (spoke2's from the scenario, spoke1's started now); the run limited to
     # dmhub and spoke1 (what the EDA rulebook starts for spoke1's pair) must leave spoke2's alone.
+    # Its store is PostgreSQL: the one remediate run of the stage on that backend (claims, history, actions).
     lab = lab_factory()
     lab.start_desync("spoke1", "dmhub")
     lab.advance(200)
@@ -60,14 +62,19 @@ def test_a_limited_run_clears_only_its_own_pair(lab_factory, run_playbook, tmp_p
     result = run_playbook("netops.ipsec_spi.remediate", lab.inventory,
                           extra_vars={"ipsec_spi_targets": "dmhub,spoke1", "ipsec_spi_report_dir": str(tmp_path),
                                       "ipsec_spi_verify_delay": 3, "ipsec_spi_serial": [100]},
-                          env={"IPSEC_SPI_STORE": str(tmp_path / "store.sqlite3")})
+                          env={"IPSEC_SPI_STORE": pg_url})
     assert result.rc == 0, result
+    password = pg_url.split("@")[0].rsplit(":", 1)[1]
+    assert password not in result.stdout and password not in result.stderr
     clears = {(r, c) for r, n in marks.items() for c in lab.commands(r)[n:] if c.strip().lower().startswith("clear")}
     assert {r for r, _c in clears} == {"spoke1"}, clears
     assert all(c.startswith("clear crypto sa peer ") for _r, c in clears), clears
     assert lab.commands("spoke2")[marks["spoke2"]:] == []
     live = {(d["sender"], d["receiver"]) for d in lab.desyncs()}
     assert ("spoke2", "dmhub") in live and ("spoke1", "dmhub") not in live, live
+    # The store on PostgreSQL holds the run's clear, marked cleared, and nothing of spoke2's pair.
+    recorded = stored_clears(pg_url)
+    assert {k.split("|")[0] for k in recorded} == {"spoke1"} and {s for _r, s in recorded.values()} == {"cleared"}, recorded
 
 
 def gather_assess(lab, cache, name, run_id, limit=None, extra=None):

@@ -104,8 +104,10 @@ CYCLE_PLAY = """
 """
 
 
-def test_claim_record_cycle_through_ansible_with_diff(tmp_path, run_playbook):
-    store = tmp_path / "store.sqlite3"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_claim_record_cycle_through_ansible_with_diff(tmp_path, run_playbook, request, backend):
+    # On PostgreSQL too: the steps' wiring through Ansible (URL, password, advisory locks) on the real server.
+    store = request.getfixturevalue("pg_url") if backend == "postgresql" else str(tmp_path / "store.sqlite3")
     result = run_playbook(CYCLE_PLAY, "localhost,", forks=1, args=["--diff"], extra_vars={"store": str(store), "todo": PENDING})
     assert result.rc == 0, result
     shown = result.task("Show")["localhost"]["msg"]
@@ -114,10 +116,13 @@ def test_claim_record_cycle_through_ansible_with_diff(tmp_path, run_playbook):
     assert recorded["changed"] is True and recorded["recorded"] == ["r1|10.0.0.1"]
     assert recorded["hosts"]["r1"]["performed"][0]["result"] == "done"
     assert recorded["hosts"]["r1"]["verify"][0] == {"host": "r1", "gather": ["ipsec_sa"], "poll": False}
+    if backend == "postgresql":
+        password = store.split("@")[0].rsplit(":", 1)[1]
+        assert password not in result.stdout and password not in result.stderr
     assert json.loads(recorded["diff"]["before"]) == {"r1|10.0.0.1": "claimed"}
     assert json.loads(recorded["diff"]["after"]) == {"r1|10.0.0.1": "cleared"}
     assert [(c["host"], c["peer"], c["status"]) for c in shown["listed"]] == [("r1", "10.0.0.1", "cleared")]
-    assert stored_clears(str(store)) == {"r1|10.0.0.1": ("cycle", "cleared")}
+    assert stored_clears(store) == {"r1|10.0.0.1": ("cycle", "cleared")}
     # The same cycle again: the peer is now in its cool-down (same run: "already cleared"), nothing claimed.
     again = run_playbook(CYCLE_PLAY, "localhost,", forks=1, extra_vars={"store": str(store), "todo": PENDING})
     shown = again.task("Show")["localhost"]["msg"]
