@@ -132,6 +132,18 @@ def run_playbook_in(playbook: str, inventory: str, limit: Optional[str] = None,
     return PlaybookResult(proc)
 
 
+def host_vars_inventory(folder, host_vars: Dict[str, Dict[str, Any]]) -> List[str]:
+    """ansible-playbook arguments adding an inventory that gives some routers their own variables.
+
+    A short command timeout for the router a test makes slow, and only for it: given to the whole run, a
+    loaded machine could time out a healthy router too (issue 23).
+    """
+    path = os.path.join(str(folder), "host-vars-inventory.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"all": {"hosts": host_vars}}, handle)
+    return ["-i", path]
+
+
 @pytest.fixture(scope="session")
 def lab_factory(tmp_path_factory):
     labs: List[LabClient] = []

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import expected_non_compliant  # noqa: E402  (tests/integration is on sys.path)
+from conftest import expected_non_compliant, host_vars_inventory  # noqa: E402  (tests/integration is on sys.path)
 
 CHECK_PLAY = """
 - name: Check
@@ -141,14 +141,15 @@ def test_same_verdicts_from_captured_files(lab, run_playbook, tmp_path):
     compare_with_truth(found, lab.ground_truth)
 
 
-def test_faults_are_reported_not_compliant(lab_factory, run_playbook):
+def test_faults_are_reported_not_compliant(lab_factory, run_playbook, tmp_path):
     faulty = lab_factory(speed=0)  # the faults are on the SSH side; the "slow" one waits in real seconds
     routers = sorted(faulty.ground_truth["routers"])
     kinds = {routers[0]: "unreachable", routers[1]: "auth", routers[2]: "reject", routers[3]: "slow", routers[4]: "drop"}
     expected = {"unreachable": "unreachable", "auth": "auth", "reject": "rejected", "slow": "timeout", "drop": None}
     for router, kind in kinds.items():
         faulty.fault(router, kind, delay=30 if kind == "slow" else None)
-    result = run_playbook(CHECK_PLAY, faulty.inventory, env={"ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "8"})
+    slow = host_vars_inventory(tmp_path, {routers[3]: {"ansible_command_timeout": 8}})
+    result = run_playbook(CHECK_PLAY, faulty.inventory, args=slow)
     assert result.rc == 0, result
     found = assessments(result)
     for router, kind in kinds.items():

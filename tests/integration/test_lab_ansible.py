@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from conftest import host_vars_inventory  # noqa: E402  (tests/integration is on sys.path)
+
 PLAY = """
 - hosts: all
   gather_facts: false
@@ -134,7 +136,7 @@ FAULT_PLAY = """
 """
 
 
-def test_faults_give_real_router_errors(lab_factory, run_playbook):
+def test_faults_give_real_router_errors(lab_factory, run_playbook, tmp_path):
     lab = lab_factory(speed=0)
     lab.fault("br1", "unreachable")
     lab.fault("br2", "auth")
@@ -143,7 +145,7 @@ def test_faults_give_real_router_errors(lab_factory, run_playbook):
     lab.fault("vti2", "drop")
     try:
         res = run_playbook(FAULT_PLAY, lab.inventory, limit="br1,br2,gre1,vti1,vti2,mgs1",
-                           extra_vars={"ansible_command_timeout": 6})
+                           args=host_vars_inventory(tmp_path, {"vti1": {"ansible_command_timeout": 6}}))
     finally:
         for r in ("br1", "br2", "gre1", "vti1", "vti2"):
             lab.fault(r, "none")
