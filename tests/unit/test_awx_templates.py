@@ -350,3 +350,15 @@ def test_nothing_left_unrendered(machine):
     """Every {{ }} of the play resolved, except the job-time mapping that is meant to stay literal."""
     leftovers = [s for s in all_strings(machine) if "{{" in s]
     assert leftovers == [], leftovers
+
+
+def test_the_audit_survey_says_whether_an_unassessed_router_fails_the_job(machine):
+    # Both report gates are the operator's call at launch: a router that could not be read fails the job by
+    # default (a partial view is never a green audit), and the survey may turn that off for a known outage.
+    templates = {t["name"]: t for t in machine["templates"]}
+    for name in ("IPsec SPI audit (dry run)", "IPsec SPI assess and report (fact cache)"):
+        spec = {q["variable"]: q for q in templates[name]["survey"]["spec"]}
+        question = spec["ipsec_spi_report_fail_on_unassessed"]
+        assert question["type"] == "multiplechoice" and question["choices"] == ["true", "false"], question
+        assert question["default"] == "true", question
+        assert "unreachable" not in spec["ipsec_spi_report_fail_on_noncompliant"]["question_description"]
