@@ -33,9 +33,11 @@ run_stage() {
             pytest_run -q -m "not external" tests/unit || rc=$? ;;
         sanity) bash "$ROOT/scripts/sanity.sh" || rc=$? ;;
         lint) ansible-lint --profile production --offline || rc=$? ;;
-        # Each integration file has its own labs on free ports: files run in parallel, one file per worker.
+        # Each integration file has its own labs on free ports: files run in parallel, one file per worker,
+        # longest first (tests/integration/conftest.py orders them; xdist would order them by test count).
         # (Not loadgroup: with pytest 9, pytest-xdist 3.8 cannot tag a test's group and spreads a file's tests.)
-        integration) pytest_run -v --dist loadfile -m "not external" --durations=15 tests/integration || rc=$? ;;
+        integration) pytest_run -v --dist loadfile --no-loadscope-reorder -m "not external" --durations=15 \
+            tests/integration || rc=$? ;;
         # Two runs: the integration tests import their own conftest by name, which a run over tests/unit shadows.
         external)
             pytest_run -v --dist loadfile -m external tests/unit || rc=$?
