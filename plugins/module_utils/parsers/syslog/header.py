@@ -114,7 +114,7 @@ class Plan(object):
     """
 
     __slots__ = ("kind", "mnemonic", "host", "from_relay", "seq", "auth", "month", "units", "spans",
-                 "key", "clock", "hour_len", "tz", "tz_varies", "days")
+                 "key", "clock", "hour_len", "tz", "tz_varies", "days", "head", "cal")
 
     def __init__(self, match: Any) -> None:
         def span(name: str) -> Optional[Tuple[int, int]]:
@@ -170,6 +170,18 @@ class Plan(object):
         else:
             self.kind = K_NONE
             self.spans = ()
+        # The same spans flattened for Scanner.emit / Scanner.calendar, which run once per message:
+        # one attribute read and one unpacking instead of several (-1: no such field).
+        host, seq = self.host or (-1, -1), self.seq or (-1, -1)
+        self.head = (host[0], host[1], seq[0], seq[1])
+        self.cal: Optional[tuple] = None
+        if self.kind == K_CAL:
+            zone = self.tz if self.tz_varies else (-1, -1)
+            c0, c1 = self.clock  # type: ignore[misc]
+            # the clock: where its "HH:MM" ends (the seconds follow a ':'), the hour's digits, "0" that pads
+            # a one-digit hour; then the date cache and an "HH:MM" -> seconds cache (Scanner.emit fills both)
+            self.cal = self.key + zone + (c0, c1, c0 + self.hour_len + 3, self.hour_len,  # type: ignore[operator]
+                                          "0" if self.hour_len == 1 else "", self.days, {})
 
 
 class Salvaged(object):
