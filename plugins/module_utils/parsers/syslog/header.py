@@ -178,10 +178,10 @@ class Plan(object):
         if self.kind == K_CAL:
             zone = self.tz if self.tz_varies else (-1, -1)
             c0, c1 = self.clock  # type: ignore[misc]
-            # the clock: where its "HH:MM" ends (the seconds follow a ':'), the hour's digits, "0" that pads
-            # a one-digit hour; then the date cache and an "HH:MM" -> seconds cache (Scanner.emit fills both)
-            self.cal = self.key + zone + (c0, c1, c0 + self.hour_len + 3, self.hour_len,  # type: ignore[operator]
-                                          "0" if self.hour_len == 1 else "", self.days, {})
+            # the clock: where its "HH:MM" ends (the seconds follow a ':'), "0" that pads a one-digit hour;
+            # then the date cache (Scanner.emit fills it)
+            self.cal = self.key + zone + (c0, c1, c0 + self.hour_len + 3,  # type: ignore[operator]
+                                          "0" if self.hour_len == 1 else "", self.days)
 
 
 class Salvaged(object):

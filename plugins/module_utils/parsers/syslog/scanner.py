@@ -70,6 +70,7 @@ class Scanner(object):
         self.addrs: Dict[str, str] = {}
         self._tz: Dict[Optional[str], Tuple[int, str]] = {}
         self._day: Dict[tuple, Tuple[str, int]] = {}
+        self.minutes: Dict[str, int] = {}
         self.shapes: Dict[Optional[bytes], Any] = {}
         self.bodies: Dict[str, tuple] = {}
         # Distinct bodies remembered (one per flow, SPI spelling and interface); cleared when full.
@@ -123,15 +124,14 @@ class Scanner(object):
         return value
 
     # -- time stamps -------------------------------------------------------
-    @staticmethod
-    def minute(cache: Dict[str, int], text: str, hour_len: int) -> int:
+    def minute(self, text: str) -> int:
         """Seconds from midnight to the minute ``H:MM`` / ``HH:MM``, -1 for no such minute.
 
-        Cached per shape, at most 10,000 texts (two digits each side), so the cache needs no bound.
+        Cached: at most 11,000 texts (one or two digits, ':', two digits), so the cache needs no bound.
         """
-        hours, minutes = int(text[:hour_len]), text[hour_len + 1:]
+        hours, minutes = int(text[:-3]), text[-2:]
         value = -1 if hours > 23 or minutes > "59" else hours * 3600 + int(minutes) * 60
-        cache[text] = value
+        self.minutes[text] = value
         return value
 
     def fill_day(self, plan: Plan, hdr: str, key: str) -> tuple:
@@ -238,14 +238,14 @@ class Scanner(object):
         if cal is None:
             when, epoch = self.stamp(plan, hdr)
         else:
-            k0, k1, t0, t1, c0, c1, m1, hour_len, pad, days, minutes = cal
+            k0, k1, t0, t1, c0, c1, m1, pad, days = cal
             key = hdr[k0:k1] if t0 < 0 else hdr[k0:k1] + hdr[t0:t1]
             day = days.get(key)
             if day is None:
                 day = self.fill_day(plan, hdr, key)
-            minute = minutes.get(hdr[c0:m1])
+            minute = self.minutes.get(hdr[c0:m1])
             if minute is None:
-                minute = self.minute(minutes, hdr[c0:m1], hour_len)
+                minute = self.minute(hdr[c0:m1])
             seconds = hdr[m1 + 1:c1]
             if minute < 0 or seconds >= "60":  # two digits, then the fraction if any
                 raise Bad("no such time of day: %s" % hdr[c0:c1])
