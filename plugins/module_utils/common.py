@@ -273,6 +273,8 @@ class TableReader(object):
         problem(self.problems, lineno, reason, text)
 
     def other(self, lineno: int, line: str) -> None:
+        if self.recognised:
+            return  # the text is ours: what else it holds no longer matters
         if self.header_re is not None and self.header_re.match(line):
             self.recognised = True
         elif self.first_unknown is None and not _PROMPT_RE.match(line) and not (
