@@ -120,8 +120,6 @@ LONG_FUNCTIONS = {
     "parsers.running_config.interfaces._nhrp",
     "report.junit.render_junit",
     "report.markdown._md_router",
-    "report.model.build_report",
-    "report.router.router_entry",
     "secrets._mask_ranges",
 }
 
