@@ -229,8 +229,8 @@ def before_after(ref: str, runs: int, rounds: int) -> int:
           % (runs, rounds))
     print("%-10s %12s %12s %8s" % ("parser", ref, "working tree", "after/before"))
     for kind in best[0]:
-        print("%-10s %9.1f us %9.1f us %8.2f" % (kind, best[0][kind] * 1e6, best[1][kind] * 1e6,
-                                                best[1][kind] / best[0][kind]))
+        before, after = best[0][kind], best[1][kind]
+        print("%-10s %9.1f us %9.1f us %8.2f" % (kind, before * 1e6, after * 1e6, after / before))
     return 0
 
 
