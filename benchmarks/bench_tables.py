@@ -14,6 +14,12 @@ input of about 1 MB from gen_tables.adversarial() must finish in under 1 s
 (CPU time of this process, so load elsewhere does not count), and
 ``common.is_unsupported`` too. Exit status 1 when a target is missed, 0
 otherwise; ``--adversarial-only`` skips the peer comparison.
+
+``--before REF`` instead times the IKE, DMVPN, crypto session and IPsec SA
+parsers on their unit-test fixtures (tests/unit/fixtures/<kind>/*.txt) as of
+that git commit and in the working tree, each in a fresh interpreter,
+alternately ``--rounds`` times (CPU time per pass over a kind's fixtures,
+best of ``--runs``), and prints before, after and the ratio.
 """
 
 from __future__ import annotations
@@ -158,12 +164,87 @@ def without_prompt(text: str) -> str:
     return rest if "#" in first else text
 
 
+_FIXTURE_PROBE = r"""
+import gc, glob, json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.dmvpn import parse_dmvpn
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike import parse_ike_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ipsec_sa import parse_ipsec_sas
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.session import parse_crypto_sessions
+import ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.ike as where
+kinds = {"ike": parse_ike_sas, "dmvpn": parse_dmvpn, "session": parse_crypto_sessions, "ipsec_sa": parse_ipsec_sas}
+out = {"from": where.__file__}
+for kind, func in kinds.items():
+    texts = []
+    for path in sorted(glob.glob(os.path.join(sys.argv[2], kind, "*.txt"))):
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        try:
+            func(text)
+        except ValueError:
+            continue  # a fixture of refused output: the refusal is not what is timed
+        texts.append(text)
+    passes = max(1, 2000000 // sum(len(t) for t in texts))
+    best = float("inf")
+    gc.disable()
+    for _unused in range(int(sys.argv[3])):
+        cpu0 = time.process_time()
+        for _pass in range(passes):
+            for text in texts:
+                func(text)
+        best = min(best, (time.process_time() - cpu0) / passes)
+    gc.enable()
+    out[kind] = best
+print(json.dumps(out))
+"""
+
+
+def before_after(ref: str, runs: int, rounds: int) -> int:
+    """The fixtures' parse time as of ``ref`` and in the working tree, alternately in fresh interpreters."""
+    import io
+    import json
+    import subprocess
+    import tarfile
+    import tempfile
+
+    fixtures = os.path.join(ROOT, "tests", "unit", "fixtures")
+    best = [{}, {}]
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as tmp:
+        target = os.path.join(tmp, "ansible_collections", "netops", "ipsec_spi")
+        os.makedirs(target)
+        blob = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", ref, "plugins/module_utils"],
+                              capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+            tar.extractall(target)
+        for _round in range(rounds):
+            for index, base in enumerate((tmp, COLLECTIONS)):
+                env = dict(os.environ, PYTHONPATH=base)
+                got = json.loads(subprocess.run([sys.executable, "-c", _FIXTURE_PROBE, base, fixtures, str(runs)],
+                                                capture_output=True, text=True, check=True, env=env).stdout)
+                if not got.pop("from").startswith(base):
+                    raise RuntimeError("timed the wrong code")
+                for kind, cpu in got.items():
+                    best[index][kind] = min(cpu, best[index].get(kind, float("inf")))
+    print("fixtures of tests/unit/fixtures, CPU per pass over a kind's files, best of %d runs x %d rounds"
+          % (runs, rounds))
+    print("%-10s %12s %12s %8s" % ("parser", ref, "working tree", "after/before"))
+    for kind in best[0]:
+        before, after = best[0][kind], best[1][kind]
+        print("%-10s %9.1f us %9.1f us %8.2f" % (kind, before * 1e6, after * 1e6, after / before))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, default=200)
     parser.add_argument("--budget", type=float, default=1.5, help="seconds per measurement (about)")
     parser.add_argument("--adversarial-only", action="store_true", help="only the 1 MB adversarial inputs")
+    parser.add_argument("--before", help="a git commit whose fixture parse times to compare with the working tree's")
+    parser.add_argument("--runs", type=int, default=5, help="with --before: runs per interpreter")
+    parser.add_argument("--rounds", type=int, default=3, help="with --before: alternating interpreter pairs")
     args = parser.parse_args()
+    if args.before:
+        return before_after(args.before, args.runs, args.rounds)
     if args.adversarial_only:
         return 1 if adversarial() else 0
 

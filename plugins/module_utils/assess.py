@@ -210,16 +210,7 @@ def assess_fleet(
     # Identity survives staleness: a router's addresses from an earlier gather still say who it is.
     known_addresses = {h: list(f.get("addresses") or []) for h, f in facts_by_host.items()
                        if isinstance(f, Mapping) and isinstance(f.get("addresses"), list)}
-    for host, facts in facts_by_host.items():
-        # A gather that failed leaves its failure in the cache (check role, gather): never older facts.
-        if isinstance(facts, Mapping) and facts.get("inventory") is None and facts.get("error") and host not in errors:
-            errors[host] = facts["error"] if isinstance(facts["error"], Mapping) else {"message": str(facts["error"])}
-    if freshness:
-        freshness = with_latest_run(facts_by_host, freshness)
-        for host, facts in facts_by_host.items():
-            reason = stale_reason(facts, freshness)
-            if reason and host not in errors:
-                errors[host] = {"kind": "stale", "message": reason}
+    _gather_errors(facts_by_host, errors, freshness)
     facts_by_host = {h: (None if h in errors else f) for h, f in facts_by_host.items()}
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     today = today or datetime.date.today()
@@ -247,16 +238,7 @@ def assess_fleet(
         assessment, host_clears = _assess_host(host, facts, by_flow, now, source, active_window, clear_unverified)
         assessments[host] = assessment
         clears.extend(host_clears)
-
-    # A clear runs where it does the most good: on the sender when it is ours.
-    placed = set()
-    for runner, action in clears:
-        key = (runner, action["peer"])
-        if key in placed or runner not in assessments or not assessments[runner].get("assessed"):
-            continue
-        placed.add(key)
-        assessments[runner]["planned_actions"].append(action)
-
+    _place_clears(assessments, clears)
     _flag_senders(assessments, verdicts)
     for assessment in assessments.values():
         settle(assessment, compiled, today)
@@ -265,6 +247,33 @@ def assess_fleet(
     plan = {host: inert(a["planned_actions"]) for host, a in sorted(assessments.items()) if a["planned_actions"]}
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan,
             "assessed_at": now, "view": public_view(seen)}
+
+
+def _gather_errors(facts_by_host: Mapping[str, Any], errors: Dict[str, Any],
+                   freshness: Optional[Mapping[str, Any]]) -> None:
+    """Adds to ``errors`` the routers not to assess: a failed gather, or (with ``freshness``) stale facts."""
+    for host, facts in facts_by_host.items():
+        # A gather that failed leaves its failure in the cache (check role, gather): never older facts.
+        if isinstance(facts, Mapping) and facts.get("inventory") is None and facts.get("error") and host not in errors:
+            errors[host] = facts["error"] if isinstance(facts["error"], Mapping) else {"message": str(facts["error"])}
+    if freshness:
+        freshness = with_latest_run(facts_by_host, freshness)
+        for host, facts in facts_by_host.items():
+            reason = stale_reason(facts, freshness)
+            if reason and host not in errors:
+                errors[host] = {"kind": "stale", "message": reason}
+
+
+def _place_clears(assessments: Dict[str, Dict[str, Any]], clears: List[Tuple[str, Dict[str, Any]]]) -> None:
+    """Each clear once per (router, peer), on an assessed router: where it does the most good, on the
+    sender when it is ours (_assess_host chose the runner)."""
+    placed = set()
+    for runner, action in clears:
+        key = (runner, action["peer"])
+        if key in placed or runner not in assessments or not assessments[runner].get("assessed"):
+            continue
+        placed.add(key)
+        assessments[runner]["planned_actions"].append(action)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -67,8 +67,11 @@ def as_lines(data: TextInput, what: str = "input") -> List[str]:
     return as_text(data, what).splitlines()
 
 
+# An SPI as IOS prints it, with two groups: the hex digits and the decimal in parentheses (or None); read
+# with spi_value. Embedded as it is in larger patterns (the syslog body) so that there is one grammar.
 # ASCII classes only: "\d" (and str.isdecimal / int()) also take Arabic-Indic or fullwidth digits.
-_SPI_RE = re.compile(r"^(?:0[xX])?[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:\([ \t]*([0-9]{1,10})[ \t]*\))?$")
+SPI_GRAMMAR = r"(?:0[xX])?[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:\([ \t]*([0-9]{1,10})[ \t]*\))?"
+_SPI_RE = re.compile(SPI_GRAMMAR)
 
 
 def is_ascii_digits(text: str) -> bool:
@@ -90,16 +93,19 @@ def parse_spi(text: str) -> int:
     """
     if not isinstance(text, str):
         raise ParseError("SPI must be a string, not %s" % type(text).__name__)
-    match = _SPI_RE.match(text.strip())
+    match = _SPI_RE.fullmatch(text.strip())
     if not match:
         if not text.isascii() and any(c.isdigit() for c in text if not c.isascii()):
             raise ParseError("not an SPI (digits must be ASCII): %r" % text[:80])
         raise ParseError("not an SPI: %r" % text[:80])
-    value = int(match.group(1), 16)
-    if match.group(2) is not None and int(match.group(2)) != value:
-        raise ParseError(
-            "SPI hex and decimal disagree: 0x%X is %d, the line says %s" % (value, value, match.group(2))
-        )
+    return spi_value(match.group(1), match.group(2))
+
+
+def spi_value(hex_digits: str, decimal: Optional[str]) -> int:
+    """The SPI of SPI_GRAMMAR's two groups: when the decimal is given it must agree with the hex."""
+    value = int(hex_digits, 16)
+    if decimal is not None and int(decimal) != value:
+        raise ParseError("SPI hex and decimal disagree: 0x%X is %d, the line says %s" % (value, value, decimal))
     return value
 
 
@@ -267,6 +273,8 @@ class TableReader(object):
         problem(self.problems, lineno, reason, text)
 
     def other(self, lineno: int, line: str) -> None:
+        if self.recognised:
+            return  # the text is ours: what else it holds no longer matters
         if self.header_re is not None and self.header_re.match(line):
             self.recognised = True
         elif self.first_unknown is None and not _PROMPT_RE.match(line) and not (

@@ -82,10 +82,56 @@ def build_facts(
         "unsupported_commands": [],
         "unparsed": [],
     }
+    _check_essential(outputs)
+    parsed = _parse_outputs(facts, outputs, routes, {"host": host, "year": year})
+    inventory = parsed.get("running_config") or {"invalid_spi_recovery": False, "dpd": {"ikev1": False, "ikev2": False}, "tunnels": []}
+    sas = parsed.get("ipsec_sa") or []
+    ike_sas = (parsed.get("isakmp_sa") or []) + (parsed.get("ikev2_sa") or [])
+    sessions = parsed.get("session") or []
+    dmvpn_rows = parsed.get("dmvpn") or []
+    events = parsed.get("logging") or []
+    peers = known_peers(inventory, sas, ike_sas, sessions, dmvpn_rows)
+    addresses = set(inventory.get("addresses") or [])
+    addresses.update(a for a in (maybe_addr(sa.get("local_addr")) for sa in sas) if a)
+    facts.update(
+        {
+            "platform": _platform(parsed, inventory, outputs, facts["unsupported_commands"]),
+            "inventory": inventory,
+            "addresses": sorted(addresses),
+            "known_peers": peers,
+            "events_total": len(events),
+            "events": events[-max_events:] if max_events else [],
+            "flows": _aged_flows(events, peers, min_repeats, min_span, parsed.get("clock")),
+            "qfp_drops": parsed.get("qfp_drops"),
+            "qfp_ipsec_drops": parsed.get("qfp_ipsec_drops"),
+            "ipsec_sas": sas,
+            "ike_sas": ike_sas,
+            "sessions": sessions,
+            "dmvpn": dmvpn_rows,
+            "drop_rate": None,
+            "device_epoch": parsed.get("clock"),
+        }
+    )
+    if second_poll and poll_interval > 0:
+        facts["drop_rate"] = _drop_rate(facts, second_poll, poll_interval, routes)
+    return facts
+
+
+def _check_essential(outputs: Mapping[str, Optional[str]]) -> None:
+    """RejectedCommand when the router rejected an essential command: an assessment would be guesswork."""
     for key in ESSENTIAL:
         text = outputs.get(key)
         if text is not None and is_unsupported(text):
             raise RejectedCommand("the router rejected '%s': %s" % (COMMAND_OF[key], " ".join(text.split())[:300]))
+
+
+def _parse_outputs(facts: Dict[str, Any], outputs: Mapping[str, Optional[str]], routes: Mapping[str, Any],
+                   context: Dict[str, Any]) -> Dict[str, Any]:
+    """Each collected output through its parser, in GATHER order: {key: parsed}.
+
+    A rejected command goes to ``facts["unsupported_commands"]``, every problem and refusal to
+    ``facts["unparsed"]`` (naming the command); none of them stops the others.
+    """
     parsed: Dict[str, Any] = {}
     for key, _command in GATHER:
         text = outputs.get(key)
@@ -95,7 +141,6 @@ def build_facts(
             facts["unsupported_commands"].append(COMMAND_OF[key])
             continue
         problems: List[Dict[str, Any]] = []
-        context: Dict[str, Any] = {"host": host, "year": year}
         if "local_addresses" in routes[key].context:
             context["local_addresses"] = _own_addresses(parsed)
         try:
@@ -106,49 +151,27 @@ def build_facts(
             problems.append({"line": None, "reason": str(exc), "text": ""})
         for item in problems:
             facts["unparsed"].append(dict(item, command=COMMAND_OF[key]))
+    return parsed
 
+
+def _platform(parsed: Mapping[str, Any], inventory: Mapping[str, Any], outputs: Mapping[str, Optional[str]],
+              unsupported: List[str]) -> Dict[str, Any]:
+    """show version's facts, the host name from the configuration when show version has none, and qfp."""
     platform = parsed.get("version") or parse_version("")
-    device_epoch = parsed.get("clock")
-    inventory = parsed.get("running_config") or {"invalid_spi_recovery": False, "dpd": {"ikev1": False, "ikev2": False}, "tunnels": []}
     if not platform.get("hostname") and inventory.get("hostname"):
         platform["hostname"] = inventory.get("hostname")
-    platform["qfp"] = COMMAND_OF["qfp_drops"] not in facts["unsupported_commands"] and outputs.get("qfp_drops") is not None
-    sas = parsed.get("ipsec_sa") or []
-    ike_sas = (parsed.get("isakmp_sa") or []) + (parsed.get("ikev2_sa") or [])
-    sessions = parsed.get("session") or []
-    dmvpn_rows = parsed.get("dmvpn") or []
-    events = parsed.get("logging") or []
-    peers = known_peers(inventory, sas, ike_sas, sessions, dmvpn_rows)
+    platform["qfp"] = COMMAND_OF["qfp_drops"] not in unsupported and outputs.get("qfp_drops") is not None
+    return platform
+
+
+def _aged_flows(events: List[Dict[str, Any]], peers: Any, min_repeats: int, min_span: float,
+                device_epoch: Optional[float]) -> List[Dict[str, Any]]:
+    """The flows of the log's events, each with its age on the router's clock (None without one)."""
     flows = build_flows(events, peers=peers, min_repeats=min_repeats, min_span=min_span)
     for flow in flows:
         last = flow.get("last_epoch")
         flow["age_seconds"] = round(device_epoch - last, 1) if device_epoch is not None and last is not None else None
-
-    addresses = set(inventory.get("addresses") or [])
-    addresses.update(a for a in (maybe_addr(sa.get("local_addr")) for sa in sas) if a)
-
-    facts.update(
-        {
-            "platform": platform,
-            "inventory": inventory,
-            "addresses": sorted(addresses),
-            "known_peers": peers,
-            "events_total": len(events),
-            "events": events[-max_events:] if max_events else [],
-            "flows": flows,
-            "qfp_drops": parsed.get("qfp_drops"),
-            "qfp_ipsec_drops": parsed.get("qfp_ipsec_drops"),
-            "ipsec_sas": sas,
-            "ike_sas": ike_sas,
-            "sessions": sessions,
-            "dmvpn": dmvpn_rows,
-            "drop_rate": None,
-            "device_epoch": device_epoch,
-        }
-    )
-    if second_poll and poll_interval > 0:
-        facts["drop_rate"] = _drop_rate(facts, second_poll, poll_interval, routes)
-    return facts
+    return flows
 
 
 def _own_addresses(parsed: Mapping[str, Any]) -> List[str]:

@@ -355,10 +355,15 @@ def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int
             group.append(key)
 
     flows: List[Dict[str, Any]] = []
+    append = flows.append
+    # bound once: this loop runs once per flow, and most flows are a single message
+    times_of, status_of, record = flow_times, flow_status, flow_record
     for (host, src, dst, spi), members in groups.items():
-        if len(members) == 1:
+        count = len(members)
+        if count == 1:
             # most flows: one message (a rekey race)
-            epoch, when = members[0][6], members[0][5]
+            first_key = members[0]
+            epoch, when = first_key[6], first_key[5]
             cal = None if epoch is None or when is None else (epoch, when, epoch, when)
             up = (epoch, epoch) if cal is None and epoch is not None else None
         else:
@@ -370,9 +375,9 @@ def flows_from_keys(keys: List[tuple], peer_set: Optional[set], min_repeats: int
                 cal = (first[6], first[5], last[6], last[5])
             elif uptimes:
                 up = (min(uptimes), max(uptimes))
-        times = flow_times(cal, up)
-        status = flow_status(src, len(members), times[4], peer_set, min_repeats, min_span)
-        flows.append(flow_record(host, src, dst, members[0][4], spi, len(members), times, status))
+        times = times_of(cal, up)
+        append(record(host, src, dst, members[0][4], spi, count, times,
+                      status_of(src, count, times[4], peer_set, min_repeats, min_span)))
     return flows
 
 

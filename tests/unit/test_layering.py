@@ -101,3 +101,56 @@ def test_module_utils_is_layered_without_ansible_and_without_cycles():
 
     for name in sorted(graph):
         visit(name)
+
+
+# Issue 25: no function over about 60 lines. The body is counted from its first statement after the
+# docstring (a docstring explains, it does not add steps) to its last line.
+MAX_BODY_LINES = 60
+# Over the limit and not split yet, each with the reason; the test fails when one of them is split (so the
+# list only shrinks) or when any other function grows over the limit.
+LONG_FUNCTIONS = {
+    # the capture package is being reworked by the debug-capture work (issue 28); split there
+    "capture.grammar._arity",
+    "capture.grammar._check_actions",
+    "capture.grammar._check_event",
+    # report sections added by the history work (issue 28), split with it
+    "report.pairs.fleet_pairs",
+    "report.svg.svg_timeline",
+    # not split yet (issue 25): the one pass that finds every secret of a line; to be split with its own
+    # per-form tests in hand, not in passing
+    "secrets._mask_ranges",
+}
+
+
+def long_functions():
+    """{"module.qualified_name": body lines} of every function of module_utils over MAX_BODY_LINES."""
+    found = {}
+    for paths in units().values():
+        for path in paths:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            scopes = [(tree, module_name(path))]
+            while scopes:
+                scope, prefix = scopes.pop()
+                for node in ast.iter_child_nodes(scope):
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        name = prefix + "." + node.name
+                        scopes.append((node, name))
+                        if isinstance(node, ast.ClassDef):
+                            continue
+                        body = node.body
+                        if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                                and isinstance(body[0].value.value, str):
+                            body = body[1:]
+                        size = node.end_lineno - body[0].lineno + 1
+                        if size > MAX_BODY_LINES:
+                            found[name] = size
+    return found
+
+
+def test_no_function_in_module_utils_is_over_60_lines():
+    found = long_functions()
+    new = {name: size for name, size in found.items() if name not in LONG_FUNCTIONS}
+    assert not new, "over %d lines, split them by concern: %s" % (MAX_BODY_LINES, sorted(new.items()))
+    split = sorted(set(LONG_FUNCTIONS) - set(found))
+    assert not split, "no longer over the limit, take them off LONG_FUNCTIONS: %s" % split

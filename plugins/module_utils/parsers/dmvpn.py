@@ -95,7 +95,7 @@ class _Reader(TableReader):
 
 # -- line handlers: (reader, line number, raw line, collapsed line), True when the line was theirs ---------
 def _interface(r: _Reader, lineno: int, raw: str, line: str) -> bool:
-    match = _INTERFACE_RE.match(line)
+    match = _INTERFACE_RE.match(line) if line.startswith("Interface: ") else None
     if not match:
         return False
     r.flush()
@@ -122,14 +122,15 @@ def _row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
         return False
     match = _ROW_RE.match(line)
     if match:
+        entries, nbma, tunnel, state, uptime, attrb = match.groups()
         r.flush()
-        r.entries = int(match.group(1))
-        r.nbma = None if match.group(2) == _UNKNOWN_NBMA else maybe_addr(match.group(2))
-        if r.nbma is None and match.group(2) != _UNKNOWN_NBMA:
+        r.entries = int(entries)
+        r.nbma = None if nbma == _UNKNOWN_NBMA else maybe_addr(nbma)
+        if r.nbma is None and nbma != _UNKNOWN_NBMA:
             r.nbma = _NO_NBMA
             r.problem(lineno, "DMVPN peer NBMA address not understood", raw)
         else:
-            r.add(lineno, raw, match.group(3), match.group(4), match.group(5), match.group(6))
+            r.add(lineno, raw, tunnel, state, uptime, attrb)
         return True
     match = _NBMA_ONLY_RE.match(line)
     if match and maybe_addr(match.group(2)) is not None:
@@ -143,13 +144,13 @@ def _row(r: _Reader, lineno: int, raw: str, line: str) -> bool:
 
 def _continuation(r: _Reader, lineno: int, raw: str, line: str) -> bool:
     """``tunnel state uptime attrb``: another tunnel address of the NBMA peer above."""
-    match = _CONT_RE.match(line)
-    if not (match and r.interface is not None and maybe_addr(match.group(1)) is not None):
+    match = _CONT_RE.match(line) if r.interface is not None else None
+    if not (match and maybe_addr(match.group(1)) is not None):
         return False
     if r.nbma is _NO_NBMA:
         r.problem(lineno, "DMVPN peer row without an NBMA address", raw)
         return True
-    r.add(lineno, raw, match.group(1), match.group(2), match.group(3), match.group(4))
+    r.add(lineno, raw, *match.groups())
     r.pending = None
     return True
 

@@ -139,7 +139,8 @@ def _multiline(r: _Reader, lineno: int, raw: str, line: str) -> bool:
 
 
 def _af_header(r: _Reader, lineno: int, raw: str, line: str) -> bool:
-    match = _AF_RE.match(line)
+    # "IPv4"/"IPv6" in any case: no other character folds to 'v' (IGNORECASE), so this skips no header
+    match = _AF_RE.match(line) if line[2:3] in ("v", "V") else None
     if not match:
         return False
     r.af = "IPv4" if match.group(1).lower() == "ipv4" else "IPv6"
@@ -370,23 +371,30 @@ def _encr(row: Dict[str, Any], match: "re.Match[str]") -> None:
                dh_group=int(match.group(5)))
 
 
-# IKEv2 detail lines: pattern -> what the line sets on its SA.
-_IKEV2_DETAIL: Tuple[Tuple["re.Pattern[str]", Callable[[Dict[str, Any], "re.Match[str]"], None]], ...] = (
-    (_V2_SPI_RE, lambda row, m: row.update(ike_spi_local=m.group(1).upper(), ike_spi_remote=m.group(2).upper())),
-    (_DPD_RE, _dpd),
-    (_DPD_OFF_RE, lambda row, m: row.update(dpd=False)),
-    (_LIFE_RE, lambda row, m: row.update(lifetime=int(m.group(1)), active_time=int(m.group(2)))),
-    (_SESSION_RE, lambda row, m: row.update(session_id=int(m.group(2)))),
-    (_ENCR_RE, _encr),
-    (_ID_RE, lambda row, m: row.update({m.group(1).lower() + "_id": m.group(2)})),
-    (_STATUS_DESC_RE, lambda row, m: row.update(status_description=m.group(1))),
-    (_INITIATOR_RE, lambda row, m: row.update(initiator=m.group(1) == "Yes")),
-    (_NAT_RE, lambda row, m: row.update(nat_t=m.group(1) is None)),
-)
+def _ident(row: Dict[str, Any], match: "re.Match[str]") -> None:
+    row[match.group(1).lower() + "_id"] = match.group(2)
+
+
+# IKEv2 detail lines: first word -> (pattern, what the line sets on its SA), tried in this order.
+_Apply = Callable[[Dict[str, Any], "re.Match[str]"], None]
+_IKEV2_DETAIL: Dict[str, Tuple[Tuple["re.Pattern[str]", _Apply], ...]] = {
+    "Local": (
+        (_V2_SPI_RE, lambda row, m: row.update(ike_spi_local=m.group(1).upper(), ike_spi_remote=m.group(2).upper())),
+        (_ID_RE, _ident),
+    ),
+    "Remote": ((_ID_RE, _ident),),
+    "DPD": ((_DPD_RE, _dpd), (_DPD_OFF_RE, lambda row, m: row.update(dpd=False))),
+    "Life/Active": ((_LIFE_RE, lambda row, m: row.update(lifetime=int(m.group(1)), active_time=int(m.group(2)))),),
+    "CE": ((_SESSION_RE, lambda row, m: row.update(session_id=int(m.group(2)))),),
+    "Encr:": ((_ENCR_RE, _encr),),
+    "Status": ((_STATUS_DESC_RE, lambda row, m: row.update(status_description=m.group(1))),),
+    "Initiator": ((_INITIATOR_RE, lambda row, m: row.update(initiator=m.group(1) == "Yes")),),
+    "NAT-T": ((_NAT_RE, lambda row, m: row.update(nat_t=m.group(1) is None)),),
+}
 
 
 def _ikev2_detail(row: Dict[str, Any], line: str) -> bool:
-    for pattern, apply in _IKEV2_DETAIL:
+    for pattern, apply in _IKEV2_DETAIL.get(line.split(" ", 1)[0], ()):
         match = pattern.match(line)
         if match:
             apply(row, match)

@@ -212,7 +212,8 @@ def parse_crypto_sessions(data: TextInput, problems: Optional[list] = None) -> L
     check_supported("\n".join(lines[:20]), "show crypto session")
     r = _Reader(problems)
     for lineno, raw, line in collapsed_lines(lines, problems):
-        if _continued(r, lineno, raw, line):
+        # most lines continue nothing: look only when a wrapped SA or a subnets list is open
+        if (r.wrapped is not None or r.subnets is not None) and _continued(r, lineno, raw, line):
             continue
         match = _INTERFACE_RE.match(line)
         if match:

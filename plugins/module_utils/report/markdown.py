@@ -299,9 +299,24 @@ def _md_codes(report: Mapping[str, Any]) -> List[str]:
 
 def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
     a = router["assessment"] or {}
+    out = ["### %s: %s" % (md_escape(router["host"]), STATUS_LABEL[router["status"]]), ""]
+    out.extend(_md_facts(router, a, mode))
+    out.extend(_md_tunnels(a.get("tunnels") or []))
+    out.extend(_md_findings(a.get("findings") or []))
+    out.extend(_md_flows(a.get("flows") or []))
+    out.extend(_md_desync_evidence([d for d in a.get("desync") or [] if d.get("evidence")]))
+    out.extend(_md_actions(router, mode))
+    out.extend(_md_config_evidence([t for t in a.get("tunnels") or [] if t.get("evidence")]))
+    if router.get("problems"):
+        out.append("*Report notes:* " + "; ".join(md_escape(p) for p in router["problems"]))
+        out.append("")
+    return out
+
+
+def _md_facts(router: Mapping[str, Any], a: Mapping[str, Any], mode: str) -> List[str]:
+    """The router's one line of facts: platform, what was read, the knob, DPD, drops."""
     knob = a.get("knob") or {}
     dpd = a.get("dpd") or {}
-    out = ["### %s: %s" % (md_escape(router["host"]), STATUS_LABEL[router["status"]]), ""]
     facts = []
     if router["platform"]:
         facts.append("platform " + md_escape(router["platform"]))
@@ -314,77 +329,79 @@ def _md_router(router: Mapping[str, Any], mode: str) -> List[str]:
         facts.append("DPD " + ", ".join("%s %s" % (md_escape(k), "yes" if v else "no") for k, v in sorted(dpd.items())))
     if router["counts"]["invalid_spi_packets"] is not None:
         facts.append("invalid-SPI drops %s" % md_escape(drops_text(drops_state(a.get("drops")))))
-    if facts:
-        out.append("- " + "; ".join(facts))
-        out.append("")
+    return ["- " + "; ".join(facts), ""] if facts else []
 
-    tunnels = a.get("tunnels") or []
-    if tunnels:
-        out.append("**Tunnels**")
-        out.append("")
-        out.extend(_md_table(
-            ["Kind", "Name", "Interfaces", "Peers", "IKE", "Recovery", "Description"],
-            [[md_escape(t.get("kind")), md_escape(t.get("name")), _md_list(t.get("interfaces") or []),
-              _md_list(t.get("peers") or []), md_escape(t.get("ike_version")) or "-",
-              md_escape(t.get("recovery")), md_escape(t.get("description") or "")] for t in tunnels]))
-        out.append("")
 
-    findings = a.get("findings") or []
-    if findings:
-        out.append("**Findings**")
-        out.append("")
-        for f in findings_in_order(findings):
-            line = "- **%s** %s: %s" % (md_escape(str(f.get("severity")).upper()), md_code(f.get("code")),
-                                        md_escape(f.get("message")))
-            if f.get("subject"):
-                line += " (subject: %s)" % md_escape(f.get("subject"))
-            if f.get("waived"):
-                why = waiver_reason(f)
-                line += " *waived%s*" % (": " + md_escape(why) if why else "")
-            out.append(line)
-        out.append("")
+def _md_tunnels(tunnels: List[Mapping[str, Any]]) -> List[str]:
+    if not tunnels:
+        return []
+    out = ["**Tunnels**", ""]
+    out.extend(_md_table(
+        ["Kind", "Name", "Interfaces", "Peers", "IKE", "Recovery", "Description"],
+        [[md_escape(t.get("kind")), md_escape(t.get("name")), _md_list(t.get("interfaces") or []),
+          _md_list(t.get("peers") or []), md_escape(t.get("ike_version")) or "-",
+          md_escape(t.get("recovery")), md_escape(t.get("description") or "")] for t in tunnels]))
+    out.append("")
+    return out
 
-    flows = a.get("flows") or []
-    if flows:
-        out.append("**INV_SPI flows**")
-        out.append("")
-        out.extend(_md_table(
-            ["Source", "Destination", "SPI", "Messages", "Duration", "Status", "Verdict", "Sender"],
-            [[md_escape(f.get("src")), md_escape(f.get("dst")), md_escape(spi_text(f.get("spi"))),
-              fmt_int(f.get("count")), fmt_duration(f.get("span_seconds")) if f.get("span_seconds") is not None else "-",
-              md_escape(f.get("status")), md_escape(f.get("verdict")) or "-", md_escape(f.get("sender")) or "-"]
-             for f in flows],
-            ["l", "l", "l", "r", "r", "l", "l", "l"]))
-        out.append("")
 
-    evidence = [d for d in a.get("desync") or [] if d.get("evidence")]
-    if evidence:
-        out.append("**Desync evidence**")
-        out.append("")
-        for verdict in evidence:
-            out.append("- %s from %s, SPI %s:" % (
-                md_escape(verdict.get("verdict")), md_escape(verdict.get("sender") or verdict.get("sender_addr")),
-                md_escape(spi_text(verdict.get("spi")))))
-            out.append("")
-            out.extend("  " + line for line in _md_fence(lines_of(verdict["evidence"])))
-            out.append("")
+def _md_findings(findings: List[Mapping[str, Any]]) -> List[str]:
+    if not findings:
+        return []
+    out = ["**Findings**", ""]
+    for f in findings_in_order(findings):
+        line = "- **%s** %s: %s" % (md_escape(str(f.get("severity")).upper()), md_code(f.get("code")),
+                                    md_escape(f.get("message")))
+        if f.get("subject"):
+            line += " (subject: %s)" % md_escape(f.get("subject"))
+        if f.get("waived"):
+            why = waiver_reason(f)
+            line += " *waived%s*" % (": " + md_escape(why) if why else "")
+        out.append(line)
+    out.append("")
+    return out
 
-    out.extend(_md_actions(router, mode))
 
-    tunnel_evidence = [t for t in tunnels if t.get("evidence")]
-    if tunnel_evidence:
-        out.append("<details><summary>Configuration evidence</summary>")
+def _md_flows(flows: List[Mapping[str, Any]]) -> List[str]:
+    if not flows:
+        return []
+    out = ["**INV_SPI flows**", ""]
+    out.extend(_md_table(
+        ["Source", "Destination", "SPI", "Messages", "Duration", "Status", "Verdict", "Sender"],
+        [[md_escape(f.get("src")), md_escape(f.get("dst")), md_escape(spi_text(f.get("spi"))),
+          fmt_int(f.get("count")), fmt_duration(f.get("span_seconds")) if f.get("span_seconds") is not None else "-",
+          md_escape(f.get("status")), md_escape(f.get("verdict")) or "-", md_escape(f.get("sender")) or "-"]
+         for f in flows],
+        ["l", "l", "l", "r", "r", "l", "l", "l"]))
+    out.append("")
+    return out
+
+
+def _md_desync_evidence(evidence: List[Mapping[str, Any]]) -> List[str]:
+    if not evidence:
+        return []
+    out = ["**Desync evidence**", ""]
+    for verdict in evidence:
+        out.append("- %s from %s, SPI %s:" % (
+            md_escape(verdict.get("verdict")), md_escape(verdict.get("sender") or verdict.get("sender_addr")),
+            md_escape(spi_text(verdict.get("spi")))))
         out.append("")
-        for tunnel in tunnel_evidence:
-            out.append("%s %s:" % (md_escape(tunnel.get("kind")), md_escape(tunnel.get("name"))))
-            out.append("")
-            out.extend(_md_fence(lines_of(tunnel["evidence"])))
-            out.append("")
-        out.append("</details>")
+        out.extend("  " + line for line in _md_fence(lines_of(verdict["evidence"])))
         out.append("")
-    if router.get("problems"):
-        out.append("*Report notes:* " + "; ".join(md_escape(p) for p in router["problems"]))
+    return out
+
+
+def _md_config_evidence(tunnels: List[Mapping[str, Any]]) -> List[str]:
+    if not tunnels:
+        return []
+    out = ["<details><summary>Configuration evidence</summary>", ""]
+    for tunnel in tunnels:
+        out.append("%s %s:" % (md_escape(tunnel.get("kind")), md_escape(tunnel.get("name"))))
         out.append("")
+        out.extend(_md_fence(lines_of(tunnel["evidence"])))
+        out.append("")
+    out.append("</details>")
+    out.append("")
     return out
 
 

@@ -98,6 +98,56 @@ def _view(view: Any) -> Optional[Dict[str, Any]]:
     return dict(counts, complete=bool(complete) if isinstance(complete, bool) else not rows, not_assessed=rows)
 
 
+def _checked_arguments(assessments: Any, mode: str, meta: Any, reasons: Any,
+                       active_hosts: Any) -> Mapping[str, Any]:
+    """ReportError naming the first argument of build_report that is wrong; the assessments keyed by host."""
+    if mode not in MODES:
+        raise ReportError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+    if isinstance(assessments, (list, tuple)):
+        keyed: Dict[str, Any] = {}
+        for index, item in enumerate(assessments):
+            if not isinstance(item, Mapping) or not item.get("host"):
+                raise ReportError("assessments[%d] has no host; pass a mapping host -> assessment" % index)
+            keyed[str(item["host"])] = item
+        assessments = keyed
+    if not isinstance(assessments, Mapping):
+        raise ReportError("assessments must be a mapping host -> assessment, not %s" % type(assessments).__name__)
+    if reasons is not None and not isinstance(reasons, Mapping):
+        raise ReportError("reasons must be a mapping host -> reason, not %s" % type(reasons).__name__)
+    if meta is not None and not isinstance(meta, Mapping):
+        raise ReportError("meta must be a mapping, not %s" % type(meta).__name__)
+    if active_hosts is not None and not isinstance(active_hosts, (list, tuple, set, frozenset)):
+        raise ReportError("active_hosts must be a list of host names, not %s" % type(active_hosts).__name__)
+    return assessments
+
+
+def _actions(routers: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """(planned, performed) actions of every router, each naming its host."""
+    planned: List[Dict[str, Any]] = []
+    performed: List[Dict[str, Any]] = []
+    for router in routers:
+        assessment = router["assessment"] or {}
+        for action in assessment.get("planned_actions") or []:
+            planned.append(dict(action, host=action.get("host") or router["host"]))
+        for action in assessment.get("performed_actions") or []:
+            performed.append(dict(action, host=action.get("host") or router["host"]))
+    return planned, performed
+
+
+def _effective_mode(mode: str, performed: List[Dict[str, Any]]) -> Tuple[str, str]:
+    """(mode, why): the report says applied only when the run was no dry run and changed something or was
+    a real remediation run with nothing to change."""
+    ran = sum(1 for a in performed if action_ran(a))
+    if mode == MODE_DRY_RUN:
+        return MODE_DRY_RUN, "check mode"
+    if ran:
+        return MODE_APPLIED, "%d action(s) performed" % ran
+    if mode == MODE_APPLIED:
+        # A real remediation run that found nothing to do: it was not a dry run, it had nothing to change.
+        return MODE_APPLIED, "nothing to change"
+    return MODE_DRY_RUN, "no action was performed"
+
+
 def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[Mapping[str, Any]] = None,
                  reasons: Optional[Mapping[str, Any]] = None, generated_at: Optional[str] = None,
                  active_hosts: Optional[Iterable[str]] = None, view: Any = None,
@@ -118,25 +168,8 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
     ``history`` is what the history store says (report.recurrence.recurring_section; None: no store was
     read), rendered first in every format as "Recurring pairs".
     """
-    if mode is None:
-        mode = "auto"
-    if mode not in MODES:
-        raise ReportError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
-    if isinstance(assessments, (list, tuple)):
-        keyed: Dict[str, Any] = {}
-        for index, item in enumerate(assessments):
-            if not isinstance(item, Mapping) or not item.get("host"):
-                raise ReportError("assessments[%d] has no host; pass a mapping host -> assessment" % index)
-            keyed[str(item["host"])] = item
-        assessments = keyed
-    if not isinstance(assessments, Mapping):
-        raise ReportError("assessments must be a mapping host -> assessment, not %s" % type(assessments).__name__)
-    if reasons is not None and not isinstance(reasons, Mapping):
-        raise ReportError("reasons must be a mapping host -> reason, not %s" % type(reasons).__name__)
-    if meta is not None and not isinstance(meta, Mapping):
-        raise ReportError("meta must be a mapping, not %s" % type(meta).__name__)
-    if active_hosts is not None and not isinstance(active_hosts, (list, tuple, set, frozenset)):
-        raise ReportError("active_hosts must be a list of host names, not %s" % type(active_hosts).__name__)
+    mode = "auto" if mode is None else mode
+    assessments = _checked_arguments(assessments, mode, meta, reasons, active_hosts)
     reasons = reasons or {}
     seen = _view(view)
     try:
@@ -153,25 +186,8 @@ def build_report(assessments: Any, mode: Optional[str] = "auto", meta: Optional[
             reason = (KIND_FAILED, LEFT_PLAY_REASON)
         routers.append(router_entry(host, assessments.get(host), reason))
 
-    planned: List[Dict[str, Any]] = []
-    performed: List[Dict[str, Any]] = []
-    for router in routers:
-        assessment = router["assessment"] or {}
-        for action in assessment.get("planned_actions") or []:
-            planned.append(dict(action, host=action.get("host") or router["host"]))
-        for action in assessment.get("performed_actions") or []:
-            performed.append(dict(action, host=action.get("host") or router["host"]))
-
-    ran = sum(1 for a in performed if action_ran(a))
-    if mode == MODE_DRY_RUN:
-        effective, why = MODE_DRY_RUN, "check mode"
-    elif ran:
-        effective, why = MODE_APPLIED, "%d action(s) performed" % ran
-    elif mode == MODE_APPLIED:
-        # A real remediation run that found nothing to do: it was not a dry run, it had nothing to change.
-        effective, why = MODE_APPLIED, "nothing to change"
-    else:
-        effective, why = MODE_DRY_RUN, "no action was performed"
+    planned, performed = _actions(routers)
+    effective, why = _effective_mode(mode, performed)
 
     pairs = fleet_pairs(routers)
     unassessed = [{"host": r["host"], "kind": r["error_kind"], "reason": r["reason"]}

@@ -149,31 +149,8 @@ def router_entry(host: str, raw: Any, reason: Optional[Tuple[str, str]]) -> Dict
         kind, message = _error_reason(assessment.get("error"))
         return _not_assessed(entry, kind, message, assessment)
 
-    findings = _findings(assessment.get("findings"), problems)
-    assessment["findings"] = findings
-    for key in _LIST_KEYS:
-        assessment[key] = mappings(assessment.get(key), key, problems)
-    for key in ("unsupported_commands", "unparsed"):
-        assessment[key] = as_list(assessment.get(key), key, problems)
-    for key in _MAPPING_KEYS:
-        assessment[key] = as_dict(assessment.get(key), key, problems)
-    events = assessment["events"]
-    if len(events) > MAX_EVENTS_PER_ROUTER:
-        events = sorted(events, key=lambda e: num_or_none(e.get("epoch")) or 0.0)[-MAX_EVENTS_PER_ROUTER:]
-        assessment["events"] = events
-
-    # The compliance rule is codes.is_compliant over the findings shown here. The assessment's own
-    # flag was set by the same rule (codes.settle); if the two disagree, the stricter one wins and
-    # the router's problems say so: a blocking finding is never hidden by compliant: true, and a
-    # compliant: false (say, from a newer rule) is never turned into compliant by the report.
-    by_rule = is_compliant(True, findings)
-    given = assessment.get("compliant")
-    if given is True and not by_rule:
-        problems.append("the assessment says compliant but has un-waived error findings: reported non-compliant")
-    elif given is False and by_rule:
-        problems.append("the assessment says non-compliant without an un-waived error finding: reported non-compliant")
-    compliant = by_rule and given is not False
-
+    findings = _checked_lists(assessment, problems)
+    compliant = _compliant(assessment.get("compliant"), findings, problems)
     entry.update(_router_counts(assessment, findings))
     entry.update({
         "status": status_of(True, compliant),
@@ -186,6 +163,39 @@ def router_entry(host: str, raw: Any, reason: Optional[Tuple[str, str]]) -> Dict
         "assessment": assessment,
     })
     return entry
+
+
+def _checked_lists(assessment: Dict[str, Any], problems: List[str]) -> List[Dict[str, Any]]:
+    """The assessment's findings, lists and mappings as the report shows them (what is not is a problem);
+    at most MAX_EVENTS_PER_ROUTER events, the latest. Returns the findings."""
+    findings = _findings(assessment.get("findings"), problems)
+    assessment["findings"] = findings
+    for key in _LIST_KEYS:
+        assessment[key] = mappings(assessment.get(key), key, problems)
+    for key in ("unsupported_commands", "unparsed"):
+        assessment[key] = as_list(assessment.get(key), key, problems)
+    for key in _MAPPING_KEYS:
+        assessment[key] = as_dict(assessment.get(key), key, problems)
+    events = assessment["events"]
+    if len(events) > MAX_EVENTS_PER_ROUTER:
+        events = sorted(events, key=lambda e: num_or_none(e.get("epoch")) or 0.0)[-MAX_EVENTS_PER_ROUTER:]
+        assessment["events"] = events
+    return findings
+
+
+def _compliant(given: Any, findings: List[Dict[str, Any]], problems: List[str]) -> bool:
+    """Whether the router is reported compliant: codes.is_compliant over the findings shown here.
+
+    The assessment's own flag (``given``) was set by the same rule (codes.settle); if the two disagree,
+    the stricter one wins and the router's problems say so: a blocking finding is never hidden by
+    compliant: true, and a compliant: false (say, from a newer rule) is never turned into compliant.
+    """
+    by_rule = is_compliant(True, findings)
+    if given is True and not by_rule:
+        problems.append("the assessment says compliant but has un-waived error findings: reported non-compliant")
+    elif given is False and by_rule:
+        problems.append("the assessment says non-compliant without an un-waived error finding: reported non-compliant")
+    return by_rule and given is not False
 
 
 def _not_assessed(entry: Dict[str, Any], kind: str, message: str,

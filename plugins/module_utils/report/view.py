@@ -16,6 +16,7 @@ import html
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import spi_hex
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
     SEVERITIES,
     STATUS_COMPLIANT,
@@ -54,7 +55,7 @@ def h(value: Any) -> str:
 
 def spi_text(value: Any) -> str:
     spi = int_or_none(value)
-    return "0x%08X" % spi if spi is not None and spi >= 0 else clean_text(value)
+    return spi_hex(spi) if spi is not None and spi >= 0 else clean_text(value)
 
 
 def fmt_int(value: Any) -> str:

@@ -173,27 +173,8 @@ def _nhrp(tun: Tunnel, iface: Iface, problems: Optional[list]) -> None:
             if args[1:3] == ["multicast", "dynamic"]:
                 markers.append("%s nhrp map multicast dynamic" % fam)
                 tun.evidence.add(line)
-            elif args[1:2] == ["multicast"] and len(toks) >= 3:
-                addr = maybe_addr(toks[2])
-                if addr is None:
-                    problem(problems, line.no, "NHRP multicast mapping to something that is not an address",
-                            mask_secrets(line.strip))
-                elif addr not in multicast:
-                    multicast.append(addr)
-                static_lines.append(line)
-            elif args[1:2] == ["group"]:
-                continue
-            elif len(toks) >= 3:
-                tun_ip = maybe_addr(toks[1].split("/", 1)[0])
-                nbma = maybe_addr(toks[2])
-                if tun_ip is None or nbma is None:
-                    problem(problems, line.no, "NHRP mapping that is not <tunnel address> <NBMA address>",
-                            mask_secrets(line.strip))
-                    continue
-                static_maps.append({"tunnel_ip": tun_ip, "nbma": nbma})
-                static_lines.append(line)
             else:
-                problem(problems, line.no, "NHRP mapping without an NBMA address", mask_secrets(line.strip))
+                _nhrp_map(line, args, toks, static_maps, multicast, static_lines, problems)
         elif args[0] == "nhs":
             markers.append("%s nhrp nhs (NHS registration)" % fam)
             tun.evidence.add(line)
@@ -214,35 +195,68 @@ def _nhrp(tun: Tunnel, iface: Iface, problems: Optional[list]) -> None:
                     break
     dynamic = bool(markers) or not (static_maps or multicast)
     tun.nhrp = {"static_maps": static_maps, "nhs": nhs, "dynamic": dynamic, "multicast": multicast}
+    for line in static_lines:
+        tun.evidence.add(line)
     if dynamic:
-        tun.kind = "mgre_dynamic_nhrp"
-        for entry in nhs:
-            if entry["nbma"] is not None:
-                tun.add_peer(entry["nbma"])
-        for line in static_lines:
-            tun.evidence.add(line)
-        if markers:
-            tun.base_reason = (
-                "multipoint GRE with dynamic NHRP (%s): peers are learned at run time, so "
-                "invalid-spi-recovery cannot count on a static peer address" % "; ".join(_dedupe(markers))
-            )
-        else:
-            tun.base_reason = (
-                "multipoint GRE with no static NHRP mapping: peers are learned from NHRP registrations at "
-                "run time, so invalid-spi-recovery cannot count on a static peer address"
-            )
+        _dynamic_nhrp(tun, nhs, markers)
     else:
-        tun.kind = "mgre_static_nhrp"
-        for line in static_lines:
-            tun.evidence.add(line)
-        for mapping in static_maps:
-            tun.add_peer(mapping["nbma"])
-        for addr in multicast:
-            tun.add_peer(addr)
+        _static_nhrp(tun, static_maps, multicast)
+
+
+def _nhrp_map(line: Line, args: List[str], toks: List[str], static_maps: List[dict], multicast: List[str],
+              static_lines: List[Line], problems: Optional[list]) -> None:
+    """``ip nhrp map multicast <addr>`` or ``ip nhrp map <tunnel address> <NBMA address>``."""
+    if args[1:2] == ["multicast"] and len(toks) >= 3:
+        addr = maybe_addr(toks[2])
+        if addr is None:
+            problem(problems, line.no, "NHRP multicast mapping to something that is not an address",
+                    mask_secrets(line.strip))
+        elif addr not in multicast:
+            multicast.append(addr)
+        static_lines.append(line)
+    elif args[1:2] == ["group"]:
+        return
+    elif len(toks) >= 3:
+        tun_ip = maybe_addr(toks[1].split("/", 1)[0])
+        nbma = maybe_addr(toks[2])
+        if tun_ip is None or nbma is None:
+            problem(problems, line.no, "NHRP mapping that is not <tunnel address> <NBMA address>",
+                    mask_secrets(line.strip))
+            return
+        static_maps.append({"tunnel_ip": tun_ip, "nbma": nbma})
+        static_lines.append(line)
+    else:
+        problem(problems, line.no, "NHRP mapping without an NBMA address", mask_secrets(line.strip))
+
+
+def _dynamic_nhrp(tun: Tunnel, nhs: List[dict], markers: List[str]) -> None:
+    """Peers learned at run time: only the NHSs with a known NBMA address are peers here."""
+    tun.kind = "mgre_dynamic_nhrp"
+    for entry in nhs:
+        if entry["nbma"] is not None:
+            tun.add_peer(entry["nbma"])
+    if markers:
         tun.base_reason = (
-            "multipoint GRE with only static NHRP mappings (NBMA %s): the peers are statically known, so "
-            "invalid-spi-recovery can start IKE towards them" % ", ".join(tun.peers)
+            "multipoint GRE with dynamic NHRP (%s): peers are learned at run time, so "
+            "invalid-spi-recovery cannot count on a static peer address" % "; ".join(_dedupe(markers))
         )
+    else:
+        tun.base_reason = (
+            "multipoint GRE with no static NHRP mapping: peers are learned from NHRP registrations at "
+            "run time, so invalid-spi-recovery cannot count on a static peer address"
+        )
+
+
+def _static_nhrp(tun: Tunnel, static_maps: List[dict], multicast: List[str]) -> None:
+    tun.kind = "mgre_static_nhrp"
+    for mapping in static_maps:
+        tun.add_peer(mapping["nbma"])
+    for addr in multicast:
+        tun.add_peer(addr)
+    tun.base_reason = (
+        "multipoint GRE with only static NHRP mappings (NBMA %s): the peers are statically known, so "
+        "invalid-spi-recovery can start IKE towards them" % ", ".join(tun.peers)
+    )
 
 
 def _dedupe(items: List[str]) -> List[str]:

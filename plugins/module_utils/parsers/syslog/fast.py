@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import SPI_GRAMMAR, ParseError, spi_value
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import (
     MAX_HEADER,
     NEEDLE,
@@ -45,7 +46,7 @@ _ADDR = r"[0-9A-Fa-f:.]{2,45}"
 _BODY_RE = re.compile(
     r":[ \t]*decaps:[ \t]*rec'd IPSEC packet has invalid spi for[ \t]*"
     r"destaddr=(" + _ADDR + r"),[ \t]*prot=([0-9]{1,3}),[ \t]*"
-    r"spi=((?:0[xX])?[ ]?[0-9A-Fa-f]{1,8}(?:\([0-9]{1,10}\))?),[ \t]*"
+    r"spi=" + SPI_GRAMMAR + r",[ \t]*"
     r"srcaddr=(" + _ADDR + r")"
     # Only the interface field (or nothing) may follow: other text after srcaddr goes to the thorough
     # path, which also reads an "input interface=" behind it.
@@ -60,21 +61,22 @@ _SHAPE = bytes.maketrans(b"0123456789", b"0000000000")
 def _body(scanner: Scanner, body: str) -> Optional[tuple]:
     """(dst, prot, spi, spi_hex, src, interface) of a standard body, None when it is not one.
 
-    The values are read by the same Scanner.fields as on the thorough path;
-    anything doubtful returns None, and the thorough path gives the reason.
+    The SPI is read by common's grammar and rule (common.parse_spi's parts),
+    the rest by the same Scanner.fields as on the thorough path; anything
+    doubtful returns None, and the thorough path gives the reason.
     """
     match = _BODY_RE.match(body)
     if match is None:
         return None
-    dst, prot, spi, src, ifc = match.groups()
+    dst, prot, hex_digits, decimal, src, ifc = match.groups()
     try:
-        return scanner.fields(dst, prot, spi, src, ifc)
-    except Bad:
+        return scanner.fields(dst, prot, spi_value(hex_digits, decimal), src, ifc)
+    except (Bad, ParseError):
         return None
 
 
 def _plan(scanner: Scanner, hdr: str) -> Any:
-    """The plan of a header's shape (header.plan_for without salvage), read once per shape."""
+    """The plan of a header's shape (header.plan_for without salvage), read once per shape (scan looks first)."""
     try:
         key: Optional[bytes] = hdr.encode("latin-1").translate(_SHAPE)
     except UnicodeEncodeError:
@@ -90,9 +92,12 @@ def _plan(scanner: Scanner, hdr: str) -> Any:
 
 
 def _fields(scanner: Scanner, body: str) -> Optional[tuple]:
-    """The fields of a body, read once per distinct body text: bodies repeat exactly for a persistent flow."""
-    fields = scanner.bodies.get(body)
-    if fields is None and len(body) <= MAX_BODY:
+    """The fields of a body, read once per distinct body text: bodies repeat exactly for a persistent flow.
+
+    scan looks in the cache first; this reads a body it does not hold.
+    """
+    fields = None
+    if len(body) <= MAX_BODY:
         fields = _body(scanner, body.rstrip("\r"))
         if fields is not None:
             if len(scanner.bodies) >= scanner.max_bodies:
@@ -108,9 +113,15 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
     ``stop`` (which must be 0, len(text) or just after a newline).
     """
     find = text.find
+    rfind = text.rfind
     count = text.count
+    # Bound once: this loop runs once per message, and the caches hit for nearly every one.
+    shapes_get = scanner.shapes.get
+    bodies_get = scanner.bodies.get
+    emit = scanner.emit
     extra = scanner.extra
     quick = not scanner.thorough
+    needle_len, max_header, shape, plan_class = NEEDLE_LEN, MAX_HEADER, _SHAPE, Plan
     size = len(text)
     pos = 0
     counted = 0
@@ -118,25 +129,30 @@ def scan(scanner: Scanner, text: str, stop: int, lineno: int) -> int:
         hit = find(NEEDLE, pos, stop)
         if hit < 0:
             break
-        start = text.rfind("\n", 0, hit) + 1
+        start = rfind("\n", 0, hit) + 1
         end = find("\n", hit)
         if end < 0:
             end = size
         lineno += count("\n", counted, start)
         counted = start
-        if quick and hit - start <= MAX_HEADER:
-            hdr = text[start:hit + NEEDLE_LEN]
-            plan = _plan(scanner, hdr)
-            fields = _fields(scanner, text[hit + NEEDLE_LEN:end]) if plan.__class__ is Plan else None
-            if fields is not None:
-                try:
-                    scanner.emit(plan, hdr, fields, lineno)
-                    if extra is not None:
-                        extra.append((hash(text[start:end]), plan.from_relay))
-                    pos = end
-                    continue
-                except Bad:
-                    pass  # the thorough path says why, with the same rules
+        if quick and hit - start <= max_header:
+            hdr = text[start:hit + needle_len]
+            try:
+                plan = shapes_get(hdr.encode("latin-1").translate(shape)) or _plan(scanner, hdr)
+            except UnicodeEncodeError:
+                plan = _plan(scanner, hdr)
+            if plan.__class__ is plan_class:
+                body = text[hit + needle_len:end]
+                fields = bodies_get(body) or _fields(scanner, body)
+                if fields is not None:
+                    try:
+                        emit(plan, hdr, fields, lineno)
+                        if extra is not None:
+                            extra.append((hash(text[start:end]), plan.from_relay))
+                        pos = end
+                        continue
+                    except Bad:
+                        pass  # the thorough path says why, with the same rules
         line_end = end - 1 if end > start and text[end - 1] == "\r" else end
         pos = scanner.slow(text, start, line_end, end, hit, lineno)
     lineno += count("\n", counted, stop)

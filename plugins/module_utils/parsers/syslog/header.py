@@ -13,7 +13,7 @@ and the caller records what that cost (the time, the host name or nothing).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import INV_SPI_MNEMONICS as MNEMONICS
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.zones import MONTHS
@@ -114,7 +114,7 @@ class Plan(object):
     """
 
     __slots__ = ("kind", "mnemonic", "host", "from_relay", "seq", "auth", "month", "units", "spans",
-                 "key", "clock", "hour_len", "tz", "tz_varies", "days")
+                 "key", "clock", "hour_len", "tz", "tz_varies", "days", "head", "cal")
 
     def __init__(self, match: Any) -> None:
         def span(name: str) -> Optional[Tuple[int, int]]:
@@ -136,11 +136,29 @@ class Plan(object):
         self.tz_varies = False
         # Per shape: date text (plus zone when it has digits) -> Scanner.fill_day's tuple.
         self.days: Dict[str, tuple] = {}
+        self.kind = K_NONE
+        self.spans: tuple = ()
+        self._stamp(match, span)
+        # The same spans flattened for Scanner.emit, which runs once per message: one attribute read and
+        # one unpacking instead of several (-1: no such field).
+        host, seq = self.host or (-1, -1), self.seq or (-1, -1)
+        self.head = (host[0], host[1], seq[0], seq[1])
+        self.cal: Optional[tuple] = None
+        if self.kind == K_CAL and self.clock is not None:
+            zone = self.tz if self.tz_varies else (-1, -1)
+            c0, c1 = self.clock
+            # the clock: where its "HH:MM" ends (the seconds follow a ':'), "0" that pads a one-digit hour;
+            # then the date cache (Scanner.emit fills it)
+            self.cal = self.key + zone + (c0, c1, c0 + self.hour_len + 3,  # type: ignore[operator]
+                                          "0" if self.hour_len == 1 else "", self.days)
+
+    def _stamp(self, match: Any, span: Callable[[str], Optional[Tuple[int, int]]]) -> None:
+        """The kind of time stamp and where its fields are: the device's, else the relay's."""
         if match.group("mon") is not None:
             self.kind = K_CAL
             self.month = month(match.group("mon"))
             self.auth = match.group("mark") is None
-            self.spans: tuple = (span("y1") or span("y2"), span("day"))
+            self.spans = (span("y1") or span("y2"), span("day"))
             self.key = (match.start("y1") if match.group("y1") else match.start("mon"),
                         match.end("y2") if match.group("y2") else match.end("day"))
             self.clock = (match.start("hh"), match.end("frac") if match.group("frac") else match.end("ss"))

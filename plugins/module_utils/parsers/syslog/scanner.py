@@ -23,7 +23,6 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import (
     spi_hex,
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.parsers.syslog.header import (
-    K_CAL,
     K_RISO,
     K_UP2F,
     K_UP3,
@@ -69,9 +68,9 @@ class Scanner(object):
         self.extra = extra
         # Values repeat a lot in a log (same peers, same SPIs, same days, same shapes).
         self.addrs: Dict[str, str] = {}
-        self._spi: Dict[str, Tuple[int, str]] = {}
         self._tz: Dict[Optional[str], Tuple[int, str]] = {}
         self._day: Dict[tuple, Tuple[str, int]] = {}
+        self.minutes: Dict[str, int] = {}
         self.shapes: Dict[Optional[bytes], Any] = {}
         self.bodies: Dict[str, tuple] = {}
         # Distinct bodies remembered (one per flow, SPI spelling and interface); cleared when full.
@@ -92,19 +91,16 @@ class Scanner(object):
             self.addrs[raw] = value
         return value
 
-    def spi(self, raw: str) -> Tuple[int, str]:
-        value = self._spi.get(raw)
-        if value is None:
-            try:
-                number = parse_spi(raw)
-            except ParseError as exc:
-                raise Bad("spi: %s" % exc)
-            if not raw.isascii():
-                # common.parse_spi's decimal part (and int()) read other scripts' digits too
-                raise Bad("spi: not an SPI: %r (digits must be ASCII)" % raw[:80])
-            value = (number, spi_hex(number))
-            self._spi[raw] = value
-        return value
+    @staticmethod
+    def spi(raw: str) -> int:
+        try:
+            number = parse_spi(raw)
+        except ParseError as exc:
+            raise Bad("spi: %s" % exc)
+        if not raw.isascii():
+            # common.parse_spi strips Unicode blanks around the value; a device never prints them
+            raise Bad("spi: not an SPI: %r (digits must be ASCII)" % raw[:80])
+        return number
 
     def zone(self, token: Optional[str]) -> Tuple[int, str]:
         value = self._tz.get(token)
@@ -128,32 +124,15 @@ class Scanner(object):
         return value
 
     # -- time stamps -------------------------------------------------------
-    def calendar(self, plan: Plan, hdr: str) -> Tuple[str, float]:
-        """ISO time and epoch of a calendar stamp."""
-        k0, k1 = plan.key  # type: ignore[misc]
-        key = hdr[k0:k1]
-        if plan.tz_varies:
-            key += hdr[plan.tz[0]:plan.tz[1]]  # type: ignore[index]
-        day = plan.days.get(key)
-        if day is None:
-            day = self.fill_day(plan, hdr, key)
-        c0, c1 = plan.clock  # type: ignore[misc]
-        clock = hdr[c0:c1]
-        hour_len = plan.hour_len
-        hours = int(clock[:hour_len])
-        minutes = clock[hour_len + 1:hour_len + 3]
-        seconds = clock[hour_len + 4:]
-        if hours > 23 or minutes > "59" or seconds[:2] > "59":
-            raise Bad("no such time of day: %s" % clock)
-        secs = hours * 3600 + int(minutes) * 60 + (float(seconds) if len(seconds) > 2 else int(seconds))
-        prefix, midnight, offset_text, earlier = day
-        epoch = midnight + secs
-        if earlier is not None and epoch > self.limit:
-            prefix, midnight = earlier
-            epoch = midnight + secs
-        if hour_len == 1:
-            clock = "0" + clock
-        return prefix + clock + offset_text, float(epoch)
+    def minute(self, text: str) -> int:
+        """Seconds from midnight to the minute ``H:MM`` / ``HH:MM``, -1 for no such minute.
+
+        Cached: at most 11,000 texts (one or two digits, ':', two digits), so the cache needs no bound.
+        """
+        hours, minutes = int(text[:-3]), text[-2:]
+        value = -1 if hours > 23 or minutes > "59" else hours * 3600 + int(minutes) * 60
+        self.minutes[text] = value
+        return value
 
     def fill_day(self, plan: Plan, hdr: str, key: str) -> tuple:
         """(ISO date prefix, epoch of local midnight, ISO offset, earlier) for a stamp's date.
@@ -208,9 +187,8 @@ class Scanner(object):
         return found[0], (found[1] if len(found) == 2 else None)
 
     def stamp(self, plan: Plan, hdr: str) -> Tuple[Optional[str], Optional[float]]:
+        """Time and epoch of the stamps other than a calendar one (emit reads those itself)."""
         kind = plan.kind
-        if kind == K_CAL:
-            return self.calendar(plan, hdr)
         if kind == K_UP3:
             h_span, m_span, s_span, f_span = plan.spans
             minutes = hdr[m_span[0]:m_span[1]]
@@ -243,25 +221,49 @@ class Scanner(object):
         return None, None
 
     # -- events -------------------------------------------------------------
-    def fields(self, dst: str, prot: str, spi: str, src: str, ifc: Optional[str]) -> tuple:
-        """(dst, prot, spi, spi_hex, src, interface) from the body's texts; Bad when one is wrong."""
+    def fields(self, dst: str, prot: str, spi: int, src: str, ifc: Optional[str]) -> tuple:
+        """(dst, prot, spi, spi_hex, src, interface) from the body's texts and SPI; Bad when one is wrong."""
         prot_num = int(prot)
         if prot_num > 255:
             raise Bad("prot=%s is not an IP protocol number" % prot)
-        spi_num, spi_text = self.spi(spi)
-        return (self.addr(dst, "destaddr"), prot_num, spi_num, spi_text, self.addr(src, "srcaddr"), ifc)
+        return (self.addr(dst, "destaddr"), prot_num, spi, spi_hex(spi), self.addr(src, "srcaddr"), ifc)
 
     def emit(self, plan: Plan, hdr: str, fields: tuple, lineno: int) -> None:
-        when, epoch = self.stamp(plan, hdr)
-        host = plan.host
-        seq = plan.seq
+        """The one builder of an event, for both paths.
+
+        It runs once per message, so a calendar stamp (nearly every log has one) is read here, from the
+        shape's flattened offsets (Plan.cal) and its caches of dates and minutes, rather than in stamp().
+        """
+        cal = plan.cal
+        if cal is None:
+            when, epoch = self.stamp(plan, hdr)
+        else:
+            k0, k1, t0, t1, c0, c1, m1, pad, days = cal
+            key = hdr[k0:k1] if t0 < 0 else hdr[k0:k1] + hdr[t0:t1]
+            day = days.get(key)
+            if day is None:
+                day = self.fill_day(plan, hdr, key)
+            minute = self.minutes.get(hdr[c0:m1])
+            if minute is None:
+                minute = self.minute(hdr[c0:m1])
+            seconds = hdr[m1 + 1:c1]
+            if minute < 0 or seconds >= "60":  # two digits, then the fraction if any
+                raise Bad("no such time of day: %s" % hdr[c0:c1])
+            secs = minute + (float(seconds) if m1 + 3 < c1 else int(seconds))
+            prefix, midnight, offset_text, earlier = day
+            epoch = midnight + secs
+            if earlier is not None and epoch > self.limit:
+                prefix, midnight = earlier
+                epoch = midnight + secs
+            when, epoch = prefix + pad + hdr[c0:c1] + offset_text, float(epoch)
+        h0, h1, s0, s1 = plan.head
         dst, prot, spi, spi_text, src, ifc = fields
         self.events.append({
-            "host": self.host if host is None else hdr[host[0]:host[1]],
+            "host": self.host if h0 < 0 else hdr[h0:h1],
             "time": when,
             "epoch": epoch,
             "clock_authoritative": plan.auth,
-            "sequence": None if seq is None else int(hdr[seq[0]:seq[1]]),
+            "sequence": None if s0 < 0 else int(hdr[s0:s1]),
             "mnemonic": plan.mnemonic,
             "dst": dst,
             "src": src,
@@ -315,7 +317,7 @@ class Scanner(object):
             ifc = ifc.split()[0] if ifc else None
             if ifc is not None and len(ifc) > 80:
                 raise Bad("input interface name too long")
-            self.emit(plan, hdr, self.fields(found["destaddr"], prot, found["spi"], found["srcaddr"], ifc), lineno)
+            self.emit(plan, hdr, self.fields(found["destaddr"], prot, self.spi(found["spi"]), found["srcaddr"], ifc), lineno)
             if self.extra is not None:
                 self.extra.append((hash(text[start:resume]), plan.from_relay))
             if salvaged is not None:
