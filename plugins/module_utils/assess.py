@@ -24,7 +24,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import (
 )
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import KNOB_COMMAND, clear_sa_command, clear_session_command
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError, inert, maybe_addr, spi_hex
-from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, spi_desync
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.desync import CONFIRMED, RESOLVED, UNVERIFIED, check_host, spi_desync
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import invalid_spi_packets
 
 SCHEMA_VERSION = 1
@@ -217,9 +217,9 @@ def assess_fleet(
     compiled = compile_waivers(waivers or [])
 
     good = {h: f for h, f in facts_by_host.items() if isinstance(f, Mapping) and f.get("inventory") is not None}
-    verdicts = spi_desync({h: {"addresses": f.get("addresses") or [], "sas": f.get("ipsec_sas") or [],
-                               "flows": [fl for fl in f.get("flows") or [] if fl.get("status") != "foreign"]}
-                           for h, f in good.items()})
+    correlated = _correlation_input(good, errors)
+    good = {h: f for h, f in good.items() if h in correlated}
+    verdicts = spi_desync(correlated)
     seen = run_view(facts_by_host, good, errors, view, known_addresses)
     for verdict in verdicts:
         if verdict.get("sender") is None:
@@ -247,6 +247,27 @@ def assess_fleet(
     plan = {host: inert(a["planned_actions"]) for host, a in sorted(assessments.items()) if a["planned_actions"]}
     return {"assessments": assessments, "desync": verdicts, "summary": fleet_summary(assessments), "plan": plan,
             "assessed_at": now, "view": public_view(seen)}
+
+
+def _correlation_input(good: Mapping[str, Mapping[str, Any]], errors: Dict[str, Any]) -> Dict[str, Any]:
+    """host -> what the fleet's correlation reads of it; a router whose facts do not hold up is left out.
+
+    Cached facts can be edited: one router's hostile or broken flow makes that router not assessed (kind
+    ``invalid``, in ``errors``), never the whole fleet's assessment fail, and never a clear from it.
+    """
+    out = {}
+    for host, facts in good.items():
+        flows = facts.get("flows") or []
+        entry = {"addresses": facts.get("addresses") or [], "sas": facts.get("ipsec_sas") or [],
+                 "flows": [fl for fl in flows if not isinstance(fl, Mapping) or fl.get("status") != "foreign"]
+                 if isinstance(flows, list) else flows}
+        try:
+            check_host(host, entry)
+        except ParseError as exc:
+            errors[host] = {"kind": "invalid", "message": "its facts cannot be used: %s" % exc}
+            continue
+        out[host] = entry
+    return out
 
 
 def _gather_errors(facts_by_host: Mapping[str, Any], errors: Dict[str, Any],

@@ -96,7 +96,12 @@ def address_book(primary: Iterable[Tuple[Any, str]], secondary: Iterable[Tuple[A
     return book
 
 
-def _check_host(host: str, data: Any) -> Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]:
+def check_host(host: str, data: Any) -> Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]:
+    """One router's correlation input, checked: ``(addresses, sas, flows)``, or ParseError naming what is wrong.
+
+    Facts can come from an editable fact cache: a caller that must not lose the whole fleet to one router's
+    (``assess.assess_fleet``) checks each router with this first.
+    """
     if not isinstance(data, Mapping):
         raise ParseError("fleet[%r] must be a mapping with addresses, sas and flows, not %s" % (host, type(data).__name__))
     addresses = data.get("addresses") or []
@@ -108,6 +113,11 @@ def _check_host(host: str, data: Any) -> Tuple[List[str], List[Mapping[str, Any]
     for index, item in enumerate(list(sas) + list(flows)):
         if not isinstance(item, Mapping):
             raise ParseError("fleet[%r]: SA/flow entry %d is %s, not a mapping" % (host, index + 1, type(item).__name__))
+    for index, flow in enumerate(flows):
+        spi = flow.get("spi")
+        if (maybe_addr(flow.get("src")) is None or isinstance(spi, bool) or not isinstance(spi, int)
+                or not 0 <= spi <= 0xFFFFFFFF):
+            raise ParseError("fleet[%r]: flow %d lacks a valid src or spi: %r" % (host, index + 1, dict(flow)))
     return [a for a in (maybe_addr(str(a)) for a in addresses) if a], list(sas), list(flows)
 
 
@@ -122,7 +132,7 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
 
     checked: Dict[str, Tuple[List[str], List[Mapping[str, Any]], List[Mapping[str, Any]]]] = {}
     for host, data in fleet.items():
-        checked[host] = _check_host(str(host), data)
+        checked[host] = check_host(str(host), data)
     owner = address_book(((addr, host) for host, (addrs, _s, _f) in checked.items() for addr in addrs),
                          ((sa.get("local_addr"), host) for host, (_a, sas, _f) in checked.items() for sa in sas))
 
@@ -130,11 +140,9 @@ def spi_desync(fleet: Mapping[str, Any]) -> List[Dict[str, Any]]:
     for receiver, (_addrs, r_sas, flows) in checked.items():
         r_inbound_all: Optional[List[int]] = None
         for flow in flows:
-            src = maybe_addr(flow.get("src"))
+            src = maybe_addr(flow.get("src")) or ""    # check_host proved both
             dst = maybe_addr(flow.get("dst"))
-            spi = flow.get("spi")
-            if src is None or not isinstance(spi, int):
-                raise ParseError("fleet[%r]: a flow lacks a valid src or spi: %r" % (receiver, dict(flow)))
+            spi = int(flow["spi"])
             key = (receiver, src, spi)
             if key in verdicts:
                 continue

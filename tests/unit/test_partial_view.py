@@ -284,11 +284,35 @@ def test_the_run_id_has_one_home_and_one_grammar():
         remediate.run_id("{{ lookup('pipe', 'id') }}")
 
 
-def test_a_cached_flow_with_a_hostile_address_is_refused_not_cleared():
+@pytest.mark.parametrize("field, value", [
+    ("src", "fe80::1%x\nclear crypto sa"), ("src", None), ("spi", "0x1DB73BBB\nclear crypto sa"), ("spi", True),
+])
+def test_a_cached_flow_with_a_hostile_field_costs_only_its_router(field, value):
+    # An edited fact cache (or a gather of hostile syslog) must not take the fleet's assessment down with it:
+    # that router is not assessed, and says why; every other router is assessed as before, and nothing clears
+    # on the refused router or from it.
     hub = hub_with_flow_from("198.51.100.7")
-    hub["flows"][0]["src"] = "fe80::1%x\nclear crypto sa"
-    with pytest.raises(ParseError, match="valid src"):
-        assess_fleet({"hub": hub})
+    hub["flows"][0][field] = value
+    other = hub_with_flow_from("198.51.100.9")
+    other["addresses"] = ["10.0.0.5"]
+    fleet = assess_fleet({"hub": hub, "other": other}, view={"inventory": ["hub", "other"], "targeted": ["hub", "other"]})
+    refused = fleet["assessments"]["hub"]
+    assert refused["assessed"] is False and refused["error"]["kind"] == "invalid", refused["error"]
+    assert "flow 1" in refused["error"]["message"] and "valid src or spi" in refused["error"]["message"]
+    assert "clear crypto sa" not in refused["error"]["message"].split(":", 1)[0]
+    assert fleet["assessments"]["other"]["assessed"] is True
+    assert clears(fleet) == [("other", "clear_session", "198.51.100.9")]
+    assert fleet["view"]["complete"] is False and list(fleet["view"]["not_assessed"]) == ["hub"]
+    assert fleet["view"]["not_assessed"]["hub"]["kind"] == "invalid"
+
+
+def test_cached_facts_of_the_wrong_shape_cost_only_their_router():
+    hub = hub_with_flow_from("198.51.100.7")
+    hub["ipsec_sas"] = "not a list"
+    fleet = assess_fleet({"hub": hub, "spoke": spoke()})
+    assert fleet["assessments"]["hub"]["error"]["kind"] == "invalid"
+    assert "ipsec_sas" in fleet["assessments"]["hub"]["error"]["message"] or "sas" in fleet["assessments"]["hub"]["error"]["message"]
+    assert fleet["assessments"]["spoke"]["assessed"] is True
 
 
 def test_the_after_check_reads_both_halves_of_every_pair_a_change_touched():
