@@ -76,7 +76,9 @@ done
 pid=""
 if [ ${#beside[@]} -gt 0 ]; then
     echo "==> ${beside[*]} (beside the other stages; output at the end: $results/*.log)"
-    (for stage in "${beside[@]}"; do timed_stage "$stage" > "$results/$stage.log" 2>&1; done) &
+    # At a lower priority: they fill the cores the others leave idle, and never slow the longest stage down.
+    (renice -n 10 -p "$BASHPID" >/dev/null 2>&1 || true
+     for stage in "${beside[@]}"; do timed_stage "$stage" > "$results/$stage.log" 2>&1; done) &
     pid=$!
 fi
 for stage in "${inline[@]}"; do
