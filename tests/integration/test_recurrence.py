@@ -47,7 +47,7 @@ def month(lab_factory, run_playbook, tmp_path_factory):
     path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
     lab = lab_factory(scenario=str(path), speed=0)
     lab.advance(8 * 3600.0)  # 02:00 the next day
-    planted, once, reports = [], None, []
+    planted, once, reports, folders = [], None, [], []
     for night in range(1, NIGHTS + 1):
         lab.rekey("spoke", "hub")
         lab.advance(30.0)
@@ -60,9 +60,10 @@ def month(lab_factory, run_playbook, tmp_path_factory):
                                                                  "ipsec_spi_run_id": "night-%d" % night})
         assert result.rc == 0, result
         reports.append(report_of(out))
+        folders.append(str(out))
         lab.advance(DAY - 1830.0)
     store = os.path.join(os.path.dirname(lab.inventory), "store.sqlite3")
-    return {"lab": lab, "planted": planted, "once": once, "reports": reports,
+    return {"lab": lab, "planted": planted, "once": once, "reports": reports, "folders": folders,
             "episodes": store_rows(store, "episodes"), "actions": store_rows(store, "actions")}
 
 
@@ -118,8 +119,63 @@ def test_the_timeline_is_what_the_store_holds(month):
 def test_the_report_proposes_arming_capture_on_both_ends_for_that_peer_only(month):
     (pair,) = month["reports"][-1]["recurring"]["pairs"]
     plan = pair["debug_plan"]
-    assert plan is not None, pair
-    assert json.dumps(plan).count("debug crypto condition") == 0  # debugs are an explicit opt-in
+    hub_addr, spoke_addr = month["once"]["sender_addr"], pair["sender_addr"]
+    assert [(e["host"], e["role"], e["peer"]) for e in plan["ends"]] == [("hub", "receiver", spoke_addr),
+                                                                           ("spoke", "sender", hub_addr)]
+    assert "debug crypto condition" not in json.dumps(plan)  # debugs are an explicit opt-in
+
+
+CAPTURE_PLAY = """
+- name: Arm capture for the recurring pairs of a report
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: netops.ipsec_spi.capture
+      vars: {ipsec_spi_capture_state: present}
+"""
+
+
+def applets(lab, router):
+    config = lab.state(router)["running_config"]
+    return {line.split()[3]: line for line in config.splitlines() if line.startswith("event manager applet ")}, config
+
+
+def test_a_tampered_plan_reaches_no_router(month, run_playbook, tmp_path):
+    # The report is a file: a peer that is no canonical address is refused by eem_applet before the router is read.
+    report = dict(month["reports"][-1])
+    pair = json.loads(json.dumps(report["recurring"]["pairs"][0]))
+    pair["debug_plan"]["ends"][0]["peer"] = pair["sender_addr"] + "\nclear crypto sa"
+    report["recurring"] = dict(report["recurring"], pairs=[pair])
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    lab = month["lab"]
+    marks = {r: len(lab.commands(r)) for r in ("hub", "spoke", "br")}
+    result = run_playbook(CAPTURE_PLAY, lab.inventory, limit="hub",
+                          extra_vars={"ipsec_spi_capture_recurring": str(path), "ipsec_spi_capture_debugs": True})
+    assert result.rc != 0 and "not an IP address in canonical form" in result.stdout, result
+    assert applets(lab, "hub")[0] == {}
+    assert not [c for c in lab.commands("hub")[marks["hub"]:] if "clear" in c or "configure" in c]
+
+
+def test_one_command_arms_capture_and_the_opt_in_debugs_for_the_recurring_pair_only(month, run_playbook):
+    lab = month["lab"]
+    (pair,) = month["reports"][-1]["recurring"]["pairs"]
+    hub_addr, spoke_addr = month["once"]["sender_addr"], pair["sender_addr"]
+    report = os.path.join(month["folders"][-1], "report.json")
+    result = run_playbook(CAPTURE_PLAY, lab.inventory,
+                          extra_vars={"ipsec_spi_capture_recurring": report, "ipsec_spi_capture_debugs": True})
+    assert result.rc == 0, result
+    hub, hub_config = applets(lab, "hub")
+    assert set(hub) == {"IPSEC_SPI_CAPTURE", "IPSEC_SPI_DEBUG"}
+    assert 'if $src ne "%s"' % spoke_addr in hub_config  # the capture and the debugs watch the recurring sender only
+    assert "debug crypto condition peer ipv4 %s" % spoke_addr in hub_config
+    spoke, spoke_config = applets(lab, "spoke")
+    assert set(spoke) == {"IPSEC_SPI_TWIN"} and hub_addr in spoke_config
+    assert applets(lab, "br")[0] == {}  # no end of a recurring pair: nothing armed
+    # Without the opt-in, the same command disarms the debugs and keeps the capture.
+    result = run_playbook(CAPTURE_PLAY, lab.inventory, extra_vars={"ipsec_spi_capture_recurring": report})
+    assert result.rc == 0, result
+    assert set(applets(lab, "hub")[0]) == {"IPSEC_SPI_CAPTURE"}
 
 
 def test_the_lab_clock_not_the_wall_clock_dated_the_episodes(month):
