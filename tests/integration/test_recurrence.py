@@ -56,8 +56,8 @@ def month(lab_factory, run_playbook, tmp_path_factory):
             once = lab.start_desync("hub", "br")  # breaks once; seen again by the third audit, still one episode
         lab.advance(1800.0)
         out = folder / ("night-%d" % night)
-        result = run_playbook(AUDIT, lab.inventory, extra_vars={"ipsec_spi_report_dir": str(out),
-                                                                 "ipsec_spi_run_id": "night-%d" % night})
+        extra = {"ipsec_spi_report_dir": str(out), "ipsec_spi_run_id": "night-%d" % night}
+        result = run_playbook(AUDIT, lab.inventory, extra_vars=extra)
         assert result.rc == 0, result
         reports.append(report_of(out))
         folders.append(str(out))
@@ -120,8 +120,8 @@ def test_the_report_proposes_arming_capture_on_both_ends_for_that_peer_only(mont
     (pair,) = month["reports"][-1]["recurring"]["pairs"]
     plan = pair["debug_plan"]
     hub_addr, spoke_addr = month["once"]["sender_addr"], pair["sender_addr"]
-    assert [(e["host"], e["role"], e["peer"]) for e in plan["ends"]] == [("hub", "receiver", spoke_addr),
-                                                                           ("spoke", "sender", hub_addr)]
+    ends = [(e["host"], e["role"], e["peer"]) for e in plan["ends"]]
+    assert ends == [("hub", "receiver", spoke_addr), ("spoke", "sender", hub_addr)]
     assert "debug crypto condition" not in json.dumps(plan)  # debugs are an explicit opt-in
 
 
@@ -173,7 +173,7 @@ def test_one_command_arms_capture_and_the_opt_in_debugs_for_the_recurring_pair_o
     assert set(spoke) == {"IPSEC_SPI_TWIN"} and hub_addr in spoke_config
     assert applets(lab, "br")[0] == {}  # no end of a recurring pair: nothing armed
     # Without the opt-in, the same command disarms the debugs and keeps the capture.
-    result = run_playbook(CAPTURE_PLAY, lab.inventory, extra_vars={"ipsec_spi_capture_recurring": report})
+    result = run_playbook(CAPTURE_PLAY, lab.inventory, limit="hub", extra_vars={"ipsec_spi_capture_recurring": report})
     assert result.rc == 0, result
     assert set(applets(lab, "hub")[0]) == {"IPSEC_SPI_CAPTURE"}
 
@@ -183,3 +183,24 @@ def test_the_lab_clock_not_the_wall_clock_dated_the_episodes(month):
     assert [round(b - a) for a, b in zip(starts, starts[1:])] == [DAY] * (NIGHTS - 1)
     recurring = sorted(e["first_epoch"] for e in month["episodes"] if e["spi"] in {d["spi"] for d in month["planted"]})
     assert [round(b - a) for a, b in zip(recurring, recurring[1:])] == [DAY] * (NIGHTS - 1)
+
+
+REMEDIATE = os.path.join(ROOT, "playbooks", "remediate.yml")
+
+
+def test_after_a_remediation_the_hints_are_still_those_of_the_run_that_saw_the_episode(month, run_playbook, tmp_path):
+    # A fourth night, remediated: the clear re-keys the pair and the receiver gets its IKE SA back, so the read
+    # after the change no longer shows the rekey race or the missing IKE SA. The report keeps the hints of the read
+    # that saw the episode.
+    lab = month["lab"]
+    lab.rekey("spoke", "hub")
+    lab.advance(30.0)
+    lab.start_desync("spoke", "hub")
+    lab.advance(1800.0)
+    extra = {"ipsec_spi_report_dir": str(tmp_path), "ipsec_spi_run_id": "night-3-fix", "ipsec_spi_verify_delay": 0}
+    result = run_playbook(REMEDIATE, lab.inventory, extra_vars=extra)
+    assert result.rc == 0, result
+    assert [d for d in lab.desyncs() if d["receiver"] == "hub"] == []
+    (pair,) = [p for p in report_of(tmp_path)["recurring"]["pairs"] if p["receiver"] == "hub"]
+    assert pair["episodes"] == NIGHTS + 1 and pair["masked"] == 1 and any(e.get("outcome") == "fixed" for e in pair["timeline"] if e["kind"] == "action")
+    assert {(h["hint"], h["end"]) for h in pair["hints"]} == SCENARIO_HINTS

@@ -194,7 +194,11 @@ def test_the_slice_controller_records_and_reads_history_as_the_check_role_does(t
 
 def test_the_slice_controller_in_check_mode_records_nothing(tmp_path, monkeypatch):
     cached = next(_month_nights(1))
-    monkeypatch.setattr(fleet_assess, "_cache", lambda: type("C", (), {"get": staticmethod(cached.__getitem__)})())
+    class Cache:
+        def get(self, host):
+            return cached[host]
+
+    monkeypatch.setattr(fleet_assess, "_cache", Cache)
     monkeypatch.setattr(fleet_assess.display, "warning", lambda _msg: None)
     store = tmp_path / "store.sqlite3"
     args = {"hosts": ["hub", "spoke", "br"], "waivers": [], "run_id": "", "max_age": 0, "active_window": 300,
