@@ -194,6 +194,7 @@ def test_the_slice_controller_records_and_reads_history_as_the_check_role_does(t
 
 def test_the_slice_controller_in_check_mode_records_nothing(tmp_path, monkeypatch):
     cached = next(_month_nights(1))
+
     class Cache:
         def get(self, host):
             return cached[host]
