@@ -7,6 +7,7 @@
     labctl.py fault ROUTER KIND [--match PREFIX] [--delay S]   KIND: none unreachable auth reject slow drop
     labctl.py configure ROUTER|all LINE...    type configuration lines (e.g. a `logging host` collector)
     labctl.py desync SENDER RECEIVER [--mode lost|replaced]   knock a healthy pair out of sync now
+    labctl.py rekey SENDER RECEIVER           the pair re-keys now with new SPIs (heals it if out of sync)
     labctl.py inv-spi RECEIVER SRC SPI        log one INV_SPI message now (a transient)
     labctl.py foreign RECEIVER SRC SPI [--once]   a non-peer sender starts hitting RECEIVER
     labctl.py truth | desyncs | clock [--dir DIR]
@@ -135,6 +136,10 @@ def main(argv=None) -> int:
     p.add_argument("receiver")
     p.add_argument("--mode", choices=["lost", "replaced"], default="lost")
     p.add_argument("--dir", default=argparse.SUPPRESS)
+    p = sub.add_parser("rekey")
+    p.add_argument("sender")
+    p.add_argument("receiver")
+    p.add_argument("--dir", default=argparse.SUPPRESS)
     for name in ("inv-spi", "foreign"):
         p = sub.add_parser(name)
         p.add_argument("receiver")
@@ -169,6 +174,8 @@ def main(argv=None) -> int:
             out = {"configured": names}
         elif args.cmd == "desync":
             out = client.start_desync(args.sender, args.receiver, args.mode)
+        elif args.cmd == "rekey":
+            out = client.rekey(args.sender, args.receiver)
         elif args.cmd == "inv-spi":
             out = {"time": client.log_inv_spi(args.receiver, args.src, args.spi)}
         elif args.cmd == "foreign":

@@ -104,6 +104,10 @@ class LabClient:
         """Knock a healthy pair out of sync now (the receiver loses its SAs); returns the desync."""
         return self.call("start_desync", sender=sender, receiver=receiver, mode=mode)["desync"]
 
+    def rekey(self, sender: str, receiver: str) -> Dict[str, Any]:
+        """The pair re-keys now with new SPIs (heals it if out of sync); returns {sa_since, spi_out: {router: spi}}."""
+        return self.call("rekey", sender=sender, receiver=receiver)["rekey"]
+
     def log_inv_spi(self, receiver: str, src: str, spi: int) -> float:
         """One INV_SPI message on receiver now (a transient); returns its simulated time."""
         return self.call("inv_spi", router=receiver, src=src, spi=spi)["time"]

@@ -71,9 +71,8 @@ def replay(scenario: Dict[str, Any], nights: Optional[int] = None) -> Dict[str, 
     for night in range(count):
         fleet.clock.advance(first_night + night * DAY - fleet.clock.now())
         fleet.sync()
-        link = fleet.find_link(recurring["sender"], recurring["receiver"])
-        if link.desync is None:
-            fleet._establish(link, fleet.clock.now())  # pylint: disable=protected-access
+        if fleet.find_link(recurring["sender"], recurring["receiver"]).desync is None:
+            fleet.rekey(recurring["sender"], recurring["receiver"])
         if night == reload.get("night"):
             router = fleet.routers[reload["router"]]
             router.boot = fleet.clock.now()

@@ -367,6 +367,8 @@ class Lab:
         if op == "start_desync":
             return {"ok": True, "desync": fleet.start_desync(str(req["sender"]), str(req["receiver"]),
                                                              str(req.get("mode") or "lost"))}
+        if op == "rekey":
+            return {"ok": True, "rekey": fleet.rekey(str(req["sender"]), str(req["receiver"]))}
         if op == "inv_spi":
             return {"ok": True, "time": fleet.log_inv_spi(self._router(req), str(req["src"]), int(req["spi"]))}
         if op == "foreign":

@@ -313,7 +313,8 @@ class Fleet:
             if side.router is None:
                 continue
             r = self.routers[side.router]
-            if desynced or reason != "recovery":
+            # A routine rekey or recovery of a healthy pair logs nothing; bringing a broken pair back does.
+            if desynced or reason not in ("recovery", "rekey"):
                 self._emit(r, at + 0.5, "%%CRYPTO-5-SESSION_STATUS: Crypto tunnel v2 is UP.  Peer %s:500       Id: %s"
                            % (side.peer_addr, side.peer_addr))
 
@@ -360,6 +361,16 @@ class Fleet:
             self._init_desync({"sender": sender, "receiver": receiver, "since": 0, "mode": mode},
                               len(self.scenario.get("desync") or []) + self.injected, now)
             return next(d for d in self.desyncs() if d["since"] == link.desync.start)
+
+    def rekey(self, x: str, y: str) -> Dict[str, Any]:
+        """The pair re-keys now: new SPIs both ways, SAs installed now (an out-of-sync pair is healed, as a rekey
+        or a renegotiation after DPD heals it). With start_desync it makes the same pair desync again, each time
+        with a new SPI: a new episode, as the month scenario's nights do."""
+        with self.lock:
+            now = self.sync()
+            link = self.find_link(x, y)
+            self._resync(link, now, reason="rekey")
+            return {"sa_since": now, "spi_out": {side.router or side.addr: side.spi_out for side in (link.a, link.b)}}
 
     def log_inv_spi(self, receiver: str, src: str, spi: int) -> float:
         """One INV_SPI message on `receiver` now, from `src` (router name or address): a transient."""

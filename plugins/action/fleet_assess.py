@@ -25,9 +25,11 @@ from ansible.plugins.loader import cache_loader
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.display import Display
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet, no_cached_facts
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.bulk import paused_gc
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import mask
 
 ARGUMENT_SPEC = {
     "hosts": {"type": "list", "elements": "str", "required": True},
@@ -40,6 +42,14 @@ ARGUMENT_SPEC = {
     "facts_var": {"type": "str", "default": "ipsec_spi"},
     "assessments": {"type": "bool", "default": True},
     "assessments_file": {"type": "bool", "default": False},
+    # The check role's history step (docs/recurrence.md), run here on the facts already read from the cache.
+    "history": {"type": "dict", "options": {
+        "store": {"type": "str", "required": True, "no_log": False},
+        "source": {"type": "str", "default": "audit", "choices": ["audit", "remediate", "eda", "capture", "fleet"]},
+        "settings": {"type": "dict", "default": {}},
+        "run_id": {"type": "str", "default": ""},
+        "lock_timeout": {"type": "float", "default": 300.0},
+    }},
 }
 
 
@@ -93,6 +103,19 @@ def _reader(cache, core_version=ANSIBLE_CORE_VERSION):
     return get
 
 
+def _history(fleet, facts, args, now, check):
+    """The check role's history step, on the facts read from the cache: the receivers of recurring pairs get their
+    finding before the assessments are returned or written, and the summary follows."""
+    conf = args["history"]
+    out = history_run.step(conf["store"], fleet["assessments"], now, conf["source"], conf["run_id"],
+                           {h: f for h, f in facts.items() if f is not None}, conf["settings"], args["waivers"],
+                           check=check, wait=conf["lock_timeout"])
+    fleet["assessments"].update(out["assessments"])
+    if out["summary"] is not None:
+        fleet["summary"] = out["summary"]
+    fleet["history"], fleet["history_rows"] = out["history"], out["history_rows"]
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -107,7 +130,7 @@ class ActionModule(ActionBase):
         # Tens of millions of objects and no reference cycle: the cyclic collector would only walk them
         # again and again (40% of this step on 10,000 routers).
         with paused_gc():
-            fleet, path = self._assess(args)
+            fleet, path = self._assess(args, check=bool(self._task.check_mode))
         if path:
             result["assessments_file"] = path
         if not args["assessments"]:
@@ -116,7 +139,8 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
-    def _assess(args):
+    def _assess(args, now=None, check=False):
+        now = time.time() if now is None else now
         read = _reader(_cache())
         facts, errors, path = {}, {}, None
         for host in args["hosts"]:
@@ -150,13 +174,15 @@ class ActionModule(ActionBase):
                 if isinstance(item, Mapping) and isinstance(item.get("addresses"), list):
                     addresses[host] = item["addresses"]
             view = {"inventory": args["inventory"], "targeted": args["hosts"], "addresses": addresses}
-        freshness = {"run_id": args["run_id"] or None, "max_age": args["max_age"] or None, "now": time.time()}
+        freshness = {"run_id": args["run_id"] or None, "max_age": args["max_age"] or None, "now": now}
         try:
             fleet = assess_fleet(facts, errors=errors, waivers=args["waivers"], source="cache",
                                  active_window=args["active_window"], freshness=freshness, view=view,
                                  clear_unverified=bool(args.get("clear_unverified")))
-        except ParseError as exc:
-            raise AnsibleActionFail("netops.ipsec_spi.fleet_assess: %s" % exc) from None
+            if args.get("history"):
+                _history(fleet, facts, args, now, check)
+        except ParseError as exc:  # StoreError included: it names the store, password masked
+            raise AnsibleActionFail(mask("netops.ipsec_spi.fleet_assess: %s" % exc)) from None
         if args["assessments_file"]:
             # Thousands of assessments are cheap in a file and costly as task variables.
             # The controller's local temp dir is removed when ansible-playbook exits.

@@ -14,7 +14,6 @@ import time
 
 from ansible.plugins.action import ActionBase
 
-import datetime
 from collections.abc import Mapping
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run, remediate, remediate_after
@@ -178,24 +177,14 @@ class ActionModule(ActionBase):
         return out
 
     def _step_history(self, now, args):
-        hostvars = (self._task_vars or {}).get("hostvars")
-        assessments = args["assessments"]
-        with open_store(args["store"], wait=args["lock_timeout"], create=not self._check) as store:
-            if self._check and not store.readable():
-                return {"history": {}, "history_rows": {"episodes": 0, "actions": 0}}
-            if not self._check:
-                store.prepare(now)
-            out = history_run.record_and_read(store, assessments, now, args["source"], args["run_id"] or "run",
-                                              _Facts(hostvars, args["result_var"]), args["settings"],
-                                              record_actions=args["record_actions"], record=not self._check)
-        changed = history_run.with_recurring(assessments, out["findings"], args["waivers"],
-                                             datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date())
-        recorded = out.pop("recorded")
-        return {"history": out, "history_rows": recorded, "assessments": changed,
-                "summary": history_run.summary_with(assessments, changed) if changed else None,
-                # Like the report's files: a record of what the run saw, not a change it made (a second run
-                # over the same fleet must read as changing nothing); "history_rows" says what was written.
-                "changed": False}
+        out = history_run.step(args["store"], args["assessments"], now, args["source"], args["run_id"],
+                               _Facts((self._task_vars or {}).get("hostvars"), args["result_var"]), args["settings"],
+                               args["waivers"], record_actions=args["record_actions"], check=self._check,
+                               wait=args["lock_timeout"])
+        # Like the report's files: a record of what the run saw, not a change it made (a second run over the
+        # same fleet must read as changing nothing); "history_rows" says what was written.
+        out["changed"] = False
+        return out
 
     def _step_run(self, now, args):
         del now

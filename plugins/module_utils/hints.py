@@ -96,15 +96,34 @@ def _sa_of(facts: Mapping[str, Any], spi: int, peer: Optional[str]) -> Optional[
     return None
 
 
-def _lifetime(facts: Optional[Mapping[str, Any]]) -> Optional[int]:
-    """The configured IPsec SA lifetime, when the gathered inventory says (an older gather does not)."""
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _lifetime(facts: Optional[Mapping[str, Any]], tunnel: Optional[str] = None,
+              peer: Optional[str] = None) -> Optional[int]:
+    """The IPsec SA lifetime of that end's tunnel of the pair: its crypto map entry's or IPsec profile's own
+    ``set security-association lifetime seconds``, else the configured global one (None when the gathered
+    inventory does not say: an older gather)."""
     inventory = facts.get("inventory") if isinstance(facts, Mapping) else None
     if not isinstance(inventory, Mapping) or "ipsec_lifetime_sec" not in inventory:
         return None
+    own = {t.get("lifetime_sec") for t in _tunnels_of(inventory, tunnel, peer)}
+    if len(own) == 1:
+        (value,) = own
+        if _positive(value):
+            return value
     value = inventory["ipsec_lifetime_sec"]
     if value is None:
         return IOS_DEFAULT_LIFETIME
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return value if _positive(value) else None
+
+
+def _tunnels_of(inventory: Mapping[str, Any], tunnel: Optional[str], peer: Optional[str]) -> List[Mapping[str, Any]]:
+    """The tunnels of the pair on that end: by name, else by peer address; none when neither says."""
+    tunnels = [t for t in inventory.get("tunnels") or [] if isinstance(t, Mapping)]
+    return [t for t in tunnels if (tunnel is not None and t.get("name") == tunnel)
+            or (peer is not None and peer in (t.get("peers") or []))]
 
 
 def _rekey(host: Optional[str], facts: Optional[Mapping[str, Any]], episode: Mapping[str, Any],
@@ -113,7 +132,7 @@ def _rekey(host: Optional[str], facts: Optional[Mapping[str, Any]], episode: Map
     if facts is None:
         return None, _gap(name, "sender", "the sender's facts from this run (its SA table, clock and running-config)")
     sa = _sa_of(facts, episode["spi"], episode["receiver_addr"])
-    lifetime = _lifetime(facts)
+    lifetime = _lifetime(facts, peer=episode["receiver_addr"])
     clock = _clock(facts)
     remaining = sa.get("remaining_sec") if sa is not None else None
     if sa is None:
@@ -124,8 +143,8 @@ def _rekey(host: Optional[str], facts: Optional[Mapping[str, Any]], episode: Map
                           "(running-config) and a calendar clock on the sender")
     age = lifetime - remaining
     if age < 0:
-        return None, _gap(name, "sender", "a configured lifetime the SA obeys (%d s remain of a global %d s: a "
-                          "per-map or per-profile lifetime, which is not read)" % (remaining, lifetime))
+        return None, _gap(name, "sender", "a configured lifetime the SA obeys (%d s remain of the %d s configured "
+                          "for its tunnel or globally)" % (remaining, lifetime))
     installed = clock - age
     before = episode["first_epoch"] - installed
     if -SLACK <= before <= window:
@@ -159,8 +178,7 @@ def _no_ike_sa(facts: Optional[Mapping[str, Any]], sender_addr: str) -> Found:
 def _versions(facts: Mapping[str, Any], tunnel: Optional[str], peer: Optional[str]) -> List[str]:
     inventory: Mapping[str, Any] = facts["inventory"] if isinstance(facts.get("inventory"), Mapping) else {}
     tunnels = [t for t in inventory.get("tunnels") or [] if isinstance(t, Mapping)]
-    chosen = [t for t in tunnels if (tunnel is not None and t.get("name") == tunnel)
-              or (peer is not None and peer in (t.get("peers") or []))]
+    chosen = _tunnels_of(inventory, tunnel, peer)
     versions = {t.get("ike_version") for t in chosen or tunnels}
     return sorted(v for v in versions if v in ("ikev1", "ikev2"))
 
@@ -208,9 +226,11 @@ def pair_hints(episode: Any, receiver_facts: Any = None, sender_facts: Any = Non
     add(_no_ike_sa(receiver_facts, ep["sender_addr"]))
     add(_dpd("receiver", ep["receiver"], receiver_facts, ep["tunnel"], ep["sender_addr"]))
     add(_dpd("sender", ep["sender"], sender_facts, None, ep["receiver_addr"]))
-    ours, theirs = _lifetime(receiver_facts), _lifetime(sender_facts)
+    ours = _lifetime(receiver_facts, ep["tunnel"], ep["sender_addr"])
+    theirs = _lifetime(sender_facts, peer=ep["receiver_addr"])
     if ours is None or theirs is None:
-        gaps.append(_gap("lifetime_mismatch", "both", "both ends' running-config (IPsec SA lifetime)"))
+        gaps.append(_gap("lifetime_mismatch", "both", "both ends' running-config (the IPsec SA lifetime of the pair's "
+                         "tunnel, or the global one)"))
     elif ours != theirs:
         found.append(_hint("lifetime_mismatch", "both", "the IPsec SA lifetimes differ: %d s on the receiver, %d s on "
                            "the sender; the two ends re-key at different times" % (ours, theirs),

@@ -17,6 +17,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils import history, h
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.debugs import debug_plan
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.codes import compile_waivers, finding, fleet_summary, settle
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import open_store
 
 DAY = 86400.0
 DEFAULTS = {"min_episodes": history.DEFAULT_MIN_EPISODES, "window_days": history.DEFAULT_WINDOW_DAYS,
@@ -70,6 +71,31 @@ def record_and_read(store: Any, assessments: Mapping[str, Any], now: float, sour
         "settings": conf,
         "recorded": recorded,
     }
+
+
+def step(location: str, assessments: Mapping[str, Any], now: float, source: str, run_id: str,
+         facts_by_host: Mapping[str, Any], settings: Optional[Mapping[str, Any]] = None, waivers: Any = None,
+         record_actions: bool = False, check: bool = False, wait: float = 300.0) -> Dict[str, Any]:
+    """The whole history step of a run, on the store at ``location``: record, read the window back, and add each
+    recurring pair's finding to its receiver's assessment. Every caller runs this one function (the store action's
+    ``step: history`` for the check role and the remediation, fleet_assess for the AWX slice controller), so a
+    sliced audit records and reads exactly as an unsliced one.
+
+    Returns ``{history, history_rows, assessments (only those changed), summary (None when none changed)}``.
+    ``check`` (check mode) writes nothing and creates no store; a store not there yet reads as no history.
+    """
+    with open_store(location, wait=wait, create=not check) as store:
+        if check and not store.readable():
+            return {"history": {}, "history_rows": {"episodes": 0, "actions": 0}, "assessments": {}, "summary": None}
+        if not check:
+            store.prepare(now)
+        out = record_and_read(store, assessments, now, source, run_id or "run", facts_by_host, settings,
+                              record_actions=record_actions, record=not check)
+    changed = with_recurring(assessments, out["findings"], waivers or [],
+                             datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date())
+    recorded = out.pop("recorded")
+    return {"history": out, "history_rows": recorded, "assessments": changed,
+            "summary": summary_with(assessments, changed) if changed else None}
 
 
 def with_recurring(assessments: Mapping[str, Any], found: List[Mapping[str, Any]], waivers: Any,

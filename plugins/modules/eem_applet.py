@@ -67,13 +67,32 @@ options:
           - C(receiver) triggers on C(%CRYPTO-4-RECVD_PKT_INV_SPI) (all three spellings) and captures the SA table
             with the sender, the IKE SA tables, the QFP IPsec drop table and the crypto log lines.
           - C(twin) captures this router's SAs towards O(capture.peers) every O(capture.interval) seconds.
+          - C(debug) is the explicit opt-in of docs/recurrence.md (CPU risk documented there) - on an INV_SPI message
+            from O(capture.peer) it turns on conditional ISAKMP/IKEv2 and IPsec debugs scoped to that peer
+            (C(debug crypto condition peer)), turns each off by its own C(no debug) after O(capture.duration) seconds,
+            removes the condition and copies the crypto lines of the logging buffer to a size-capped file.
         type: str
-        choices: [receiver, twin]
+        choices: [receiver, twin, debug]
         default: receiver
+      peer:
+        description:
+          - C(receiver) - capture only the INV_SPI messages of this sender (a recurring pair's sender address).
+            Unset, every sender.
+          - C(debug) - the one peer the debugs are conditional on (required).
+          - An IP address in canonical form; anything else is refused before the router is read.
+        type: str
+      duration:
+        description: C(debug) - seconds the debugs stay on per INV_SPI message (10 to 600).
+        type: int
+        default: 120
+      ike:
+        description: C(debug) - the IKE version of the pair's tunnel; unset, both C(isakmp) and C(ikev2) debugs.
+        type: str
+        choices: [ikev1, ikev2]
       file:
         description:
-          - File on C(flash:) the applet appends to; C(ipsec_spi_capture.txt) for C(receiver) and
-            C(ipsec_spi_twin.txt) for C(twin) when not given.
+          - File on C(flash:) the applet appends to; C(ipsec_spi_capture.txt) for C(receiver),
+            C(ipsec_spi_twin.txt) for C(twin) and C(ipsec_spi_debug.txt) for C(debug) when not given.
         type: str
       max_bytes:
         description: The applet stops writing once the file holds this many bytes.
@@ -183,6 +202,7 @@ from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.applet im
     config_commands,
     twin_applet,
 )
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.debugs import DEFAULT_DEBUG_FILE, debug_applet
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.grammar import check_applet
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.policy import capture_policy_problems
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.commands import CAPTURE_LOG, applet_section, is_plain_name
@@ -203,9 +223,14 @@ def wanted_lines(params):
         if cap["kind"] == "twin":
             return twin_applet(cap["peers"], name=name, file=cap["file"] or DEFAULT_TWIN_FILE, interval=cap["interval"],
                                max_bytes=cap["max_bytes"], min_free=cap["min_free"], maxrun=min(cap["maxrun"], cap["interval"]))
+        if cap["kind"] == "debug":
+            if not cap["peer"]:
+                raise ParseError("capture.peer is required for kind debug: the debugs are conditional on one peer")
+            return debug_applet(cap["peer"], ike=cap["ike"], duration=cap["duration"], name=name,
+                                file=cap["file"] or DEFAULT_DEBUG_FILE, max_bytes=cap["max_bytes"], min_free=cap["min_free"])
         return capture_applet(name=name, file=cap["file"] or DEFAULT_FILE, max_bytes=cap["max_bytes"], min_free=cap["min_free"],
                               ratelimit=cap["ratelimit"], maxrun=cap["maxrun"], log_command=cap["log_command"],
-                              qfp=cap["qfp"])
+                              qfp=cap["qfp"], peer=cap["peer"])
     config = params["config"]
     lines = config.splitlines() if isinstance(config, str) else [str(x) for x in config or []]
     lines = [line.rstrip() for line in lines if line.strip() and not line.strip().startswith("!")]
@@ -247,7 +272,10 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             config=dict(type="raw"),
             capture=dict(type="dict", options=dict(
-                kind=dict(type="str", choices=["receiver", "twin"], default="receiver"),
+                kind=dict(type="str", choices=["receiver", "twin", "debug"], default="receiver"),
+                peer=dict(type="str"),
+                duration=dict(type="int", default=120),
+                ike=dict(type="str", choices=["ikev1", "ikev2"]),
                 file=dict(type="str"),
                 max_bytes=dict(type="int", default=1048576),
                 min_free=dict(type="int", default=1048576),

@@ -81,10 +81,42 @@ options:
         P(netops.ipsec_spi.fleet_report#module)'s O(netops.ipsec_spi.fleet_report#module:assessments_file).
     type: bool
     default: false
+  history:
+    description:
+      - Run the check role's history step (docs/recurrence.md) on the facts read from the cache, as
+        P(netops.ipsec_spi.store#module) O(netops.ipsec_spi.store#module:step=history) does for an unsliced audit
+        (the same code) - record this run's desync episodes in the store, read the window back, and give each
+        recurring pair a C(RECURRING_DESYNC) finding on its receiver's assessment (the summary and the file of
+        O(assessments_file) include it) with its timeline, root-cause hints and the capture to arm (RV(history)).
+      - Unset, no store is read or written.
+    type: dict
+    version_added: 0.1.0
+    suboptions:
+      store:
+        description: The store, as the check role's C(ipsec_spi_store) (a file path or a C(postgresql://) URL).
+        type: str
+        required: true
+      source:
+        description: What kind of run records the episodes (the check role's C(ipsec_spi_history_source)).
+        type: str
+        default: audit
+        choices: [audit, remediate, eda, capture, fleet]
+      settings:
+        description: Recurrence settings, as the check role's C(ipsec_spi_history_settings).
+        type: dict
+        default: {}
+      run_id:
+        description: The run id the episodes are recorded under (the check role's C(ipsec_spi_run_id)).
+        type: str
+        default: ""
+      lock_timeout:
+        description: Seconds to wait for the store's lock.
+        type: float
+        default: 300
 attributes:
   check_mode:
     support: full
-    description: Reads only; the same in check mode.
+    description: Reads only; the same in check mode (with O(history), the store is read and nothing is recorded).
   diff_mode:
     support: none
     description: Reads only; there is nothing to show.
@@ -129,4 +161,14 @@ desync:
   returned: always
   type: list
   elements: dict
+history:
+  description:
+    - What the history store says (C(findings), C(timelines), C(hints), C(debug_plans), C(trend), C(settings)), for the
+      report role's C(ipsec_spi_report_history). Empty in check mode without a store.
+  returned: when O(history) is set
+  type: dict
+history_rows:
+  description: How many episode and action rows the history step inserted or changed.
+  returned: when O(history) is set
+  type: dict
 """

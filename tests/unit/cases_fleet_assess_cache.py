@@ -7,15 +7,32 @@ collection loader, which would take over the collection's imports for every late
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import sys
+import time
 
 import pytest
 
 from ansible.errors import AnsibleError
 from ansible.plugins.loader import cache_loader, init_plugin_loader
 
+from ansible_collections.netops.ipsec_spi.plugins.action import fleet_assess
 from ansible_collections.netops.ipsec_spi.plugins.action.fleet_assess import _reader
+# Imported before any case installs Ansible's collection loader (the cache fixture), which would refuse them after.
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.assess import assess_fleet
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.facts import build_facts
+from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import sqlite as _sqlite  # noqa: F401  (open_store imports it lazily)
+
+LAB = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "lab")
+if LAB not in sys.path:
+    sys.path.insert(0, LAB)
+
+from labsim.build import load_scenario  # noqa: E402  pylint: disable=wrong-import-position
+from labsim.nights import _gather  # noqa: E402  pylint: disable=wrong-import-position
+from labsim.sim import Fleet  # noqa: E402  pylint: disable=wrong-import-position
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:AnsibleCollectionFinder has already been configured")
@@ -116,3 +133,82 @@ def test_a_corrupt_or_missing_entry_is_that_routers_reason(cache, tmp_path, monk
     assert got == {"r3": (False, "failed"), "r4": (False, "failed"), "r9": (False, "missing")}
     assert "cached facts cannot be read" in fleet["assessments"]["r3"]["error"]["message"]
     assert fleet["summary"]["compliant"] == 0
+
+
+def _month_nights(count):
+    """The month lab's hub <- spoke pair desynced again each night (a rekey race), as the cached facts of a sliced
+    gather would hold them; the lab starts a week before today (the store counts its window back from now)."""
+    scenario = load_scenario(os.path.join(LAB, "scenarios", "month.yml"))
+    today = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    scenario["start"] = (today - datetime.timedelta(days=7, hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lab = Fleet(scenario, speed=0)
+    lab.clock.advance(8 * 3600.0)
+    for _night in range(count):
+        lab.rekey("spoke", "hub")
+        lab.clock.advance(30.0)
+        lab.start_desync("spoke", "hub")
+        lab.clock.advance(1800.0)
+        lab.sync()
+        year = datetime.datetime.fromtimestamp(lab.clock.now(), datetime.timezone.utc).year
+        yield {h: {"ipsec_spi": build_facts(h, outs, year=year)} for h, outs in _gather(lab).items()}
+        lab.clock.advance(86400.0 - 1830.0)
+
+
+def test_the_slice_controller_records_and_reads_history_as_the_check_role_does(tmp_path, monkeypatch):
+    # fleet_assess (AWX slicing: the assessment from the fact cache) runs history_run.step, the store action's
+    # step=history: the same rows recorded, the same recurring pair, its finding on the receiver's assessment.
+    class Cache:
+        facts = {}
+
+        def get(self, host):
+            return self.facts[host]
+
+    monkeypatch.setattr(fleet_assess, "_cache", Cache)
+    monkeypatch.setattr(fleet_assess.display, "warning", lambda _msg: None)
+    ours, theirs = str(tmp_path / "slice.sqlite3"), str(tmp_path / "role.sqlite3")
+    history = {"store": ours, "source": "audit", "settings": {}, "run_id": "", "lock_timeout": 30.0}
+    args = {"hosts": ["hub", "spoke", "br"], "waivers": [], "run_id": "", "max_age": 0, "active_window": 300,
+            "facts_var": "ipsec_spi", "assessments": True, "assessments_file": True, "history": history}
+    fleet = step = None
+    for night, cached in enumerate(_month_nights(3)):
+        Cache.facts = cached
+        now = time.time()  # the store counts its window back from the run's time
+        fleet, path = fleet_assess.ActionModule._assess(dict(args, history=dict(history, run_id="night-%d" % night)),
+                                                        now=now)
+        plain = assess_fleet({h: c["ipsec_spi"] for h, c in cached.items()}, source="cache", active_window=300,
+                             freshness={"run_id": None, "max_age": None, "now": now})
+        step = history_run.step(theirs, plain["assessments"], now, "audit", "night-%d" % night,
+                                {h: c["ipsec_spi"] for h, c in cached.items()})
+        assert fleet["history_rows"] == step["history_rows"] and fleet["history_rows"]["episodes"] >= 1
+    assert [(f["receiver"], f["sender"], f["episodes"]) for f in fleet["history"]["findings"]] == [("hub", "spoke", 3)]
+    assert fleet["history"]["timelines"] == step["history"]["timelines"]
+    assert fleet["history"]["hints"] == step["history"]["hints"]
+    assert fleet["history"]["debug_plans"] == step["history"]["debug_plans"]
+    # The receiver's assessment carries the finding, in the file the report reads and in the summary.
+    with open(path, encoding="utf-8") as handle:
+        written = json.load(handle)
+    assert "RECURRING_DESYNC" in [f["code"] for f in written["hub"]["findings"]]
+    assert fleet["assessments"]["hub"] == written["hub"]
+    # assessed_at is the assessment's own clock reading (to the second), not the history's.
+    assert fleet["assessments"]["hub"]["findings"] == step["assessments"]["hub"]["findings"]
+    assert fleet["assessments"]["hub"]["compliant"] is step["assessments"]["hub"]["compliant"] is False
+    assert fleet["summary"]["findings_by_code"]["RECURRING_DESYNC"] == 1
+
+
+def test_the_slice_controller_in_check_mode_records_nothing(tmp_path, monkeypatch):
+    cached = next(_month_nights(1))
+
+    class Cache:
+        def get(self, host):
+            return cached[host]
+
+    monkeypatch.setattr(fleet_assess, "_cache", Cache)
+    monkeypatch.setattr(fleet_assess.display, "warning", lambda _msg: None)
+    store = tmp_path / "store.sqlite3"
+    args = {"hosts": ["hub", "spoke", "br"], "waivers": [], "run_id": "", "max_age": 0, "active_window": 300,
+            "facts_var": "ipsec_spi", "assessments": True, "assessments_file": False,
+            "history": {"store": str(store), "source": "audit", "settings": {}, "run_id": "", "lock_timeout": 30.0}}
+    fleet, _path = fleet_assess.ActionModule._assess(args, check=True)
+    assert fleet["history"] == {} and fleet["history_rows"] == {"episodes": 0, "actions": 0} and not store.exists()
+    fleet, _path = fleet_assess.ActionModule._assess(dict(args, history=None))
+    assert "history" not in fleet and not store.exists()

@@ -716,3 +716,66 @@ def test_preamble_and_prompt_are_ascii(line):
     assert read_config(line + "\nhostname r\n", None, HEADS, BODY).first == (1, line)
     assert read_config(line.replace("\u0661", "1").replace("\u0662", "2").replace("\u0663", "3")
                        .replace("\u0664", "4").replace("\uff11", "1") + "\nhostname r\n", None, HEADS, BODY).first == (2, "hostname r")
+
+
+PER_TUNNEL = """hostname r
+crypto ipsec security-association lifetime seconds 3600
+crypto ipsec profile P1
+ set security-association lifetime seconds 28800
+ set ikev2-profile V2
+crypto ipsec profile P2
+ set security-association lifetime kilobytes 4608000
+crypto ikev2 profile V2
+ match identity remote address 198.51.100.2 255.255.255.255
+crypto map CMAP 10 ipsec-isakmp
+ set peer 198.51.100.3
+ set security-association lifetime seconds 1800
+crypto map CMAP 20 ipsec-isakmp
+ set peer 198.51.100.4
+interface Tunnel1
+ ip address 172.16.1.1 255.255.255.252
+ tunnel source GigabitEthernet1
+ tunnel mode ipsec ipv4
+ tunnel destination 198.51.100.2
+ tunnel protection ipsec profile P1
+interface Tunnel2
+ ip address 172.16.2.1 255.255.255.252
+ tunnel source GigabitEthernet1
+ tunnel destination 198.51.100.5
+ tunnel protection ipsec profile P2
+interface GigabitEthernet1
+ ip address 198.51.100.1 255.255.255.0
+ crypto map CMAP
+"""
+
+
+def test_per_map_and_per_profile_sa_lifetimes_are_the_tunnels_own():
+    problems = []
+    result = parse_crypto_inventory(PER_TUNNEL, problems)
+    assert problems == []
+    got = {t["name"]: t["lifetime_sec"] for t in result["tunnels"]}
+    # Not set on the entry or profile (or set in kilobytes only): null, the global lifetime applies.
+    assert got == {"CMAP 10": 1800, "CMAP 20": None, "Tunnel1": 28800, "Tunnel2": None}
+    assert result["ipsec_lifetime_sec"] == 3600
+
+
+@pytest.mark.parametrize("line", [
+    " set security-association lifetime seconds 1800x",
+    " set security-association lifetime seconds \u0663\u0666\u0660\u0660",
+    " set security-association lifetime seconds 1234567",
+    " set security-association lifetime seconds",
+    " set security-association lifetime seconds 1800 extra",
+])
+@pytest.mark.parametrize("section", ["crypto map CMAP 10 ipsec-isakmp\n set peer 198.51.100.3",
+                                     "crypto ipsec profile P1"])
+def test_a_bad_per_tunnel_lifetime_is_a_problem_and_not_used(line, section):
+    problems = []
+    text = "hostname r\n%s\n%s\n" % (section, line)
+    if section.startswith("crypto ipsec profile"):
+        text += ("interface Tunnel1\n tunnel mode ipsec ipv4\n tunnel destination 198.51.100.2\n"
+                 " tunnel protection ipsec profile P1\n")
+    else:
+        text += "interface GigabitEthernet1\n ip address 198.51.100.1 255.255.255.0\n crypto map CMAP\n"
+    result = parse_crypto_inventory(text, problems)
+    assert [t["lifetime_sec"] for t in result["tunnels"]] == [None]
+    assert any("IPsec SA lifetime" in p["reason"] for p in problems), problems

@@ -76,7 +76,25 @@ def test_rekey_race_needs_the_sa_and_the_lifetime():
     assert {g["hint"] for g in out["unavailable"]} == {"rekey_race", "lifetime_mismatch"}
     longer = facts(sas=[{"direction": "outbound", "spi": 0x1000, "remaining_sec": 7000}])
     out = hints.pair_hints(episode(), facts(ike=ready()), longer)
-    assert "per-map or per-profile lifetime" in out["unavailable"][0]["needs"]
+    assert "a configured lifetime the SA obeys" in out["unavailable"][0]["needs"]
+
+
+def test_rekey_race_uses_the_senders_own_tunnel_lifetime():
+    # The sender's tunnel to the receiver sets 28800 s (crypto map entry or IPsec profile), the global one is the
+    # default: 28800 - 3660 s remain, installed 60 s before T0. Before per-tunnel lifetimes this was unavailable.
+    own = [{"name": "Tunnel1", "ike_version": "ikev1", "peers": ["10.0.0.1"], "lifetime_sec": 28800},
+           {"name": "Tunnel9", "ike_version": "ikev1", "peers": ["10.0.0.9"], "lifetime_sec": 600}]
+    sender = facts(tunnels=own, sas=[{"direction": "outbound", "spi": 0x1000, "remaining_sec": 28800 - 3660}])
+    receiver_tunnels = [{"name": "Tunnel1", "ike_version": "ikev1", "peers": ["10.0.0.2"], "lifetime_sec": 28800}]
+    out = hints.pair_hints(episode(), facts(ike=ready(), tunnels=receiver_tunnels), sender)
+    (hint,) = [h for h in out["hints"] if h["hint"] == "rekey_race"]
+    assert hint["data"]["seconds_before"] == 60.0 and hint["data"]["lifetime_sec"] == 28800
+    # Both ends' own lifetimes agree: no mismatch, though the sender's other tunnel differs.
+    assert "lifetime_mismatch" not in [h["hint"] for h in out["hints"]]
+    # The receiver's own tunnel says 3600 (global default, no per-tunnel value): they differ.
+    out = hints.pair_hints(episode(), facts(ike=ready()), sender)
+    (mismatch,) = [h for h in out["hints"] if h["hint"] == "lifetime_mismatch"]
+    assert mismatch["data"] == {"receiver_sec": 3600, "sender_sec": 28800}
 
 
 def test_no_ike_sa_with_the_sender_on_the_receiver():

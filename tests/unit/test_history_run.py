@@ -82,3 +82,32 @@ def test_check_mode_records_nothing(tmp_path):
 def test_bad_settings_are_refused_by_name(settings, match):
     with pytest.raises(ParseError, match=match):
         history_run.settings_of(settings)
+
+
+def test_the_step_records_reads_and_settles_as_one_call_for_every_caller(tmp_path):
+    # history_run.step is what the store action's step=history and fleet_assess (the AWX slice controller) run.
+    path = str(tmp_path / "store.sqlite3")
+    out = None
+    for n, spi in enumerate((0x3001, 0x3002, 0x3003)):
+        at, fleet = night(n, spi)
+        out = history_run.step(path, fleet, at, "audit", "night-%d" % n, {}, settings={"debugs": True},
+                               waivers=[])
+        assert out["history_rows"] == {"episodes": 1, "actions": 0}
+    assert [(f["receiver"], f["episodes"]) for f in out["history"]["findings"]] == [("hub", 3)]
+    assert "recorded" not in out["history"] and out["history"]["settings"]["debugs"] is True
+    assert list(out["assessments"]) == ["hub"] and out["summary"]["findings_by_code"]["RECURRING_DESYNC"] == 1
+    with open_store(path) as store:
+        assert len(store.episodes(0.0)) == 3
+
+
+def test_the_step_in_check_mode_writes_nothing_and_creates_no_store(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    at, fleet = night(0, 0x4001)
+    out = history_run.step(str(path), fleet, at, "audit", "r", {}, check=True)
+    assert out == {"history": {}, "history_rows": {"episodes": 0, "actions": 0}, "assessments": {}, "summary": None}
+    assert not path.exists()
+    history_run.step(str(path), fleet, at, "audit", "r", {})
+    again = history_run.step(str(path), night(1, 0x4002)[1], at + DAY, "audit", "r2", {}, check=True)
+    assert again["history_rows"] == {"episodes": 0, "actions": 0} and again["history"]["findings"] == []
+    with open_store(str(path)) as store:
+        assert [e["spi"] for e in store.episodes(0.0)] == [0x4001]

@@ -139,5 +139,8 @@ def debug_plan(finding: Any, debugs: bool = False, duration: int = 120, ike: Opt
         hosts, sender_addr, ", sender twin watching %s" % receiver_addr if len(ends) > 1 and receiver_addr else "",
         "; with conditional ISAKMP/IPsec debugs for %s on %s, %d s per INV_SPI" % (sender_addr, receiver, duration)
         if debugs else "; conditional debugs need the operator to opt in (CPU risk: docs/recurrence.md)"))
+    # What the operator runs: the capture role reads the plan back from the report (docs/recurrence.md).
+    summary += ("; to arm it, run the capture role with ipsec_spi_capture_recurring set to this report.json%s"
+                % (" and ipsec_spi_capture_debugs: true" if debugs else ""))
     return {"pair": {"receiver": receiver, "sender_addr": sender_addr}, "executed": False, "debugs": debugs,
             "summary": summary, "risk": RISK % (duration, max(600, 4 * duration)) if debugs else None, "ends": ends}

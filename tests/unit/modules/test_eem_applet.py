@@ -83,3 +83,35 @@ def test_the_collections_own_applets_pass(args, capsys, monkeypatch):
 def test_an_applet_name_that_is_not_plain_is_refused_before_it_reaches_a_command(capsys, monkeypatch):
     result = run({"name": "X\nclear crypto sa", "state": "absent"}, capsys, monkeypatch, check_mode=False)
     assert result["failed"] is True and "applet name" in result["msg"] and FakeConnection.sent == []
+
+
+def test_a_receiver_capture_scoped_to_one_peer_watches_only_that_sender(capsys, monkeypatch):
+    result = run({"name": "IPSEC_SPI_CAPTURE", "capture": {"kind": "receiver", "peer": "198.51.100.2"}}, capsys, monkeypatch)
+    assert not result.get("failed"), result
+    assert any(line.endswith('if $src ne "198.51.100.2"') for line in result["after"])
+    assert capture.capture_policy_problems(result["after"]) == []
+
+
+@pytest.mark.parametrize("ike, wanted", [("ikev2", "debug crypto ikev2"), ("ikev1", "debug crypto isakmp")])
+def test_the_opt_in_debug_applet_is_conditional_on_the_peer_and_passes_the_gate(ike, wanted, capsys, monkeypatch):
+    args = {"name": "IPSEC_SPI_DEBUG", "capture": {"kind": "debug", "peer": "198.51.100.2", "ike": ike, "duration": 60}}
+    result = run(args, capsys, monkeypatch)
+    assert not result.get("failed"), result
+    text = "\n".join(result["after"])
+    assert 'cli command "debug crypto condition peer ipv4 198.51.100.2"' in text
+    assert 'cli command "%s"' % wanted in text and 'cli command "no %s"' % wanted in text and "wait 60" in text
+    assert capture.capture_policy_problems(result["after"]) == []
+
+
+@pytest.mark.parametrize("capture_args, reason", [
+    ({"kind": "debug"}, "capture.peer is required for kind debug"),
+    ({"kind": "debug", "peer": "198.51.100.02"}, "not an IP address in canonical form"),
+    ({"kind": "debug", "peer": "198.51.100.2\nundebug all"}, "not an IP address in canonical form"),
+    ({"kind": "debug", "peer": "198.51.100.2", "duration": 5000}, "duration must be an integer of 10 to 600"),
+    ({"kind": "receiver", "peer": "any"}, "not an IP address in canonical form"),
+])
+def test_a_debug_or_scoped_capture_with_a_bad_peer_or_bound_is_refused_before_anything_is_sent(
+        capture_args, reason, capsys, monkeypatch):
+    result = run({"name": "IPSEC_SPI_DEBUG", "capture": capture_args}, capsys, monkeypatch, check_mode=False)
+    assert result["failed"] is True and reason in result["msg"], result
+    assert FakeConnection.sent == []

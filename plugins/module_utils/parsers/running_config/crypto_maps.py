@@ -46,6 +46,7 @@ def map_tunnels(cfg: Config, problems: Optional[list]) -> List[Tunnel]:
             for iface, dummy_line in uses:
                 add_unique(tun.local_addresses, iface_addresses(cfg, iface.name, entry.ipv6))
         tun.description = entry.description
+        tun.lifetime_sec = entry.lifetime_sec
         if tun.description is None and uses:
             tun.description = uses[0][0].description
 

@@ -34,6 +34,7 @@ def _protection_profile(cfg: Config, tun: Tunnel, iface: Iface, problems: Option
     prof = cfg.ipsec_profiles.get(name)
     if prof is not None:
         tun.evidence.add(prof.head)
+        tun.lifetime_sec = prof.lifetime_sec
         if ike_line is None:
             ike_line = prof.ikev2_profile or prof.isakmp_profile
     elif ike_line is None:

@@ -53,6 +53,8 @@ class MapEntry(object):
         self.ikev2_profile: Optional[Line] = None
         self.isakmp_profile: Optional[Line] = None
         self.description: Optional[str] = None
+        # `set security-association lifetime seconds N` (None: the global lifetime applies).
+        self.lifetime_sec: Optional[int] = None
 
 
 class Profile(object):
@@ -66,6 +68,7 @@ class Profile(object):
         self.dpd: Optional[Line] = None
         self.virtual_templates: List[Tuple[str, Line]] = []
         self.identities: List[Network] = []
+        self.lifetime_sec: Optional[int] = None
 
 
 class Ezvpn(object):
@@ -113,6 +116,21 @@ def _rest(line: Line, count: int) -> str:
     """The text of the line after its first ``count`` words, inner spacing kept."""
     parts = line.strip.split(None, count)
     return parts[count] if len(parts) > count else ""
+
+
+_SA_LIFETIME = ["set", "security-association", "lifetime"]
+
+
+def _sa_lifetime(line: Line, problems: Optional[list]) -> Optional[int]:
+    """``set security-association lifetime seconds N`` of a crypto map entry or IPsec profile: N, or None (another
+    unit, or a value that is not 1 to 6 ASCII digits, which is a problem)."""
+    low = line.low
+    if low[3:4] != ["seconds"]:
+        return None  # kilobytes (or days): not a time this collection reads
+    if len(low) == 5 and _LIFETIME_RE.fullmatch(low[4]):
+        return int(low[4])
+    problem(problems, line.no, "IPsec SA lifetime that is not 1 to 6 ASCII digits", mask_secrets(line.strip))
+    return None
 
 
 def build_config(sections: List[Section], problems: Optional[list]) -> Config:
@@ -163,6 +181,8 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
                 prof.ikev2_profile = line
             elif line.low[:2] == ["set", "isakmp-profile"] and len(line.low) >= 3:
                 prof.isakmp_profile = line
+            elif line.low[:3] == _SA_LIFETIME:
+                prof.lifetime_sec = _sa_lifetime(line, problems)
     elif low[1:3] == ["isakmp", "profile"] and len(low) >= 4:
         prof = cfg.isakmp_profiles.setdefault(toks[3], Profile(toks[3], head))
         for line in sec.body:
@@ -264,6 +284,8 @@ def _read_map_body(entry: MapEntry, body: List[Line], problems: Optional[list]) 
             entry.isakmp_profile = line
         elif low[0] == "description" and len(low) >= 2:
             entry.description = _rest(line, 1)
+        elif low[:3] == _SA_LIFETIME:
+            entry.lifetime_sec = _sa_lifetime(line, problems)
 
 
 def _read_interface(cfg: Config, sec: Section, problems: Optional[list]) -> None:

@@ -92,6 +92,8 @@ class Tunnel(object):
         self.nhrp: Optional[dict] = None
         self.unresolved: List[str] = []
         self.base_reason = ""
+        # The crypto map entry's or IPsec profile's own SA lifetime (None: the global one applies).
+        self.lifetime_sec: Optional[int] = None
 
     def add_peer(self, text: str) -> bool:
         addr = maybe_addr(text)
@@ -206,6 +208,7 @@ def finish(tun: Tunnel, secrets: Set[str]) -> dict:
         "ike_profile": tun.ike_profile,
         "local_addresses": list(tun.local_addresses),
         "active": bool(tun.active),
+        "lifetime_sec": tun.lifetime_sec,
     }
     if tun.nhrp is not None:
         out["nhrp"] = tun.nhrp
