@@ -138,7 +138,7 @@ def run_playbook_in(playbook: str, inventory: str, limit: Optional[str] = None,
 FILE_SECONDS = {
     "test_remediate.py": 190, "test_capture.py": 150, "test_partial_views.py": 130, "test_check.py": 130,
     "test_slicing.py": 120, "test_lab_ansible.py": 100, "test_runner.py": 90, "test_remediate_overlap.py": 70,
-    "test_check_archive.py": 30, "test_store_playbooks.py": 25, "test_lab_sim.py": 15,
+    "test_recurrence.py": 80, "test_check_archive.py": 30, "test_store_playbooks.py": 25, "test_lab_sim.py": 15,
 }
 
 
