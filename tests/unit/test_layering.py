@@ -116,9 +116,6 @@ LONG_FUNCTIONS = {
     # report sections added by the history work (issue 28), split with it
     "report.pairs.fleet_pairs",
     "report.svg.svg_timeline",
-    # not split yet (issue 25): the one pass that finds every secret of a line; to be split with its own
-    # per-form tests in hand, not in passing
-    "secrets._mask_ranges",
 }
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import secrets
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import (
     MASK,
@@ -161,6 +162,11 @@ def test_each_rule_at_its_edges(line, expected):
     assert mask_text(line) == expected
 
 
+def test_every_word_a_rule_starts_at_has_its_rule():
+    # A word the scan stops at without a rule would be a KeyError on a device's line, not a masked secret.
+    assert set(secrets._RULES) == secrets._RULE_WORDS  # pylint: disable=protected-access
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -244,8 +250,6 @@ def test_a_secret_repeated_inside_one_token_is_masked(line, secret):
 
 
 def test_a_line_built_to_make_the_copy_hunt_quadratic_is_masked_whole(monkeypatch):
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import secrets
-
     line = " ".join("community C%dzz foo%d" % (n, n) for n in range(30))
     # under the budget: each community string, and the words after them kept
     assert mask_secrets(line).split()[:3] == ["community", MASK, "foo0"]
