@@ -163,7 +163,7 @@ def _actions(*lines):
     (_actions(' action 1 syslog msg "m" facility "F"'), []),  # syslog facility ok
     (_actions(' action 1 syslog msg "m" severity 3'), ['line 3: syslog takes only [priority P] msg STRING [facility STRING]']),  # syslog extra
     (_actions(' action 1 syslog priority'),
-      ['line 3: syslog priority needs a level (all, emergencies, alerts, critical, errors, warnings, notifications, informational, debugging)']),
+     ['line 3: syslog priority needs a level (all, emergencies, alerts, critical, errors, warnings, notifications, informational, debugging)']),
     (_actions(' action 1 exit 0 1'), ['line 3: exit takes at most a result value']),  # exit two
     (_actions(' action 1 else x'), ['line 3: else takes no arguments']),  # else args
     (_actions(' action 1 puts nonewline "x"'), []),  # puts nonewline
@@ -172,16 +172,16 @@ def _actions(*lines):
     (_actions(' action 1 file delete flash:x'), []),  # file delete ok
     (_actions(' action 1 file delete'), ["line 3: file delete needs 'FILENAME'"]),  # file delete bad
     (_actions(' action 1 file open fh flash:x r', ' action 2 file gets fh line', ' action 3 file close fh', ' action 4 puts "$line"'),
-      ['line 6: variable $line is used before anything sets it']),
+     ['line 6: variable $line is used before anything sets it']),
     (_actions(' action 1 file read fh'), ["line 3: file read needs 'HANDLE VARIABLE|STRING ...'"]),  # file read bad
     (_actions(' action 1 file seek fh 0'), ["line 3: unknown file operation 'seek'"]),  # file unknown
     (_actions(' action 1 file open fh flash:x w', ' action 2 file puts fh nonewline "x"', ' action 3 file close fh'), []),  # file puts nonewline
     (_actions(' action 1 file open fh flash:x w', ' action 2 file puts fh', ' action 3 file close fh'),
-      ["line 4: file puts needs 'HANDLE [nonewline] STRING'"]),
+     ["line 4: file puts needs 'HANDLE [nonewline] STRING'"]),
     (_actions(' action 1 file close'), ["line 3: file close needs 'HANDLE'"]),  # file close bad
     (_actions(' action 1 file close fh'), ['line 3: file handle fh is not open']),  # file close unopened
     (_actions(' action 1 file open fh flash:x w', ' action 2 file open fh flash:y w', ' action 3 file close fh'),
-      ['line 4: file handle fh opened again before it was closed']),
+     ['line 4: file handle fh opened again before it was closed']),
     (_actions(' action 1 file open fh $path w', ' action 2 file close fh'), ['line 3: variable $path is used before anything sets it']),  # file open var read
     (_actions(' action 1 info routername'), ["line 3: info needs 'type ...'"]),  # info bad
     (_actions(' action 1 increment i 2', ' action 2 puts "$i"'), []),  # increment ok
@@ -206,7 +206,7 @@ def _actions(*lines):
     (_actions(' action 1 cli command "show clock"', ' action 2 puts "$_cli_result"'), []),  # cli result
     (_actions(' action 1 if 1 eq 1 goto 2', ' action 2 puts "x"'), []),  # if goto ok
     (_actions(' action 1 while 1 eq 1 goto 2', ' action 2 end'),
-      ["line 3: while needs 'OPERAND {eq|ne|gt|ge|lt|le} OPERAND'", 'line 4: end without an open if, while or foreach']),
+     ["line 3: while needs 'OPERAND {eq|ne|gt|ge|lt|le} OPERAND'", 'line 4: end without an open if, while or foreach']),
 ])
 def test_each_rule_reports_exactly(lines, errors):
     assert capture.check_applet(lines) == errors
