@@ -16,7 +16,7 @@ token (``S3cret,S3cret``): the whole token goes.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 
@@ -146,119 +146,185 @@ def _snmp_host(low: List[str], i: int, ranges: List[Tuple[int, int]]) -> int:
     return j
 
 
+class _Scan:
+    """One line's lower-case words, the secret ranges found so far, and the context a rule reads."""
+
+    __slots__ = ("low", "n", "ranges", "snmp", "fhrp")
+
+    def __init__(self, low: List[str]) -> None:
+        self.low = low
+        self.n = len(low)
+        self.ranges: List[Tuple[int, int]] = []
+        # Set by an earlier word of the line: `auth`/`priv` name SNMPv3 keys, a bare `authentication` an FHRP key.
+        self.snmp = False
+        self.fhrp = False
+
+    def word(self, k: int) -> str:
+        """The word at ``k``, or "" off either end of the line."""
+        return self.low[k] if 0 <= k < self.n else ""
+
+    def rest(self, j: int, type_digit: bool = True) -> Optional[int]:
+        """Mask from ``j`` (after an optional type digit) to the end of the line; None: the scan ends."""
+        if type_digit:
+            j = _type_skip(self.low, j, self.n)
+        if j < self.n:
+            self.ranges.append((j, self.n))
+        return None
+
+
+# A rule reads the line from its keyword at ``i`` (``tok``: the token, or the keyword it ends with) and returns
+# where the scan goes on, or None when the rest of the line is decided.
+_Rule = Callable[[_Scan, int, str], Optional[int]]
+
+
+def _rest_keyword(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``password``, ``secret``, ``key-string``...: the rest of the line, after a level or a wpa-psk format."""
+    low, n = scan.low, scan.n
+    j = i + 1
+    if tok in ("password", "secret") and j + 1 < n and low[j] == "level":
+        j += 2
+    if tok == "wpa-psk" and j < n and low[j] in ("ascii", "hex"):
+        j += 1
+    return scan.rest(j)
+
+
+def _snmp_server(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``snmp-server``: SNMP context for ``auth``/``priv``; ``snmp-server host`` names a community."""
+    scan.snmp = True
+    if scan.word(i + 1) == "host":
+        return _snmp_host(scan.low, i, scan.ranges)
+    return i + 1
+
+
+def _fhrp(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``standby``, ``vrrp``, ``glbp``: a bare ``authentication`` later on the line is followed by a key."""
+    scan.fhrp = True
+    return i + 1
+
+
+def _crypto(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``crypto isakmp key`` names a peer's key; ``crypto key|pki export|import`` ends with a pass phrase."""
+    low, n = scan.low, scan.n
+    nxt = scan.word(i + 1)
+    if nxt == "isakmp" and i + 2 < n and low[i + 2] == "key":
+        return _isakmp_key(low, i, scan.ranges)
+    if nxt in ("key", "pki") and i + 2 < n and low[i + 2] in ("export", "import") and n - i >= 6:
+        # `crypto key|pki export|import ... PASSPHRASE`: the pass phrase ends the command.
+        scan.ranges.append((n - 1, n))
+        return None
+    return i + 1
+
+
+def _key(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``key [type] KEY`` (keyring, EzVPN, tunnel, TACACS): the rest of the line, unless a PKI command or chain."""
+    prev, nxt = scan.word(i - 1), scan.word(i + 1)
+    # `crypto key generate ...` is a PKI command, `key chain NAME` names a chain.
+    if not (prev == "crypto" and nxt in _PKI_KEY_COMMANDS) and nxt != "chain":
+        return scan.rest(i + 1)
+    return i + 1
+
+
+def _pre_shared_key(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``pre-shared-key [local|remote] [type] KEY``: the rest of the line, unless a keyring names the peer first."""
+    low, n = scan.low, scan.n
+    j = i + 1
+    if j < n and low[j] in ("local", "remote"):
+        j += 1
+    # IKEv1 keyring form: pre-shared-key address X key K; the "key" keyword follows.
+    if not (j < n and low[j] in ("address", "hostname", "key-chain")):
+        return scan.rest(j)
+    return i + 1
+
+
+def _authentication(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``authentication``/``encryption``: OSPFv3 IPsec keys, NHRP, HSRP ``text`` and FHRP keys."""
+    n = scan.n
+    prev, nxt = scan.word(i - 1), scan.word(i + 1)
+    if nxt == "ipsec" and i + 3 < n and scan.low[i + 2] == "spi":
+        # OSPFv3: `authentication|encryption ipsec spi N ALG [type] KEY ...`.
+        return scan.rest(i + 4, type_digit=False)
+    if tok == "authentication":
+        if prev == "nhrp":
+            return scan.rest(i + 1, type_digit=False)
+        if nxt == "text":
+            return scan.rest(i + 2)
+        if scan.fhrp and nxt not in ("md5", "") and i + 1 < n:
+            return scan.rest(i + 1, type_digit=False)
+    return i + 1
+
+
+def _snmp_auth(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """SNMPv3 ``auth ALG KEY``: the one word."""
+    if scan.snmp and i + 2 < scan.n and scan.word(i + 1) in _SNMP_AUTH_ALGS:
+        return _one_word(scan.low, i + 2, scan.ranges)
+    return i + 1
+
+
+def _snmp_priv(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """SNMPv3 ``priv ALG [bits] KEY``: the one word."""
+    low, n = scan.low, scan.n
+    if scan.snmp and i + 2 < n and scan.word(i + 1) in _SNMP_PRIV_ALGS:
+        j = i + 2
+        if j + 1 < n and low[j] in ("128", "192", "256"):
+            j += 1
+        return _one_word(low, j, scan.ranges)
+    return i + 1
+
+
+def _community(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``community [type] STRING``: the string (and its type digit)."""
+    low, n = scan.low, scan.n
+    if i + 1 >= n:
+        return i + 1
+    nxt = low[i + 1]
+    # `community 7 X`: a type digit before the string, unlike `community 12 RO`.
+    if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
+            and low[i + 2] not in _CONTEXT_WORDS):
+        scan.ranges.append((i + 1, i + 3))
+        # A string ending in a keyword (`Zq=password`) is read as the keyword too.
+        return i + 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else i + 3
+    return _one_word(low, i + 1, scan.ranges)
+
+
+def _md5(scan: _Scan, i: int, tok: str) -> Optional[int]:
+    """``md5 [type] KEY``: the one word, unless a keyword that names no key follows."""
+    low, n = scan.low, scan.n
+    j = _type_skip(low, i + 1, n)
+    if j < n and low[j] not in _MD5_NOT_SECRET:
+        return _one_word(low, j, scan.ranges)
+    return i + 1
+
+
+_RULES: Dict[str, _Rule] = {
+    **{word: _rest_keyword for word in _REST_KEYWORDS},
+    "snmp-server": _snmp_server, "standby": _fhrp, "vrrp": _fhrp, "glbp": _fhrp, "crypto": _crypto, "key": _key,
+    "pre-shared-key": _pre_shared_key, "authentication": _authentication, "encryption": _authentication,
+    "auth": _snmp_auth, "priv": _snmp_priv, "community": _community, "md5": _md5,
+}
+
+
+def _rule_word(tok: str) -> Optional[str]:
+    """The rule keyword a token is or ends with (``x-password``), or None."""
+    if tok in _RULE_WORDS:
+        return tok
+    if tok.isalnum():
+        return None
+    tok = _boundary_word(tok)
+    return tok if tok in _RULE_WORDS else None
+
+
 def _mask_ranges(low: List[str]) -> List[Tuple[int, int]]:
     """Token index ranges [start, end) that hold secrets, in order, not overlapping.
 
     Every rule applies at every position: a second command or a second copy of
     a keyword on the line is masked like the first.
     """
-    n = len(low)
-    ranges: List[Tuple[int, int]] = []
-    snmp = fhrp = False
-    i = 0
-    while i < n:
-        tok = low[i]
-        if tok not in _RULE_WORDS:
-            if tok.isalnum():
-                i += 1
-                continue
-            tok = _boundary_word(tok)
-            if tok not in _RULE_WORDS:
-                i += 1
-                continue
-        nxt = low[i + 1] if i + 1 < n else ""
-        if tok in _REST_KEYWORDS:
-            j = i + 1
-            if tok in ("password", "secret") and j + 1 < n and low[j] == "level":
-                j += 2
-            if tok == "wpa-psk" and j < n and low[j] in ("ascii", "hex"):
-                j += 1
-            j = _type_skip(low, j, n)
-            if j < n:
-                ranges.append((j, n))
-            return ranges
-        if tok == "snmp-server":
-            snmp = True
-            if nxt == "host":
-                i = _snmp_host(low, i, ranges)
-                continue
-        elif tok in ("standby", "vrrp", "glbp"):
-            fhrp = True
-        elif tok == "crypto":
-            if nxt == "isakmp" and i + 2 < n and low[i + 2] == "key":
-                i = _isakmp_key(low, i, ranges)
-                continue
-            if nxt in ("key", "pki") and i + 2 < n and low[i + 2] in ("export", "import") and n - i >= 6:
-                # `crypto key|pki export|import ... PASSPHRASE`: the pass phrase ends the command.
-                ranges.append((n - 1, n))
-                return ranges
-        elif tok == "key":
-            prev = low[i - 1] if i > 0 else ""
-            # `crypto key generate ...` is a PKI command, `key chain NAME` names a chain.
-            if not (prev == "crypto" and nxt in _PKI_KEY_COMMANDS) and nxt != "chain":
-                j = _type_skip(low, i + 1, n)
-                if j < n:
-                    ranges.append((j, n))
-                return ranges
-        elif tok == "pre-shared-key":
-            j = i + 1
-            if j < n and low[j] in ("local", "remote"):
-                j += 1
-            # IKEv1 keyring form: pre-shared-key address X key K; the "key" keyword follows.
-            if not (j < n and low[j] in ("address", "hostname", "key-chain")):
-                j = _type_skip(low, j, n)
-                if j < n:
-                    ranges.append((j, n))
-                return ranges
-        elif tok in ("authentication", "encryption"):
-            prev = low[i - 1] if i > 0 else ""
-            if nxt == "ipsec" and i + 3 < n and low[i + 2] == "spi":
-                # OSPFv3: `authentication|encryption ipsec spi N ALG [type] KEY ...`.
-                if i + 4 < n:
-                    ranges.append((i + 4, n))
-                return ranges
-            if tok == "authentication":
-                if prev == "nhrp":
-                    if i + 1 < n:
-                        ranges.append((i + 1, n))
-                    return ranges
-                if nxt == "text":
-                    j = _type_skip(low, i + 2, n)
-                    if j < n:
-                        ranges.append((j, n))
-                    return ranges
-                if fhrp and nxt not in ("md5", "") and i + 1 < n:
-                    ranges.append((i + 1, n))
-                    return ranges
-        elif tok == "auth":
-            if snmp and i + 2 < n and nxt in _SNMP_AUTH_ALGS:
-                i = _one_word(low, i + 2, ranges)
-                continue
-        elif tok == "priv":
-            if snmp and i + 2 < n and nxt in _SNMP_PRIV_ALGS:
-                j = i + 2
-                if j + 1 < n and low[j] in ("128", "192", "256"):
-                    j += 1
-                i = _one_word(low, j, ranges)
-                continue
-        elif tok == "community":
-            if i + 1 < n:
-                # `community 7 X`: a type digit before the string, unlike `community 12 RO`.
-                if (_SHORT_NUMBER_RE.match(nxt) and len(nxt) <= 2 and i + 2 < n and low[i + 2] not in _COMMUNITY_ACCESS
-                        and low[i + 2] not in _CONTEXT_WORDS):
-                    ranges.append((i + 1, i + 3))
-                    # A string ending in a keyword (`Zq=password`) is read as the keyword too.
-                    i += 2 if not low[i + 2].isalnum() and _boundary_word(low[i + 2]) in _CONTEXT_WORDS else 3
-                else:
-                    i = _one_word(low, i + 1, ranges)
-                continue
-        elif tok == "md5":
-            j = _type_skip(low, i + 1, n)
-            if j < n and low[j] not in _MD5_NOT_SECRET:
-                i = _one_word(low, j, ranges)
-                continue
-        i += 1
-    return ranges
+    scan = _Scan(low)
+    i: Optional[int] = 0
+    while i is not None and i < scan.n:
+        tok = _rule_word(low[i])
+        i = i + 1 if tok is None else _RULES[tok](scan, i, tok)
+    return scan.ranges
 
 
 def _steers(word: str) -> bool:

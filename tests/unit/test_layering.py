@@ -106,20 +106,6 @@ def test_module_utils_is_layered_without_ansible_and_without_cycles():
 # Issue 25: no function over about 60 lines. The body is counted from its first statement after the
 # docstring (a docstring explains, it does not add steps) to its last line.
 MAX_BODY_LINES = 60
-# Over the limit and not split yet, each with the reason; the test fails when one of them is split (so the
-# list only shrinks) or when any other function grows over the limit.
-LONG_FUNCTIONS = {
-    # the capture package is being reworked by the debug-capture work (issue 28); split there
-    "capture.grammar._arity",
-    "capture.grammar._check_actions",
-    "capture.grammar._check_event",
-    # report sections added by the history work (issue 28), split with it
-    "report.pairs.fleet_pairs",
-    "report.svg.svg_timeline",
-    # not split yet (issue 25): the one pass that finds every secret of a line; to be split with its own
-    # per-form tests in hand, not in passing
-    "secrets._mask_ranges",
-}
 
 
 def long_functions():
@@ -150,7 +136,4 @@ def long_functions():
 
 def test_no_function_in_module_utils_is_over_60_lines():
     found = long_functions()
-    new = {name: size for name, size in found.items() if name not in LONG_FUNCTIONS}
-    assert not new, "over %d lines, split them by concern: %s" % (MAX_BODY_LINES, sorted(new.items()))
-    split = sorted(set(LONG_FUNCTIONS) - set(found))
-    assert not split, "no longer over the limit, take them off LONG_FUNCTIONS: %s" % split
+    assert not found, "over %d lines, split them by concern: %s" % (MAX_BODY_LINES, sorted(found.items()))

@@ -55,6 +55,15 @@ def test_timeline_rows_persistent_first_and_stray_events_kept():
     assert svg_timeline([]) == '<p class="muted">No INV_SPI messages were logged.</p>'
 
 
+def test_a_timeline_of_one_moment_is_a_minute_wide_with_its_dot_in_the_middle():
+    rows = [{"host": "r1", "flow": {"src": "10.0.0.1", "dst": "10.0.0.2", "spi": 1}, "category": "persistent",
+             "points": [(1700000000.0, None)]}]
+    svg = svg_timeline(rows)
+    # The plot runs from x=360 to x=960: a single moment is not a zero-wide axis but the middle of a minute.
+    assert 'cx="660.0"' in svg and svg.count("data-epoch") == 1
+    assert re.findall(r'class="tick"[^>]*>([^<]*)<', svg) == ["22:13"]
+
+
 def test_drops_plot_largest_first_and_says_what_is_unknown():
     report = build_report(load_fleet())
     svg = svg_drops(report["routers"])

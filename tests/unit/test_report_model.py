@@ -374,6 +374,27 @@ def test_pairs_lead_with_what_was_done_and_why():
     assert [(c["command"], c["state"]) for c in commands["spoke2"]] == [("clear crypto sa peer 198.51.100.3", "sent")]
 
 
+def test_a_pair_is_a_persistent_verdict_of_a_known_kind_on_an_assessed_receiver():
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import fleet_pairs
+
+    routers = [
+        {"host": "r1", "assessed": True, "assessment": {
+            "desync": [{"verdict": "transient", "sender_addr": "192.0.2.1", "spi": 5},
+                       {"verdict": "confirmed", "sender_addr": "192.0.2.1", "spi": 6, "sender": "r2"},
+                       {"verdict": "confirmed", "sender_addr": "192.0.2.1", "spi": 7, "status": "transient"}],
+            # Another sender address than the pair's: not the pair's action.
+            "planned_actions": [{"receiver": "r1", "spi": 6, "sender_addr": "192.0.2.9", "action": "clear_sa"}]}},
+        {"host": "r2", "assessed": False,
+         "assessment": {"desync": [{"verdict": "confirmed", "sender_addr": "192.0.2.3", "spi": 8}]}},
+    ]
+    assert fleet_pairs(routers) == [{
+        "receiver": "r1", "receiver_addr": None, "sender": "r2", "sender_addr": "192.0.2.1", "sender_assessed": False,
+        "sender_status": None, "spi": 6, "spi_hex": None, "verdict": "confirmed", "why": None, "first_seen": None,
+        "last_seen": None, "span_seconds": None, "messages": None,
+        "receiver_drops": {"packets": None, "delta": None, "rate_pps": None, "rising": None}, "knob_remedy": False,
+        "planned": [], "performed": []}]
+
+
 def test_numbers_for_readers():
     from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.svg import flow_label
     from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.view import (

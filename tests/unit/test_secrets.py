@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples
 
+from ansible_collections.netops.ipsec_spi.plugins.module_utils import secrets
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.common import ParseError
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.secrets import (
     MASK,
@@ -122,6 +123,51 @@ def test_rules_merged_from_the_report(line, expected):
 
 
 @pytest.mark.parametrize(
+    "line,expected",
+    [
+        # Each rule where its words run out or change its reading (pinned before _mask_ranges was split by rule).
+        ("crypto key export rsa R", "crypto key export rsa R"),
+        ("crypto pki export TP pem", "crypto pki export TP pem"),
+        ("crypto pki export TP pem terminal P4ss", "crypto pki export TP pem terminal <masked>"),
+        ("crypto isakmp key", "crypto isakmp key"),
+        ("crypto isakmp key 6", "crypto isakmp key <masked>"),
+        (" vrrp 1 authentication VrK", " vrrp 1 authentication <masked>"),
+        (" glbp 1 authentication text GlK", " glbp 1 authentication text <masked>"),
+        (" glbp 1 authentication md5 key-string 7 GlK", " glbp 1 authentication md5 key-string 7 <masked>"),
+        (" standby 1 authentication", " standby 1 authentication"),
+        (" authentication VrK", " authentication VrK"),
+        (" ip ospf authentication", " ip ospf authentication"),
+        (" encryption aes", " encryption aes"),
+        (" ospfv3 encryption ipsec spi 1001", " ospfv3 encryption ipsec spi 1001"),
+        ("pre-shared-key key-chain KC", "pre-shared-key key-chain KC"),
+        ("pre-shared-key local key-chain KC", "pre-shared-key local key-chain KC"),
+        (" ip ospf auth sha AuK", " ip ospf auth sha AuK"),
+        (" snmp-server user u g v3 auth md5 AuK priv 3des PrK", " snmp-server user u g v3 auth md5 <masked> priv 3des <masked>"),
+        ("snmp-server user u g v3 priv aes 256 PrK", "snmp-server user u g v3 priv aes 256 <masked>"),
+        ("snmp-server host 10.0.0.1 version 3 auth v3u", "snmp-server host 10.0.0.1 version 3 auth v3u"),
+        ("snmp-server host community X", "snmp-server host community <masked>"),
+        ("snmp-server community", "snmp-server community"),
+        ("snmp-server community 7 password X", "snmp-server community <masked> password <masked>"),
+        ("ntp md5", "ntp md5"),
+        (" md5 key-chain X", " md5 key-chain X"),
+        ("a,md5 7 Md5K", "a,md5 7 <masked>"),
+        ("x-password 7 PwK", "x-password 7 <masked>"),
+        ("password level 15 P", "password level 15 <masked>"),
+        ("secret level", "secret <masked>"),
+        ("key chain", "key chain"),
+    ],
+)
+def test_each_rule_at_its_edges(line, expected):
+    assert mask_secrets(line) == expected
+    assert mask_text(line) == expected
+
+
+def test_every_word_a_rule_starts_at_has_its_rule():
+    # A word the scan stops at without a rule would be a KeyError on a device's line, not a masked secret.
+    assert set(secrets._RULES) == secrets._RULE_WORDS  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "<masked>",
@@ -204,8 +250,6 @@ def test_a_secret_repeated_inside_one_token_is_masked(line, secret):
 
 
 def test_a_line_built_to_make_the_copy_hunt_quadratic_is_masked_whole(monkeypatch):
-    from ansible_collections.netops.ipsec_spi.plugins.module_utils import secrets
-
     line = " ".join("community C%dzz foo%d" % (n, n) for n in range(30))
     # under the budget: each community string, and the words after them kept
     assert mask_secrets(line).split()[:3] == ["community", MASK, "foo0"]

@@ -12,7 +12,7 @@ the pair's tunnel is shown with that action, as the assessment's finding says.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.router import action_failed, action_ran
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import (
@@ -110,6 +110,24 @@ def _why(verdict: Mapping[str, Any], status: str) -> Optional[str]:
 
 def fleet_pairs(routers: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """Every persistent desync verdict of the fleet with its flow, drops and actions (docs/report.md)."""
+    actions = _actions_by_pair(routers)
+    senders = {r["host"] for r in routers if r.get("assessed")}
+    pairs: List[Dict[str, Any]] = []
+    for router in routers:
+        if not router.get("assessed"):
+            continue
+        a = router.get("assessment") or {}
+        for verdict in a.get("desync") or []:
+            pair = _pair(router["host"], a, verdict, actions, senders)
+            if pair is not None:
+                pairs.append(pair)
+    pairs.sort(key=lambda p: (_VERDICT_ORDER[p["verdict"]], natural_key(p["receiver"]), p["sender_addr"] or "",
+                              p["spi"] if p["spi"] is not None else -1))
+    return pairs
+
+
+def _actions_by_pair(routers: Sequence[Mapping[str, Any]]) -> Dict[tuple, List[tuple]]:
+    """Every planned and performed action that names a receiver: {(receiver, SPI): [(kind, host, action)]}."""
     # By (receiver, SPI): a large fleet has thousands of actions and hundreds of pairs.
     actions: Dict[tuple, List[tuple]] = {}
     for router in routers:
@@ -119,61 +137,66 @@ def fleet_pairs(routers: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
                 if action.get("receiver") is not None:
                     actions.setdefault((action.get("receiver"), int_or_none(action.get("spi"))), []).append(
                         (kind, router["host"], action))
-    senders = {r["host"] for r in routers if r.get("assessed")}
+    return actions
 
-    pairs: List[Dict[str, Any]] = []
-    for router in routers:
-        a = router.get("assessment") or {}
-        if not router.get("assessed"):
-            continue
-        for verdict in a.get("desync") or []:
-            status = str(verdict.get("verdict") or "")
-            if status not in PAIR_VERDICTS:
-                continue
-            receiver = router["host"]
-            sender_addr = verdict.get("sender_addr")
-            spi = int_or_none(verdict.get("spi"))
-            flow = _flow_of(a, sender_addr, spi)
-            # A verdict exists for every flow; only a persistent one is a black hole (a single message is a
-            # rekey race, a foreign sender a scan).
-            if (verdict.get("status") or flow.get("status") or "persistent") != "persistent":
-                continue
-            sender = verdict.get("sender") or (verdict.get("sender_hint") if status == "unverified" else None)
-            candidates = actions.get((receiver, spi), [])
-            planned = [_planned(act, host) for kind, host, act in candidates
-                       if kind == "planned" and _matches(act, receiver, sender_addr, spi)]
-            performed = [_performed(act, host) for kind, host, act in candidates
-                         if kind == "performed" and _matches(act, receiver, sender_addr, spi)]
-            knob = not planned and not performed and status != "resolved" and _knob_helps(a, sender_addr, spi)
-            if knob:
-                planned = [_planned(act, receiver) for act in a.get("planned_actions") or []
-                           if act.get("action") in KNOB_ACTIONS]
-                performed = [_performed(act, receiver) for act in a.get("performed_actions") or []
-                             if act.get("action") in KNOB_ACTIONS]
-            pairs.append({
-                "receiver": receiver,
-                "receiver_addr": _text(verdict.get("receiver_addr")),
-                "sender": _text(sender),
-                "sender_addr": _text(sender_addr),
-                # The sender's own row of the report, when this run read it (it carries STALE_OUTBOUND_SA).
-                "sender_assessed": sender in senders if sender else False,
-                "sender_status": _text(verdict.get("sender_status")) if status == "unverified" else None,
-                "spi": spi,
-                "spi_hex": _text(verdict.get("spi_hex") or flow.get("spi_hex")),
-                "verdict": status,
-                "why": _why(verdict, status),
-                "first_seen": _text(flow.get("first_seen")),
-                "last_seen": _text(flow.get("last_seen")),
-                "span_seconds": num_or_none(flow.get("span_seconds")),
-                "messages": int_or_none(flow.get("count")),
-                "receiver_drops": drops_state(a.get("drops")),
-                "knob_remedy": knob,
-                "planned": planned,
-                "performed": performed,
-            })
-    pairs.sort(key=lambda p: (_VERDICT_ORDER[p["verdict"]], natural_key(p["receiver"]), p["sender_addr"] or "",
-                              p["spi"] if p["spi"] is not None else -1))
-    return pairs
+
+def _pair(receiver: str, a: Mapping[str, Any], verdict: Mapping[str, Any], actions: Mapping[tuple, List[tuple]],
+          senders: Set[str]) -> Optional[Dict[str, Any]]:
+    """The pair row of one desync verdict of ``receiver``, or None when it is no black-holed pair."""
+    status = str(verdict.get("verdict") or "")
+    if status not in PAIR_VERDICTS:
+        return None
+    sender_addr = verdict.get("sender_addr")
+    spi = int_or_none(verdict.get("spi"))
+    flow = _flow_of(a, sender_addr, spi)
+    # A verdict exists for every flow; only a persistent one is a black hole (a single message is a
+    # rekey race, a foreign sender a scan).
+    if (verdict.get("status") or flow.get("status") or "persistent") != "persistent":
+        return None
+    sender = verdict.get("sender") or (verdict.get("sender_hint") if status == "unverified" else None)
+    planned, performed, knob = _pair_actions(receiver, a, sender_addr, spi, status, actions)
+    return {
+        "receiver": receiver,
+        "receiver_addr": _text(verdict.get("receiver_addr")),
+        "sender": _text(sender),
+        "sender_addr": _text(sender_addr),
+        # The sender's own row of the report, when this run read it (it carries STALE_OUTBOUND_SA).
+        "sender_assessed": sender in senders if sender else False,
+        "sender_status": _text(verdict.get("sender_status")) if status == "unverified" else None,
+        "spi": spi,
+        "spi_hex": _text(verdict.get("spi_hex") or flow.get("spi_hex")),
+        "verdict": status,
+        "why": _why(verdict, status),
+        "first_seen": _text(flow.get("first_seen")),
+        "last_seen": _text(flow.get("last_seen")),
+        "span_seconds": num_or_none(flow.get("span_seconds")),
+        "messages": int_or_none(flow.get("count")),
+        "receiver_drops": drops_state(a.get("drops")),
+        "knob_remedy": knob,
+        "planned": planned,
+        "performed": performed,
+    }
+
+
+def _pair_actions(receiver: str, a: Mapping[str, Any], sender_addr: Any, spi: Optional[int], status: str,
+                  actions: Mapping[tuple, List[tuple]]) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]], bool]:
+    """The pair's planned and performed actions, and whether they are the receiver's invalid-spi-recovery knob.
+
+    The knob is the pair's remedy when no action names the pair, it is not resolved, and the receiver's
+    own finding says the knob helps its tunnel.
+    """
+    candidates = actions.get((receiver, spi), [])
+    planned = [_planned(act, host) for kind, host, act in candidates
+               if kind == "planned" and _matches(act, receiver, sender_addr, spi)]
+    performed = [_performed(act, host) for kind, host, act in candidates
+                 if kind == "performed" and _matches(act, receiver, sender_addr, spi)]
+    knob = not planned and not performed and status != "resolved" and _knob_helps(a, sender_addr, spi)
+    if knob:
+        planned = [_planned(act, receiver) for act in a.get("planned_actions") or []
+                   if act.get("action") in KNOB_ACTIONS]
+        performed = [_performed(act, receiver) for act in a.get("performed_actions") or []
+                     if act.get("action") in KNOB_ACTIONS]
+    return planned, performed, knob
 
 
 def commands_by_router(routers: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:

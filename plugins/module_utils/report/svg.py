@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.pairs import drops_state
 from ansible_collections.netops.ipsec_spi.plugins.module_utils.report.values import (
@@ -99,70 +99,102 @@ def _tick_label(epoch: float, span: float) -> str:
     return moment.strftime("%d %b %H:%M" if span > 86400 else "%H:%M")
 
 
+# The timeline's geometry: flow labels left of the plot, one band per flow row.
+_LEFT, _RIGHT, _TOP, _ROW_H, _WIDTH = 360, 20, 14, 20, 980
+_PLOT_W = _WIDTH - _LEFT - _RIGHT
+
+
 def svg_timeline(rows: Sequence[Mapping[str, Any]], max_rows: int = TIMELINE_MAX_FLOWS, label: str = "") -> str:
     """INV_SPI messages per flow over time, one row per flow, coloured by flow status."""
     shown = list(rows[:max_rows])
     if not shown:
         return '<p class="muted">No INV_SPI messages were logged.</p>'
+    lo, hi = _time_range(shown)
+
+    def x(epoch: float) -> float:
+        return _LEFT + (epoch - lo) / (hi - lo) * _PLOT_W
+
+    height = _TOP + _ROW_H * len(shown) + 34
+    title = h(label or "Timeline of INV_SPI messages per flow")
+    parts = ['<svg class="timeline" role="img" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" '
+             'aria-label="%s">' % (_WIDTH, height, title), '<title>%s</title>' % title]
+    parts.extend(_time_axis(lo, hi, x, _TOP + _ROW_H * len(shown) + 4))
+    for index, row in enumerate(shown):
+        parts.extend(_timeline_row(index, row, x))
+    parts.append("</svg>")
+    note = ""
+    if len(rows) > len(shown):
+        note = '<p class="muted">Showing %d of %d flows (persistent first).</p>' % (len(shown), len(rows))
+    return "".join(parts) + _timeline_legend(shown) + note
+
+
+def _time_range(shown: Sequence[Mapping[str, Any]]) -> Tuple[float, float]:
+    """The plotted time range: the messages' own, at least a minute wide, with a margin either side."""
     epochs: List[float] = [p[0] for r in shown for p in r["points"]]
     lo, hi = min(epochs), max(epochs)
     if hi - lo < 60:
         lo, hi = lo - 30, hi + 30
     pad = (hi - lo) * 0.02
-    lo, hi = lo - pad, hi + pad
-    left, right, top, row_h = 360, 20, 14, 20
-    width = 980
-    plot_w = width - left - right
-    height = top + row_h * len(shown) + 34
+    return lo - pad, hi + pad
 
-    def x(epoch: float) -> float:
-        return left + (epoch - lo) / (hi - lo) * plot_w
 
-    title = h(label or "Timeline of INV_SPI messages per flow")
-    parts = ['<svg class="timeline" role="img" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet" '
-             'aria-label="%s">' % (width, height, title), '<title>%s</title>' % title]
-    axis_y = top + row_h * len(shown) + 4
+def _time_axis(lo: float, hi: float, x: Callable[[float], float], axis_y: int) -> List[str]:
+    """The time ticks with their grid lines, and the axis under the rows."""
+    parts = []
     for tick in _time_ticks(lo, hi):
         tx = x(tick)
-        parts.append('<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (tx, top - 4, tx, axis_y))
+        parts.append('<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>' % (tx, _TOP - 4, tx, axis_y))
         parts.append('<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>'
                      % (tx, axis_y + 16, h(_tick_label(tick, hi - lo))))
-    parts.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, axis_y, width - right, axis_y))
-    for index, row in enumerate(shown):
-        y = top + row_h * index + row_h / 2
-        flow = row["flow"]
-        spi = spi_text(flow.get("spi"))
-        prefix = "%s \u2192 %s" % (flow.get("src"), flow.get("dst"))
-        if row.get("with_host"):
-            prefix = "%s: %s" % (row["host"], prefix)
-        name = "%s  %s" % (prefix, spi)
-        short = flow_label(prefix, spi)
-        cat = row["category"]
-        if index % 2 == 0:
-            parts.append('<rect class="band" x="0" y="%.1f" width="%d" height="%d"/>' % (y - row_h / 2, width, row_h))
-        parts.append('<text class="flow-label" x="%d" y="%.1f"><title>%s</title>%s</text>'
-                     % (left - 8, y + 4, h(name), h(short)))
-        pts = row["points"]
-        if len(pts) > 1:
-            parts.append('<line class="span span-%s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>'
-                         % (cat, x(pts[0][0]), y, x(pts[-1][0]), y))
-        # Messages closer than 2 px share one dot (its title says how many): a router can bring 500.
-        clusters: List[List[Tuple[float, Any]]] = []
-        for point in pts:
-            if clusters and x(point[0]) - x(clusters[-1][0][0]) < 2.0:
-                clusters[-1].append(point)
-            else:
-                clusters.append([point])
-        for cluster in clusters:
-            epoch, when = cluster[0]
-            if len(cluster) == 1:
-                tip = "%s  %s (%s)" % (when or utc_iso(epoch), name, cat)
-            else:
-                tip = "%d messages %s to %s  %s (%s)" % (len(cluster), when or utc_iso(epoch),
-                                                         cluster[-1][1] or utc_iso(cluster[-1][0]), name, cat)
-            parts.append('<circle class="pt pt-%s" cx="%.1f" cy="%.1f" r="4" data-epoch="%.3f" data-count="%d">'
-                         '<title>%s</title></circle>' % (cat, x(epoch), y, epoch, len(cluster), h(tip)))
-    parts.append("</svg>")
+    parts.append('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (_LEFT, axis_y, _WIDTH - _RIGHT, axis_y))
+    return parts
+
+
+def _timeline_row(index: int, row: Mapping[str, Any], x: Callable[[float], float]) -> List[str]:
+    """One flow's row: its label, a line from its first message to its last, and a dot per message (or cluster)."""
+    y = _TOP + _ROW_H * index + _ROW_H / 2
+    flow = row["flow"]
+    spi = spi_text(flow.get("spi"))
+    prefix = "%s \u2192 %s" % (flow.get("src"), flow.get("dst"))
+    if row.get("with_host"):
+        prefix = "%s: %s" % (row["host"], prefix)
+    name = "%s  %s" % (prefix, spi)
+    short = flow_label(prefix, spi)
+    cat = row["category"]
+    parts = []
+    if index % 2 == 0:
+        parts.append('<rect class="band" x="0" y="%.1f" width="%d" height="%d"/>' % (y - _ROW_H / 2, _WIDTH, _ROW_H))
+    parts.append('<text class="flow-label" x="%d" y="%.1f"><title>%s</title>%s</text>'
+                 % (_LEFT - 8, y + 4, h(name), h(short)))
+    pts = row["points"]
+    if len(pts) > 1:
+        parts.append('<line class="span span-%s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>'
+                     % (cat, x(pts[0][0]), y, x(pts[-1][0]), y))
+    for cluster in _clusters(pts, x):
+        epoch, when = cluster[0]
+        if len(cluster) == 1:
+            tip = "%s  %s (%s)" % (when or utc_iso(epoch), name, cat)
+        else:
+            tip = "%d messages %s to %s  %s (%s)" % (len(cluster), when or utc_iso(epoch),
+                                                     cluster[-1][1] or utc_iso(cluster[-1][0]), name, cat)
+        parts.append('<circle class="pt pt-%s" cx="%.1f" cy="%.1f" r="4" data-epoch="%.3f" data-count="%d">'
+                     '<title>%s</title></circle>' % (cat, x(epoch), y, epoch, len(cluster), h(tip)))
+    return parts
+
+
+def _clusters(pts: Sequence[Tuple[float, Any]], x: Callable[[float], float]) -> List[List[Tuple[float, Any]]]:
+    """Messages closer than 2 px share one dot (its title says how many): a router can bring 500."""
+    clusters: List[List[Tuple[float, Any]]] = []
+    for point in pts:
+        if clusters and x(point[0]) - x(clusters[-1][0][0]) < 2.0:
+            clusters[-1].append(point)
+        else:
+            clusters.append([point])
+    return clusters
+
+
+def _timeline_legend(shown: Sequence[Mapping[str, Any]]) -> str:
+    """The flow categories' colours: the three a reader looks for, and any other one the plot shows."""
     legend = ['<ul class="legend">']
     present = {r["category"] for r in shown}
     for cat, text in _CATEGORY_LABEL:
@@ -170,10 +202,7 @@ def svg_timeline(rows: Sequence[Mapping[str, Any]], max_rows: int = TIMELINE_MAX
             legend.append('<li><svg width="12" height="12" aria-hidden="true"><circle class="pt pt-%s" cx="6" cy="6" r="4.5"/>'
                           '</svg>%s</li>' % (cat, h(text)))
     legend.append("</ul>")
-    note = ""
-    if len(rows) > len(shown):
-        note = '<p class="muted">Showing %d of %d flows (persistent first).</p>' % (len(shown), len(rows))
-    return "".join(parts) + "".join(legend) + note
+    return "".join(legend)
 
 
 def svg_drops(routers: Sequence[Mapping[str, Any]], max_bars: int = DROPS_MAX_BARS) -> str:

@@ -114,3 +114,123 @@ def test_checker_accepts_blocks_loops_and_other_detectors():
     ]
     assert capture.check_applet(lines) == []
     assert capture.check_applet(["event manager applet N", " event none maxrun 30", ' action 1 cli command "show clock"']) == []
+
+
+# ----- each rule of the grammar, with the exact errors it reports (pinned before the checker was split by rule) ----
+
+def _event(line):
+    return ["event manager applet T", line, ' action 1 cli command "enable"']
+
+
+def _actions(*lines):
+    return ["event manager applet T", " event none"] + list(lines)
+
+
+@pytest.mark.parametrize("lines, errors", [
+    (_event(' event tag e1 syslog pattern "X"'), []),  # event tag
+    (_event(' event tag e1'), ["line 2: 'event' needs a detector (syslog, timer, none, ...)"]),  # event tag alone
+    (_event(' event syslog pattern "X" severity-debugging maxrun 5'), []),  # syslog flag option
+    (_event(' event syslog pattern'), ['line 2: event syslog pattern needs a value']),  # syslog no value
+    (_event(' event syslog pattern\tX Y'), ["line 2: unknown event syslog option 'Y'"]),  # a tab splits words like a space
+    (_event(' event syslog pattern "X" occurs 0'), ["line 2: occurs needs a whole number >= 1, not '0'"]),  # syslog occurs 0
+    (_event(' event syslog pattern "X" occurs two'), ["line 2: occurs needs a whole number >= 1, not 'two'"]),  # syslog occurs word
+    (_event(' event syslog pattern "X" occurs 2 period 10.5'), []),  # syslog occurs ok
+    (_event(' event syslog "pattern" "X"'), ["line 2: unknown event syslog option 'pattern'"]),  # syslog quoted key
+    (_event(' event timer watchdog time 5 time 6'), ["line 2: event timer option 'time' given twice"]),  # timer twice
+    (_event(' event timer watchdog time 5 name'), ['line 2: event timer name needs a value']),  # timer no value
+    (_event(' event timer countdown time 0'), ["line 2: timer time needs seconds > 0, not '0'"]),  # timer time 0
+    (_event(' event timer countdown time soon'), ["line 2: timer time needs seconds > 0, not 'soon'"]),  # timer time word
+    (_event(' event timer cron cron-entry "0 * * * *" name c maxrun 10 ratelimit 5'), []),  # timer cron ok
+    (_event(' event timer cron cron-entry "0 * *"'), ['line 2: cron-entry needs five fields']),  # timer cron bad
+    (_event(' event timer cron time 5'), ["line 2: unknown event timer option 'time'", "line 2: event timer cron needs 'cron-entry'"]),  # timer cron time
+    (_event(' event timer watchdog time 5 maxrun long'), ["line 2: maxrun needs seconds, not 'long'"]),  # timer maxrun bad
+    (_event(' event timer watchdog time 5 colour red maxrun x'), ["line 2: unknown event timer option 'colour'"]),  # timer unknown
+    (_event(' event timer'), ['line 2: event timer needs one of watchdog, countdown, absolute, cron']),  # timer empty
+    (_event(' event none maxrun'), ['line 2: event none takes only [maxrun N]']),  # none args
+    (_event(' event none ratelimit 5'), []),  # none ratelimit
+    (_event(' event none maxrun x'), ['line 2: event none takes only [maxrun N]']),  # none bad
+    (_event(' event cli pattern "show run" sync yes'), []),  # cli ok
+    (_event(' event cli sync yes'), ["line 2: event cli needs 'pattern REGEX'"]),  # cli no pattern
+    (_event(' event cli pattern'), ["line 2: event cli needs 'pattern REGEX'"]),  # cli pattern alone
+    (_event(' event cli'), ["line 2: event cli needs 'pattern REGEX'"]),  # cli empty
+    (_actions(' action 1 cli command "show clock" pattern "#"'), []),  # cli cmd pattern
+    (_actions(' action 1 regexp "x" "y" _m 9bad'), ["line 3: regexp result variable '9bad' is not a variable name"]),  # regexp bad var
+    (_actions(' action 1 regexp x\ty "z"'), []),  # a tab splits words like a space
+    (_actions(' action 1 regexp "x y" "z"'), []),  # regexp pattern spaces quoted
+    (_actions(' action 1 set v "1"', ' action 2 puts "$v"'), []),  # set ok
+    (_actions(' action 1 foreach "x"'), ["line 3: foreach needs 'VARIABLE LIST [DELIMITER]'"]),  # foreach bad
+    (_actions(' action 1 foreach x "a b" " "', ' action 2 puts "$x"', ' action 3 end'), []),  # foreach ok
+    (_actions(' action 1 syslog msg "m" facility "F"'), []),  # syslog facility ok
+    (_actions(' action 1 syslog msg "m" severity 3'), ['line 3: syslog takes only [priority P] msg STRING [facility STRING]']),  # syslog extra
+    (_actions(' action 1 syslog priority'),
+     ['line 3: syslog priority needs a level (all, emergencies, alerts, critical, errors, warnings, notifications, informational, debugging)']),
+    (_actions(' action 1 exit 0 1'), ['line 3: exit takes at most a result value']),  # exit two
+    (_actions(' action 1 else x'), ['line 3: else takes no arguments']),  # else args
+    (_actions(' action 1 puts nonewline "x"'), []),  # puts nonewline
+    (_actions(' action 1 puts a b c'), ["line 3: puts needs '[nonewline] STRING'"]),  # puts bad
+    (_actions(' action 1 file'), ['line 3: file needs open, puts, gets, read, write, close or delete']),  # file empty
+    (_actions(' action 1 file delete flash:x'), []),  # file delete ok
+    (_actions(' action 1 file delete'), ["line 3: file delete needs 'FILENAME'"]),  # file delete bad
+    (_actions(' action 1 file open fh flash:x r', ' action 2 file gets fh line', ' action 3 file close fh', ' action 4 puts "$line"'),
+     ['line 6: variable $line is used before anything sets it']),
+    (_actions(' action 1 file read fh'), ["line 3: file read needs 'HANDLE VARIABLE|STRING ...'"]),  # file read bad
+    (_actions(' action 1 file seek fh 0'), ["line 3: unknown file operation 'seek'"]),  # file unknown
+    (_actions(' action 1 file open fh flash:x w', ' action 2 file puts fh nonewline "x"', ' action 3 file close fh'), []),  # file puts nonewline
+    (_actions(' action 1 file open fh flash:x w', ' action 2 file puts fh', ' action 3 file close fh'),
+     ["line 4: file puts needs 'HANDLE [nonewline] STRING'"]),
+    (_actions(' action 1 file close'), ["line 3: file close needs 'HANDLE'"]),  # file close bad
+    (_actions(' action 1 file close fh'), ['line 3: file handle fh is not open']),  # file close unopened
+    (_actions(' action 1 file open fh flash:x w', ' action 2 file open fh flash:y w', ' action 3 file close fh'),
+     ['line 4: file handle fh opened again before it was closed']),
+    (_actions(' action 1 file open fh $path w', ' action 2 file close fh'), ['line 3: variable $path is used before anything sets it']),  # file open var read
+    (_actions(' action 1 info routername'), ["line 3: info needs 'type ...'"]),  # info bad
+    (_actions(' action 1 increment i 2', ' action 2 puts "$i"'), []),  # increment ok
+    (_actions(' action 1 decrement'), ["line 3: decrement needs 'VARIABLE [VALUE]'"]),  # decrement bad
+    (_actions(' action 1 append s "x"', ' action 2 puts "$s"'), []),  # append ok
+    (_actions(' action 1 append 9x'), ["line 3: append needs 'VARIABLE [VALUE]'"]),  # append bad
+    (_actions(' action 1 add 1 2', ' action 2 puts "$_result"'), []),  # add ok
+    (_actions(' action 1 divide 1'), ['line 3: divide needs two operands']),  # divide bad
+    (_actions(' action 1 wait 5'), []),  # wait ok
+    (_actions(' action 1 wait soon'), ['line 3: wait needs seconds']),  # wait bad
+    (_actions(' action 1 comment hello'), []),  # comment ok
+    (_actions(' action 1 comment'), ['line 3: comment needs text']),  # comment bad
+    (_actions(' action 1 string length "abc"', ' action 2 puts "$_string_result"'), []),  # string ok
+    (_actions(' action 1 string length'), ['line 3: string needs an operation and operands']),  # string bad
+    (_actions(' action 1 reload'), []),  # reload ok
+    (_actions(' action 1 reload now'), ['line 3: reload takes no arguments']),  # reload bad
+    (['event manager applet T', ' event none'], ['line 1: the applet has no actions']),  # no actions
+    (_actions(' action a/b cli command "enable"'), ["line 3: label 'a/b': use letters, digits, '.', '_', '-'"]),  # bad label
+    (_actions(' action 1 set i "0"', ' action 2 while $i lt 3', ' action 3 break', ' action 4 end', ' action 5 continue'), ['line 7: continue outside a loop']),
+    (_actions(' action 1 elseif $x eq "1"'), ['line 3: variable $x is used before anything sets it', 'line 3: elseif without an open if']),  # elseif without if
+    (_actions(' action 1 puts "$u $u"'), ['line 3: variable $u is used before anything sets it']),  # dollar var used twice
+    (_actions(' action 1 cli command "show clock"', ' action 2 puts "$_cli_result"'), []),  # cli result
+    (_actions(' action 1 if 1 eq 1 goto 2', ' action 2 puts "x"'), []),  # if goto ok
+    (_actions(' action 1 while 1 eq 1 goto 2', ' action 2 end'),
+     ["line 3: while needs 'OPERAND {eq|ne|gt|ge|lt|le} OPERAND'", 'line 4: end without an open if, while or foreach']),
+])
+def test_each_rule_reports_exactly(lines, errors):
+    assert capture.check_applet(lines) == errors
+
+
+def test_a_pattern_that_is_no_regex_is_reported_once_and_not_matched_against_messages():
+    errors = capture.check_applet(["event manager applet T", ' event syslog pattern "(x"', ' action 1 syslog msg "(x"'])
+    assert len(errors) == 1 and errors[0].startswith("line 2: pattern '(x' is not a regular expression: "), errors
+
+
+def test_a_word_with_spaces_must_be_quoted_even_if_the_tokenizer_let_one_through():
+    # The tokenizer splits bare words at blanks; these checks are the second lock, reached only by a token with one.
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture import grammar
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.capture.syntax import Token
+
+    # pylint: disable=protected-access
+    assert grammar._arity("cli", [Token("command", False, 0), Token("show clock", False, 8)]) == \
+        "a cli command with spaces must be quoted"
+    assert grammar._arity("cli", [Token("command", False, 0), Token("show clock", True, 8)]) is None
+    assert grammar._arity("regexp", [Token("a b", False, 0), Token("z", True, 4)]) == \
+        "a regexp pattern with spaces must be quoted"
+    assert grammar._arity("regexp", [Token("a b", True, 0), Token("z", True, 4)]) is None
+    for quoted, expected in ((False, ["line 2: a pattern with spaces must be quoted"]), (True, [])):
+        errors = []
+        event = {"line": 2, "tokens": [Token("syslog", False, 0), Token("pattern", False, 7), Token("a b", quoted, 15)]}
+        assert grammar._check_event({"event": event}, errors) == ("syslog", "a b")
+        assert errors == expected
