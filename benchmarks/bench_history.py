@@ -56,7 +56,28 @@ def main():
     print("history: %d nights, %d episode rows, %d action rows read back -> %d recurring pairs, hints, trend: %.3f s"
           % (NIGHTS, len(fleet["episodes"]), len(fleet["actions"]), len(found), t_eval))
     print("history: record + evaluate %.3f s (budget %.1f s) %s" % (total, BUDGET, "OK" if total < BUDGET else "OVER"))
-    return 0 if total < BUDGET else 1
+    t_step = whole_step(fleet, tonight, run_epoch)
+    print("history: the whole step on an SQLite store holding the %d earlier nights (open, record tonight, read the "
+          "window back, evaluate, settle the findings): %.3f s (budget %.1f s) %s"
+          % (NIGHTS - 1, t_step, BUDGET, "OK" if t_step < BUDGET else "OVER"))
+    return 0 if total < BUDGET and t_step < BUDGET else 1
+
+
+def whole_step(fleet, tonight, run_epoch):
+    """What the assessment's history step costs, store included (history_run.step, as the check role runs it)."""
+    import tempfile  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import history_run  # pylint: disable=import-outside-toplevel
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils.store import open_store  # pylint: disable=import-outside-toplevel
+
+    with tempfile.TemporaryDirectory() as folder:
+        location = os.path.join(folder, "store.sqlite3")
+        with open_store(location) as store:
+            store.prepare(run_epoch)
+            store.record_episodes([e for e in fleet["episodes"] if e["first_epoch"] < run_epoch - 3600])
+            store.record_actions([a for a in fleet["actions"] if a["epoch"] < run_epoch - 3600])
+        seconds, _out = best(lambda: history_run.step(location, tonight, run_epoch, "audit", "bench", fleet["facts"]))
+    return seconds
 
 
 if __name__ == "__main__":

@@ -111,3 +111,32 @@ def test_the_step_in_check_mode_writes_nothing_and_creates_no_store(tmp_path):
     assert again["history_rows"] == {"episodes": 0, "actions": 0} and again["history"]["findings"] == []
     with open_store(str(path)) as store:
         assert [e["spi"] for e in store.episodes(0.0)] == [0x4001]
+
+
+def test_the_window_is_checked_once_however_many_pairs_recur(tmp_path, monkeypatch):
+    # Each recurring pair's timeline used to check the whole window again: 8 pairs on a 10,000-router fleet
+    # made the step 5x slower than its 2-second budget (bench_history.py). Two recurring pairs here.
+    from ansible_collections.netops.ipsec_spi.plugins.module_utils import history
+
+    path = str(tmp_path / "store.sqlite3")
+    at = NOW
+    with open_store(path) as store:
+        store.prepare(at)
+        for n, spi in enumerate((0x1001, 0x1002, 0x1003)):
+            at, fleet = night(n, spi)
+            other = {"host": "hub2", "assessed": True, "compliant": False, "findings": [], "performed_actions": [],
+                     "flows": [dict(fleet["hub"]["flows"][0], src="10.0.0.9", sender="spoke9")]}
+            history_run.record_and_read(store, dict(fleet, hub2=other), at, "audit", "run-%d" % n, {})
+        calls = []
+        real = history.check_episode
+        monkeypatch.setattr(history, "check_episode", lambda row, *a, **k: calls.append(1) or real(row, *a, **k))
+        out = history_run.record_and_read(store, {}, at, "audit", "read", {}, record=False)
+        stored = store.episodes(0.0)
+    assert len(out["findings"]) == 2 and len(out["timelines"]) == 2
+    assert len(calls) == len(stored) == 6
+    # What a caller passes from outside is still checked: a plain list is not taken on trust.
+    calls.clear()
+    history.check_episodes(list(history.check_episodes(stored)))
+    assert len(calls) == 12
+    with pytest.raises(ParseError):
+        history.timeline(out["findings"][0], [{"receiver": "hub\nclear crypto sa"}], [])
