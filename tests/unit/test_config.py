@@ -503,6 +503,9 @@ def test_empty_input_is_an_empty_inventory(empty):
 
 @pytest.mark.parametrize("line, expected, problem", [
     ("crypto ipsec security-association lifetime seconds 28800", 28800, None),
+    # IOS XE takes up to 2592000 s (30 days): seven digits.
+    ("crypto ipsec security-association lifetime seconds 2592000", 2592000, None),
+    ("crypto ipsec security-association lifetime seconds 12345678", None, "IPsec SA lifetime"),
     ("crypto ipsec security-association lifetime kilobytes 4608000", None, None),
     ("crypto ipsec security-association lifetime seconds 28800x", None, "IPsec SA lifetime"),
     ("crypto ipsec security-association lifetime seconds \u0663\u0666\u0660\u0660", None, "IPsec SA lifetime"),
@@ -762,7 +765,7 @@ def test_per_map_and_per_profile_sa_lifetimes_are_the_tunnels_own():
 @pytest.mark.parametrize("line", [
     " set security-association lifetime seconds 1800x",
     " set security-association lifetime seconds \u0663\u0666\u0660\u0660",
-    " set security-association lifetime seconds 1234567",
+    " set security-association lifetime seconds 12345678",
     " set security-association lifetime seconds",
     " set security-association lifetime seconds 1800 extra",
 ])

@@ -101,7 +101,8 @@ class Config(object):
 
 # ASCII digits: IOS reads no other (a Unicode digit is junk, not a number).
 _SEQ_RE = re.compile(r"^[0-9]{1,5}$")
-_LIFETIME_RE = re.compile(r"[0-9]{1,6}")
+# Seconds, as IOS XE takes them (up to 2592000, 30 days): one to seven ASCII digits.
+_LIFETIME_RE = re.compile(r"[0-9]{1,7}")
 
 # The first words of the sections and of the sub-commands the readers below look at; the reader keeps no
 # other line (a new reader here adds its words).
@@ -123,13 +124,13 @@ _SA_LIFETIME = ["set", "security-association", "lifetime"]
 
 def _sa_lifetime(line: Line, problems: Optional[list]) -> Optional[int]:
     """``set security-association lifetime seconds N`` of a crypto map entry or IPsec profile: N, or None (another
-    unit, or a value that is not 1 to 6 ASCII digits, which is a problem)."""
+    unit, or a value that is not 1 to 7 ASCII digits, which is a problem)."""
     low = line.low
     if low[3:4] != ["seconds"]:
         return None  # kilobytes (or days): not a time this collection reads
     if len(low) == 5 and _LIFETIME_RE.fullmatch(low[4]):
         return int(low[4])
-    problem(problems, line.no, "IPsec SA lifetime that is not 1 to 6 ASCII digits", mask_secrets(line.strip))
+    problem(problems, line.no, "IPsec SA lifetime that is not 1 to 7 ASCII digits", mask_secrets(line.strip))
     return None
 
 
@@ -164,7 +165,7 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
         if len(low) == 6 and _LIFETIME_RE.fullmatch(low[5]):
             cfg.ipsec_lifetime_sec = int(low[5])
         else:
-            problem(problems, head.no, "IPsec SA lifetime that is not 1 to 6 ASCII digits", mask_secrets(head.strip))
+            problem(problems, head.no, "IPsec SA lifetime that is not 1 to 7 ASCII digits", mask_secrets(head.strip))
     elif low[1] == "map" and len(low) >= 3:
         _read_map(cfg, sec, problems)
     elif low[1] == "dynamic-map":
@@ -175,32 +176,10 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
         _read_map_body(entry, sec.body, problems)
         cfg.dynamic_maps.setdefault(toks[2], []).append(entry)
     elif low[1:3] == ["ipsec", "profile"] and len(low) >= 4:
-        prof = cfg.ipsec_profiles.setdefault(toks[3], Profile(toks[3], head))
-        for line in sec.body:
-            if line.low[:2] == ["set", "ikev2-profile"] and len(line.low) >= 3:
-                prof.ikev2_profile = line
-            elif line.low[:2] == ["set", "isakmp-profile"] and len(line.low) >= 3:
-                prof.isakmp_profile = line
-            elif line.low[:3] == _SA_LIFETIME:
-                prof.lifetime_sec = _sa_lifetime(line, problems)
-    elif low[1:3] == ["isakmp", "profile"] and len(low) >= 4:
-        prof = cfg.isakmp_profiles.setdefault(toks[3], Profile(toks[3], head))
-        for line in sec.body:
-            if line.low[0] == "keepalive" and len(line.low) >= 2:
-                prof.dpd = line
-            elif line.low[0] == "virtual-template" and len(line.low) >= 2:
-                prof.virtual_templates.append((line.toks[1], line))
-            elif line.low[:3] == ["match", "identity", "address"]:
-                net = _identity_network(line.toks[3:])
-                if net is not None:
-                    prof.identities.append(net)
-    elif low[1:3] == ["ikev2", "profile"] and len(low) >= 4:
-        prof = cfg.ikev2_profiles.setdefault(toks[3], Profile(toks[3], head))
-        for line in sec.body:
-            if line.low[0] == "dpd" and len(line.low) >= 2:
-                prof.dpd = line
-            elif line.low[0] == "virtual-template" and len(line.low) >= 2:
-                prof.virtual_templates.append((line.toks[1], line))
+        _read_ipsec_profile(cfg.ipsec_profiles.setdefault(toks[3], Profile(toks[3], head)), sec, problems)
+    elif low[1:3] in (["isakmp", "profile"], ["ikev2", "profile"]) and len(low) >= 4:
+        profiles = cfg.isakmp_profiles if low[1] == "isakmp" else cfg.ikev2_profiles
+        _read_ike_profile(profiles.setdefault(toks[3], Profile(toks[3], head)), sec, low[1])
     elif low[1:4] == ["ipsec", "client", "ezvpn"] and len(low) >= 5:
         ez = cfg.ezvpn.get(toks[4])
         if ez is None:
@@ -212,6 +191,30 @@ def _read_crypto(cfg: Config, sec: Section, problems: Optional[list]) -> None:
                     ez.peers.append(line)
                 else:
                     problem(problems, line.no, "EzVPN client peer without an address", mask_secrets(line.strip))
+
+
+def _read_ipsec_profile(prof: Profile, sec: Section, problems: Optional[list]) -> None:
+    for line in sec.body:
+        if line.low[:2] == ["set", "ikev2-profile"] and len(line.low) >= 3:
+            prof.ikev2_profile = line
+        elif line.low[:2] == ["set", "isakmp-profile"] and len(line.low) >= 3:
+            prof.isakmp_profile = line
+        elif line.low[:3] == _SA_LIFETIME:
+            prof.lifetime_sec = _sa_lifetime(line, problems)
+
+
+def _read_ike_profile(prof: Profile, sec: Section, version: str) -> None:
+    """An ISAKMP (IKEv1) or IKEv2 profile: its DPD line, virtual templates and (IKEv1) identities."""
+    dpd_word = "keepalive" if version == "isakmp" else "dpd"
+    for line in sec.body:
+        if line.low[0] == dpd_word and len(line.low) >= 2:
+            prof.dpd = line
+        elif line.low[0] == "virtual-template" and len(line.low) >= 2:
+            prof.virtual_templates.append((line.toks[1], line))
+        elif version == "isakmp" and line.low[:3] == ["match", "identity", "address"]:
+            net = _identity_network(line.toks[3:])
+            if net is not None:
+                prof.identities.append(net)
 
 
 def _identity_network(args: List[str]) -> Optional[Network]:
