@@ -54,12 +54,13 @@ def record_and_read(store: Any, assessments: Mapping[str, Any], now: float, sour
     recurring pairs and the trend's days, never the store's size.
     """
     conf = settings_of(settings)
-    episodes = history.episode_rows(assessments, now, source, run_id)
+    clocks = {h: f.get("device_epoch") for h, f in facts_by_host.items() if isinstance(f, Mapping)}
+    episodes = history.episode_rows(assessments, now, source, run_id, clocks)
     actions = history.action_rows(assessments, now, run_id) if record_actions else []
     recorded = {"episodes": store.record_episodes(episodes) if episodes and record else 0,
                 "actions": store.record_actions(actions) if actions and record else 0}
     since = now - max(conf["window_days"], conf["trend_days"]) * DAY
-    eps, acts = store.episodes(since), store.actions(since)
+    eps, acts = history.check_episodes(store.episodes(since)), history.check_actions(store.actions(since))
     found = history.recurring(eps, acts, conf["min_episodes"], conf["window_days"], now)
     needed = {h for f in found for h in (f.get("receiver"), f.get("sender")) if h}
     return {

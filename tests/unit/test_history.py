@@ -53,6 +53,25 @@ def test_episode_rows_one_per_flow_with_tunnel_and_verified_fix():
     assert history.check_episodes(rows) == rows
 
 
+def test_a_fix_is_dated_by_the_receivers_clock_that_dated_its_messages():
+    # The episode's first and last messages are the receiver's clock; the fix must be too, or a receiver whose
+    # clock is off (or a lab's compressed time) reports black holes of days that lasted minutes.
+    hub = assessment("hub", [flow("10.0.0.2", 0x1000)])
+    spoke = assessment("spoke1", performed=[{"action": "clear_sa", "receiver": "hub", "sender_addr": "10.0.0.2",
+                                             "spi": 0x1000, "result": "done", "verified": True,
+                                             "command": "clear crypto sa peer 10.0.0.1"}])
+    fleet = {"hub": hub, "spoke1": spoke}
+    clock = NOW - 7 * 86400 + 30   # the receiver's clock a week behind the controller's, just after the flow
+    hub["flows"][0].update(first_epoch=clock - 600, last_epoch=clock - 60)
+    (row,) = history.episode_rows(fleet, NOW, "remediate", "run-1", clocks={"hub": clock})
+    assert row["fixed_epoch"] == clock and row["fixed_epoch"] - row["first_epoch"] == 600
+    # Without the receiver's clock (or with one that is not a calendar time), the run's time, as before.
+    for clocks in (None, {"hub": None}, {"hub": 3600.0}, {"hub": True}, {"spoke1": clock}):
+        (row,) = history.episode_rows({"hub": assessment("hub", [flow("10.0.0.2", 0x1000)]), "spoke1": spoke},
+                                      NOW, "remediate", "run-1", clocks=clocks)
+        assert row["fixed_epoch"] == NOW, clocks
+
+
 def test_episode_rows_dates_uptime_flows_by_the_run_and_merges_two_destinations():
     hub = assessment("hub", [flow("10.0.0.2", 7, first=3600.0, last=3700.0),
                              flow("10.0.0.2", 7, first=NOW - 50, last=NOW - 10, dst="10.0.0.9", count=9)])
