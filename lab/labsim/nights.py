@@ -27,21 +27,6 @@ def _gather(fleet: Fleet) -> Dict[str, Dict[str, str]]:
     return out
 
 
-def _merge(store: Dict[Tuple[str, str, int], Dict[str, Any]], rows: List[Dict[str, Any]]) -> None:
-    for row in rows:
-        key = (row["receiver"], row["sender_addr"], row["spi"])
-        old = store.get(key)
-        if old is None:
-            store[key] = dict(row)
-            continue
-        old["first_epoch"] = min(old["first_epoch"], row["first_epoch"])
-        old["last_epoch"] = max(old["last_epoch"], row["last_epoch"])
-        old["messages"] = max(old["messages"], row["messages"])
-        for field in ("verdict", "sender", "receiver_addr", "tunnel", "fixed_epoch"):
-            if row[field] is not None:
-                old[field] = row[field]
-
-
 def _act(fleet: Fleet, assessments: Dict[str, Dict[str, Any]]) -> None:
     """Run the planned clears on the lab and record them as spi_verify_remediation would: done, and verified
     when the pair is no longer out of sync."""
@@ -88,7 +73,7 @@ def replay(scenario: Dict[str, Any], nights: Optional[int] = None) -> Dict[str, 
         assessments = result["assessments"]
         _act(fleet, assessments)
         run_id = "night-%02d" % night
-        _merge(episodes, history.episode_rows(assessments, run_epoch, "remediate", run_id))
+        history.merge_rows(episodes, history.episode_rows(assessments, run_epoch, "remediate", run_id))
         for row in history.action_rows(assessments, run_epoch, run_id):
             actions[(row["run_id"], row["receiver"], row["action"], row["peer"])] = row
         facts_by_night.append(gathered)

@@ -373,6 +373,24 @@ def episode_rows(assessments: Any, run_epoch: Any, source: Any, run_id: Any,
     return [rows[k] for k in sorted(rows)]
 
 
+def merge_rows(by_key: Dict[Tuple[str, str, int], Dict[str, Any]], rows: Iterable[Mapping[str, Any]]) -> None:
+    """The store's upsert of episode rows (store-contract.md), on a dict keyed (receiver, sender address, SPI):
+    first = min, last = max, messages = max, a newer non-null field wins. What a replayed month (the lab's
+    nights, the generated fleet of the tests) keeps without a store."""
+    for row in rows:
+        key = (row["receiver"], row["sender_addr"], row["spi"])
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = dict(row)
+            continue
+        old["first_epoch"] = min(old["first_epoch"], row["first_epoch"])
+        old["last_epoch"] = max(old["last_epoch"], row["last_epoch"])
+        old["messages"] = max(old["messages"], row["messages"])
+        for field in ("verdict", "sender", "receiver_addr", "tunnel", "fixed_epoch"):
+            if row[field] is not None:
+                old[field] = row[field]
+
+
 def _outcome(action: Mapping[str, Any]) -> Optional[str]:
     result = action.get("result")
     if result == "failed":

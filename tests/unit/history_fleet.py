@@ -64,22 +64,6 @@ def _clear(receiver: str, sender: str, spi: int) -> Dict[str, Any]:
             "verified": True, "command": "clear crypto sa peer %s" % addr(receiver)}
 
 
-def _merge(store: Dict[Tuple[str, str, int], Dict[str, Any]], rows: List[Dict[str, Any]]) -> None:
-    """The store's upsert (store-contract.md), as a dict: first = min, last = max, newer non-null wins."""
-    for row in rows:
-        key = (row["receiver"], row["sender_addr"], row["spi"])
-        old = store.get(key)
-        if old is None:
-            store[key] = dict(row)
-            continue
-        old["first_epoch"] = min(old["first_epoch"], row["first_epoch"])
-        old["last_epoch"] = max(old["last_epoch"], row["last_epoch"])
-        old["messages"] = max(old["messages"], row["messages"])
-        for field in ("verdict", "sender", "receiver_addr", "tunnel", "fixed_epoch"):
-            if row[field] is not None:
-                old[field] = row[field]
-
-
 def night_assessments(routers: int, night: int, schedule: Dict[Tuple[str, str], List[int]],
                       transient: Dict[Tuple[str, str], List[int]], ff_last: Optional[Tuple[str, str]],
                       nights: int) -> Dict[str, Dict[str, Any]]:
@@ -167,7 +151,7 @@ def generate(routers: int = 200, nights: int = 30, seed: int = 28, min_episodes:
     for night in range(nights):
         run_epoch = START + night * DAY + 7200.0
         assessments = night_assessments(routers, night, schedule, transient, ff_pair, nights)
-        _merge(store_episodes, history.episode_rows(assessments, run_epoch, "remediate", "night-%02d" % night))
+        history.merge_rows(store_episodes, history.episode_rows(assessments, run_epoch, "remediate", "night-%02d" % night))
         for row in history.action_rows(assessments, run_epoch, "night-%02d" % night):
             store_actions[(row["run_id"], row["receiver"], row["action"], row["peer"])] = row
     episodes = sorted(store_episodes.values(), key=lambda r: (r["receiver"], r["sender_addr"], r["first_epoch"]))
