@@ -3,6 +3,11 @@
 # wants it (<tmp>/ansible_collections/netops/ipsec_spi), offline.
 . "$(dirname "$0")/env.sh"
 
+# ansible-test builds a virtualenv per sanity tool under ~/.ansible/test (about 110 CPU seconds, the pip
+# installs): keep them with the project's virtualenv, so they last as long as it does, like its packages
+# (scripts/test.sh builds them before the stages with --prime-venvs, and reports that time apart).
+export HOME="$VENV/ansible-test"
+
 # ansible-test bootstraps pip in its venvs with a script it downloads from a
 # host we cannot reach; seed its cache with one that uses ensurepip instead.
 pip_version="$(python - <<'PY'
